@@ -1,0 +1,72 @@
+# libflyteauth: the user-facing entry point. `make help` lists the targets.
+SHELL := /bin/bash
+VERSION := 0.1.0
+SOVERSION := 0
+STAGE := $(CURDIR)/build/stage
+DIST_SCRATCH := $(CURDIR)/.build-dist
+SWIFT ?= swift
+CC ?= cc
+VENV ?= /opt/flyteauth-venv
+PYTHON ?= $(VENV)/bin/python
+export GOFLAGS := -mod=mod
+export GOPROXY := off
+export GOTOOLCHAIN := local
+
+.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports
+
+all: stage
+
+help:
+	@echo "make            release build staged in build/stage (lib, include, pkgconfig, bin)"
+	@echo "make deps       install every system and Python dependency (Debian 12, root)"
+	@echo "make test       every test suite"
+	@echo "make demo       end-to-end demonstration against a local glewlwyd"
+	@echo "make bench      benchmarks; results in bench/results/"
+	@echo "make deb        Debian packages in build/deb/"
+
+deps:
+	bash scripts/install-deps.sh
+
+# The distributable library: static Swift runtime, only flyteauth_* exported,
+# SONAME libflyteauth.so.0, no RUNPATH (see Package.swift and build-notes.md).
+stage:
+	FLYTEAUTH_DIST=1 $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
+	    --product flyteauth -Xswiftc -static-stdlib
+	FLYTEAUTH_DIST=1 $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
+	    --product flyteauth-cli -Xswiftc -static-stdlib
+	rm -rf $(STAGE) && mkdir -p $(STAGE)/lib/pkgconfig $(STAGE)/include $(STAGE)/bin
+	install -m 0755 $(DIST_SCRATCH)/release/libflyteauth.so $(STAGE)/lib/libflyteauth.so.$(VERSION)
+	strip --strip-unneeded $(STAGE)/lib/libflyteauth.so.$(VERSION)
+	ln -s libflyteauth.so.$(VERSION) $(STAGE)/lib/libflyteauth.so.$(SOVERSION)
+	ln -s libflyteauth.so.$(SOVERSION) $(STAGE)/lib/libflyteauth.so
+	install -m 0644 include/flyteauth.h $(STAGE)/include/flyteauth.h
+	install -m 0755 $(DIST_SCRATCH)/release/flyteauth-cli $(STAGE)/bin/flyteauth
+	strip $(STAGE)/bin/flyteauth
+	sed -e 's|@PREFIX@|$(STAGE)|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
+	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/flyteauth.pc.in > $(STAGE)/lib/pkgconfig/flyteauth.pc
+	@$(MAKE) --no-print-directory check-exports
+
+check-exports:
+	@bash Tests/abi/check-exports.sh $(STAGE)/lib/libflyteauth.so.$(SOVERSION)
+
+test: stage
+	@bash Tests/run-all.sh
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-abi: stage
+	bash Tests/abi/run.sh
+
+test-e2e: stage
+	bash Tests/e2e/run.sh
+
+demo: stage
+	bash scripts/demo.sh
+
+bench: stage
+	bash bench/run.sh $(BENCH_ARGS)
+
+clean:
+	rm -rf build .build $(DIST_SCRATCH)

@@ -1,0 +1,150 @@
+import CCurl
+import FlyteAuthCore
+import Glibc
+
+/// HTTP over libcurl: TLS, CA bundle, proxies and timeouts from the settings apply to
+/// every request, to the Flyte endpoint and to the identity provider alike.
+public struct CurlTransport: HTTPTransport {
+    public var timeout: Double
+    public var connectTimeout: Double
+    public var caFile: String?
+    public var skipVerify: Bool
+    public var proxy: String?
+    /// Responses larger than this are refused (a token answer is a few KB).
+    public var maximumResponseSize = JSONValue.maximumSize
+
+    public init(settings: Settings) {
+        timeout = settings.httpTimeoutSeconds
+        connectTimeout = min(settings.connectTimeoutSeconds, settings.httpTimeoutSeconds)
+        caFile = settings.caCertFilePath.nonEmpty
+        skipVerify = settings.insecureSkipVerify
+        proxy = settings.httpProxyURL.nonEmpty
+    }
+
+    public func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
+        _ = curlGlobalInit
+        guard let handle = curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
+        defer { curl_easy_cleanup(handle) }
+        let sink = ResponseSink(limit: maximumResponseSize, cancel: cancel)
+        let sinkPointer = Unmanaged.passRetained(sink)
+        defer { sinkPointer.release() }
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(headerList) }
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        defer { errorBuffer.deallocate() }
+
+        fa_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        fa_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)  // threads: no SIGALRM for DNS timeouts
+        fa_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        fa_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        fa_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+        fa_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
+        fa_curl_setopt_string(handle, CURLOPT_USERAGENT, "libflyteauth/\(LibraryVersion.string)")
+        fa_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        if let caFile { fa_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+        if skipVerify {
+            fa_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+            fa_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        if let proxy { fa_curl_setopt_string(handle, CURLOPT_PROXY, proxy) }
+        for header in request.headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+        // curl adds "Expect: 100-continue" to larger POSTs: a needless round trip.
+        headerList = curl_slist_append(headerList, "Expect:")
+        fa_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        if request.method == .post {
+            fa_curl_setopt_long(handle, CURLOPT_POST, 1)
+            fa_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            _ = request.body.withUnsafeBufferPointer { body in
+                // COPYPOSTFIELDS copies, so the buffer need not outlive this call.
+                body.baseAddress!.withMemoryRebound(to: CChar.self, capacity: body.count) {
+                    fa_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0))
+                }
+            }
+        }
+        let context = sinkPointer.toOpaque()
+        fa_curl_setopt_write_function(handle, { data, size, count, user in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+            return sink.append(data!, size * count) ? size * count : 0
+        })
+        fa_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+        fa_curl_setopt_header_function(handle, { data, size, count, user in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+            sink.header(data!, size * count)
+            return size * count
+        })
+        fa_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+        if cancel != nil {
+            fa_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            fa_curl_setopt_progress_function(handle, { user, _, _, _, _ in
+                Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue().cancel?.isCancelled == true ? 1 : 0
+            })
+            fa_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
+        }
+
+        let code = curl_easy_perform(handle)
+        let target = CurlTransport.describe(request.url)
+        guard code == CURLE_OK else {
+            let detail = Optional(String(cString: errorBuffer).trimmingSpaces()).nonEmpty ?? String(cString: curl_easy_strerror(code))
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT:
+                throw AuthError(.timeout, "\(request.method.rawValue) \(target): no answer within \(CurlTransport.seconds(timeout)) (\(detail))")
+            case CURLE_WRITE_ERROR where sink.overflowed:
+                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response larger than \(maximumResponseSize) bytes")
+            case CURLE_ABORTED_BY_CALLBACK:
+                throw AuthError(.cancelled, "\(request.method.rawValue) \(target): cancelled")
+            case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+                throw AuthError(.config, "\(target) is not a usable http(s) URL (\(detail))")
+            default:
+                throw AuthError(.network, "\(request.method.rawValue) \(target) failed: \(detail)")
+            }
+        }
+        var status = 0
+        fa_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    /// The URL without its query (which may carry a state or code) for messages.
+    static func describe(_ url: String) -> String {
+        String(url.prefix { $0 != "?" && $0 != "#" })
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+    }
+}
+
+/// libcurl needs one process-wide init before threads use it; this is it.
+private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+private final class ResponseSink {
+    let limit: Int
+    let cancel: CancelToken?
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+    var overflowed = false
+
+    init(limit: Int, cancel: CancelToken?) {
+        self.limit = limit
+        self.cancel = cancel
+    }
+
+    func append(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Bool {
+        if body.count + count > limit { overflowed = true; return false }
+        data.withMemoryRebound(to: UInt8.self, capacity: count) {
+            body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+        }
+        return true
+    }
+
+    func header(_ data: UnsafeMutablePointer<CChar>, _ count: Int) {
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: count) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+        }
+        if line.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (after 100-continue)
+        guard let colon = line.firstIndex(of: ":") else { return }
+        headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingSpaces()
+    }
+}

@@ -1,0 +1,44 @@
+import FlyteAuthCore
+import Glibc
+
+/// Small whole-file reads and atomic writes.
+public enum FileIO {
+    /// Reads a file of at most `limit` bytes.
+    public static func read(_ path: String, limit: Int = 1 << 20) throws(AuthError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AuthError(.config, "cannot read \(path): \(errnoText())") }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 { if errno == EINTR { continue }; throw AuthError(.config, "cannot read \(path): \(errnoText())") }
+            if n == 0 { return out }
+            out += buffer[0..<n]
+            if out.count > limit { throw AuthError(.config, "\(path) is larger than \(limit) bytes") }
+        }
+    }
+
+    /// Writes through a temporary file and rename(2), so readers see the old or the new
+    /// content, never a torn one, even if this process is killed halfway.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(AuthError) {
+        let temporary = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw AuthError(.cache, "cannot write \(path): \(errnoText())") }
+        var ok = fchmod(fd, mode) == 0
+        var rest = bytes[...]
+        while ok && !rest.isEmpty {
+            let n = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { ok = false; break }
+            rest = rest.dropFirst(n)
+        }
+        ok = ok && fsync(fd) == 0
+        let error = errnoText()
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw AuthError(.cache, "cannot write \(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import FlyteAuthCore
+import Glibc
+
+public enum LogLevel: Int32, Sendable, Comparable {
+    case debug = 0, info, warning, error
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+    var name: String { ["debug", "info", "warning", "error"][Int(rawValue)] }
+}
+
+/// A client's log sink. Messages never carry secrets (callers pass descriptions only).
+public final class Logger: @unchecked Sendable {
+    public typealias Sink = @Sendable (LogLevel, String) -> Void
+    private let lock = ConditionLock()
+    private var sink: Sink?
+    private var minimum: LogLevel = .warning
+    private var warnedOnce: Set<String> = []
+
+    public init() {}
+
+    /// nil restores the default: warnings and errors on stderr.
+    public func setSink(_ sink: Sink?, minimum: LogLevel) {
+        lock.withLock {
+            self.sink = sink
+            self.minimum = sink == nil ? .warning : minimum
+        }
+    }
+
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        let (sink, minimum) = lock.withLock { (self.sink, self.minimum) }
+        guard level >= minimum else { return }
+        let text = message()
+        if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }
+    }
+
+    /// Logs a warning the first time `key` is seen on this client.
+    public func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
+        let first = lock.withLock { warnedOnce.insert(key).inserted }
+        if first { log(.warning, message()) }
+    }
+
+    /// Swift 6 rejects the global `stderr`; write to fd 2 directly.
+    public static func writeStderr(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            if n <= 0 { if errno == EINTR { continue }; return }
+            bytes = bytes.dropFirst(n)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import FlyteAuth
+print("flyteauth \(LibraryVersion.string)")

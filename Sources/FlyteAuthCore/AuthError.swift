@@ -1,0 +1,55 @@
+/// What kind of failure an `AuthError` is. Raw values are the C ABI's `flyteauth_status`.
+public enum ErrorKind: Int32, Sendable, CaseIterable {
+    case invalidArgument = 1
+    case config = 2
+    case network = 3
+    case timeout = 4
+    case `protocol` = 5
+    case oauth = 6
+    case loginRequired = 7
+    case command = 8
+    case cancelled = 9
+    case cache = 10
+    case unsupported = 11
+    case forked = 12
+    case `internal` = 13
+}
+
+/// Every failure in libflyteauth. `message` names what failed and never holds a secret.
+public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var kind: ErrorKind
+    public var message: String
+    /// OAuth2 `error` and `error_description` when the identity provider sent them.
+    public var oauthError: String?
+    public var oauthErrorDescription: String?
+    /// HTTP status of the failing response, or 0.
+    public var httpStatus: Int
+
+    public init(_ kind: ErrorKind, _ message: String, oauthError: String? = nil,
+                oauthErrorDescription: String? = nil, httpStatus: Int = 0) {
+        self.kind = kind
+        self.message = message
+        self.oauthError = oauthError
+        self.oauthErrorDescription = oauthErrorDescription
+        self.httpStatus = httpStatus
+    }
+
+    public var description: String { message }
+
+    /// True for failures that say nothing about the credentials themselves (network,
+    /// timeouts, 5xx, 429): the last good tokens are kept.
+    public var isTransient: Bool {
+        switch kind {
+        case .network, .timeout: return true
+        case .protocol: return httpStatus >= 500 || httpStatus == 429 || httpStatus == 0
+        default: return false
+        }
+    }
+
+    /// The same error with `context` in front of the message ("discovery: ...").
+    public func prefixed(_ context: String) -> AuthError {
+        var copy = self
+        copy.message = context + ": " + message
+        return copy
+    }
+}

@@ -1,0 +1,26 @@
+/// The ways to obtain a token. Every spelling flytekit, flytectl and flyte-sdk accept
+/// maps onto one case (flyte-auth.md section 3).
+public enum AuthType: String, Sendable, CaseIterable {
+    case pkce = "Pkce"
+    case deviceFlow = "DeviceFlow"
+    case clientSecret = "ClientSecret"
+    case externalCommand = "ExternalCommand"
+    case passthrough = "Passthrough"
+    case apiKey = "ApiKey"
+
+    /// Parses any known spelling, case-insensitively.
+    public init?(spelling: String) {
+        switch spelling.lowercased().filter({ $0 != "_" && $0 != "-" }) {
+        case "pkce", "standard": self = .pkce
+        case "deviceflow", "device": self = .deviceFlow
+        case "clientsecret", "clientcredentials", "basic": self = .clientSecret
+        case "externalcommand", "externalprocess", "command": self = .externalCommand
+        case "passthrough": self = .passthrough
+        case "apikey": self = .apiKey
+        default: return nil
+        }
+    }
+
+    /// Flows that need a person and produce refresh tokens.
+    public var isInteractive: Bool { self == .pkce || self == .deviceFlow }
+}

@@ -1,0 +1,97 @@
+/// RFC 8628: the device authorization response and the polling policy.
+public struct DeviceAuthorization: Sendable, Equatable {
+    public var deviceCode: String
+    public var userCode: String
+    public var verificationURI: String
+    public var verificationURIComplete: String?
+    public var expiresAt: Double
+    public var interval: Double
+
+    public static let defaultInterval: Double = 5
+
+    public static func decode(_ response: HTTPResponse, endpoint: String, now: Double) throws(AuthError) -> DeviceAuthorization {
+        guard response.isSuccess else {
+            var e = TokenResponse.error(from: response, endpoint: endpoint)
+            e.message = "device authorization: " + e.message
+            throw e
+        }
+        let what = "device authorization response from \(endpoint)"
+        guard let o = try JSONValue.parse(response.body, what: what).objectValue else {
+            throw AuthError(.protocol, "\(what): not a JSON object")
+        }
+        func required(_ key: String) throws(AuthError) -> String {
+            guard let v = o[key]?.stringValue, !v.isEmpty else { throw AuthError(.protocol, "\(what): no \(key)") }
+            return v
+        }
+        let deviceCode = try required("device_code")
+        let userCode = try required("user_code")
+        // Google and some older servers say verification_url.
+        guard let uri = o["verification_uri"]?.stringValue.nonEmpty ?? o["verification_url"]?.stringValue.nonEmpty else {
+            throw AuthError(.protocol, "\(what): no verification_uri")
+        }
+        guard let expiresIn = o["expires_in"]?.numberValue, expiresIn > 0 else {
+            throw AuthError(.protocol, "\(what): no expires_in")
+        }
+        let interval = o["interval"]?.numberValue.flatMap { $0 > 0 && $0 < 3600 ? $0 : nil } ?? defaultInterval
+        return DeviceAuthorization(deviceCode: deviceCode, userCode: userCode, verificationURI: uri,
+                                   verificationURIComplete: o["verification_uri_complete"]?.stringValue.nonEmpty,
+                                   expiresAt: now + expiresIn, interval: interval)
+    }
+
+    /// Where to send the person: the complete URI when given, else the URI with the code.
+    public var preferredURI: String {
+        verificationURIComplete ?? FormEncoding.appendQuery(verificationURI, [("user_code", userCode)])
+    }
+}
+
+/// The polling loop's decisions, separated from its sleeping.
+public struct DevicePolling: Sendable {
+    public private(set) var interval: Double
+    public let deadline: Double
+
+    public enum Step: Sendable {
+        case done(Credentials)
+        case wait(Double)
+        case fail(AuthError)
+    }
+
+    public init(authorization: DeviceAuthorization, timeout: Double, now: Double) {
+        interval = authorization.interval
+        deadline = min(authorization.expiresAt, now + timeout)
+    }
+
+    public mutating func next(after response: HTTPResponse, endpoint: String, now: Double) -> Step {
+        if response.isSuccess {
+            do { return .done(try TokenResponse.credentials(from: response, endpoint: endpoint, now: now)) }
+            catch { return .fail(error) }
+        }
+        let error = TokenResponse.error(from: response, endpoint: endpoint)
+        switch error.oauthError {
+        case "authorization_pending":
+            break
+        case "slow_down":
+            interval += 5  // for the rest of this login (RFC 8628 3.5)
+        case "expired_token":
+            return .fail(AuthError(.oauth, "the device code expired before the login was approved; run the login again",
+                                   oauthError: "expired_token", oauthErrorDescription: error.oauthErrorDescription,
+                                   httpStatus: response.status))
+        case "access_denied":
+            return .fail(AuthError(.oauth, "the device login was denied",
+                                   oauthError: "access_denied", oauthErrorDescription: error.oauthErrorDescription,
+                                   httpStatus: response.status))
+        default:
+            return .fail(error)
+        }
+        return timeLeft(now: now)
+    }
+
+    /// After a transient failure (network, 5xx) keep polling until the deadline.
+    public func afterTransientFailure(now: Double) -> Step { timeLeft(now: now) }
+
+    private func timeLeft(now: Double) -> Step {
+        if now + interval >= deadline {
+            return .fail(AuthError(.timeout, "the device login was not approved in time (waited until the code expired or device_flow_timeout_seconds passed)"))
+        }
+        return .wait(interval)
+    }
+}

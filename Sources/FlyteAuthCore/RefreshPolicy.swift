@@ -1,0 +1,27 @@
+/// When to refresh a token. Inside the soft window the current token is still handed out
+/// while a refresh runs in the background; past the hard deadline callers wait for a new
+/// one. Both windows shrink for short-lived tokens so a 5 s token is not always "expiring".
+public struct RefreshPolicy: Sendable, Equatable {
+    /// Configured lead time before expiry.
+    public var window: Double
+
+    public init(window: Double) { self.window = window }
+
+    /// From then on, refresh in the background.
+    public func softDeadline(for c: Credentials) -> Double {
+        guard let expiresAt = c.expiresAt else { return .infinity }
+        return expiresAt - min(window, lifetime(c) / 2)
+    }
+
+    /// From then on, the token is not handed out: network latency and clock skew would
+    /// make it arrive expired.
+    public func hardDeadline(for c: Credentials) -> Double {
+        guard let expiresAt = c.expiresAt else { return .infinity }
+        return expiresAt - min(10, window, lifetime(c) / 10)
+    }
+
+    private func lifetime(_ c: Credentials) -> Double {
+        guard let expiresAt = c.expiresAt else { return .infinity }
+        return max(0, expiresAt - c.obtainedAt)
+    }
+}

@@ -1,0 +1,58 @@
+/// Interprets token endpoint answers (RFC 6749 sections 5.1 and 5.2) in one place for
+/// every flow.
+public enum TokenResponse {
+    /// Credentials from a successful answer, or the error the IdP or the transport gave.
+    public static func credentials(from response: HTTPResponse, endpoint: String, now: Double) throws(AuthError) -> Credentials {
+        guard response.isSuccess else { throw error(from: response, endpoint: endpoint) }
+        let what = "token response from \(endpoint)"
+        guard let o = try JSONValue.parse(response.body, what: what).objectValue else {
+            throw AuthError(.protocol, "\(what): not a JSON object", httpStatus: response.status)
+        }
+        guard let access = o["access_token"]?.stringValue, !access.isEmpty else {
+            throw AuthError(.protocol, "\(what): no access_token", httpStatus: response.status)
+        }
+        guard HTTPHeaderName.isSafeValue(access) else {
+            throw AuthError(.protocol, "\(what): access_token contains control characters", httpStatus: response.status)
+        }
+        let tokenType = o["token_type"]?.stringValue ?? "Bearer"
+        var expiresAt: Double?
+        // expires_in is RECOMMENDED, not required; some servers send it as a string.
+        if let n = o["expires_in"]?.numberValue ?? o["expires_in"]?.stringValue.flatMap(Double.init), n.isFinite, n > 0 {
+            expiresAt = now + n
+        } else {
+            expiresAt = JWT.expiry(of: access)
+        }
+        let scopes = o["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) }
+        return Credentials(accessToken: access, tokenType: tokenType,
+                           refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
+                           idToken: o["id_token"]?.stringValue.nonEmpty,
+                           expiresAt: expiresAt, obtainedAt: now, scopes: scopes)
+    }
+
+    /// The error for a non-2xx answer: the OAuth error when the body carries one.
+    public static func error(from response: HTTPResponse, endpoint: String) -> AuthError {
+        if let o = try? JSONValue.parse(response.body, what: "").objectValue, let code = o["error"]?.stringValue, !code.isEmpty {
+            let description = o["error_description"]?.stringValue.nonEmpty
+            var message = "\(endpoint) refused the request: \(code)"
+            if let description { message += " (\(description))" }
+            message += hint(for: code)
+            return AuthError(.oauth, message, oauthError: code, oauthErrorDescription: description, httpStatus: response.status)
+        }
+        var message = "\(endpoint) answered HTTP \(response.status) without an OAuth error (\(response.bodyExcerpt))"
+        if response.status == 401 || response.status == 403 {
+            message += "; check the client id and client secret"
+        }
+        return AuthError(.protocol, message, httpStatus: response.status)
+    }
+
+    private static func hint(for code: String) -> String {
+        switch code {
+        case "invalid_scope", "scope_invalid":
+            return "; set the scopes your identity provider allows for this client (admin.scopes / \"scopes\")"
+        case "invalid_client", "unauthorized_client":
+            return "; check the client id and client secret"
+        default:
+            return ""
+        }
+    }
+}

@@ -1,0 +1,80 @@
+"""Small network helpers shared by the harness: free ports, bounded waits, JSON over HTTP.
+
+Everything here talks to 127.0.0.1 only and every wait is bounded.
+"""
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host=LOOPBACK):
+    """Return a TCP port that was free a moment ago (bind port 0, read it, close)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_tcp(host, port, timeout=10.0, alive=None):
+    """Wait until a TCP connect to host:port succeeds.
+
+    `alive` is an optional callable; when it returns False the wait stops early
+    (the process we wait for died). Returns True when connected, False otherwise.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Make urllib hand 3xx responses back instead of following them."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def opener(*handlers):
+    """An urllib opener that never uses an environment proxy (traffic stays on loopback)."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), *handlers)
+
+
+def request(opener, method, url, body=None, headers=None, timeout=10.0):
+    """Send one request; return (status, headers, body_bytes) for any HTTP status."""
+    data = None
+    hdrs = dict(headers or {})
+    if body is not None:
+        if isinstance(body, (dict, list)):
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = body
+    req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
+    try:
+        with opener.open(req, timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        try:
+            payload = e.read()
+        finally:
+            e.close()
+        return e.code, e.headers, payload
+
+
+def get_json(url, timeout=10.0, headers=None):
+    """GET url and decode JSON; raise RuntimeError on a non-200 answer."""
+    status, _, body = request(opener(), "GET", url, headers=headers, timeout=timeout)
+    if status != 200:
+        raise RuntimeError("GET %s: HTTP %d" % (url, status))
+    return json.loads(body)

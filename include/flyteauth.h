@@ -1,0 +1,398 @@
+/*
+ * flyteauth.h - the C interface of libflyteauth, one authentication engine for
+ * every Flyte client.
+ *
+ * This header is the whole contract. It compiles as C99 and as C++, and it only
+ * grows: functions are added, never removed or changed (see README.md,
+ * "ABI policy"). Every exported symbol starts with flyteauth_.
+ *
+ * Conventions, for every function below:
+ *
+ *  - Status. Functions that can fail return a flyteauth_status. On failure
+ *    they also record a message for the calling thread, read with
+ *    flyteauth_error_last(). Output parameters are written only on success
+ *    (set to NULL / 0 otherwise).
+ *
+ *  - Ownership. Strings the library returns through `char **` parameters are
+ *    owned by the caller and freed with flyteauth_string_free(). Metadata
+ *    returned through `flyteauth_metadata **` is freed with
+ *    flyteauth_metadata_free(). A `const char *` return value is owned by the
+ *    library and documented with its lifetime. Both free functions wipe the
+ *    memory before releasing it, because it holds secrets.
+ *
+ *  - NULL. Every pointer parameter may be NULL: a required one gives
+ *    FLYTEAUTH_E_INVALID_ARGUMENT, never a crash. Free functions accept NULL.
+ *
+ *  - Threads. A client may be used from any number of threads at once.
+ *    flyteauth_client_free() must not race with other calls on the same
+ *    client. The thread-local error is per thread.
+ *
+ *  - Blocking. Functions that may talk to the network or run a command block
+ *    the calling thread, each wait bounded by a timeout from the settings.
+ *    Only the login flows (PKCE, device) can wait for a person; they honour
+ *    flyteauth_client_cancel() and their own timeouts.
+ *
+ *  - fork(). A client must not be used in a child process created by fork()
+ *    after the client was created: calls there fail with FLYTEAUTH_E_FORKED
+ *    instead of hanging on a D-Bus connection inherited from the parent.
+ *    Create a new client in the child.
+ */
+#ifndef FLYTEAUTH_H
+#define FLYTEAUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** Version of this header. The library's own is flyteauth_version(). */
+#define FLYTEAUTH_VERSION_MAJOR 0
+#define FLYTEAUTH_VERSION_MINOR 1
+#define FLYTEAUTH_VERSION_PATCH 0
+/** 0xMMmmpp, comparable with flyteauth_version_number(). */
+#define FLYTEAUTH_VERSION_NUMBER 0x000100
+
+/**
+ * The library's version as "MAJOR.MINOR.PATCH". Static string owned by the
+ * library; never NULL, never freed.
+ */
+const char *flyteauth_version(void);
+
+/** The library's version as 0xMMmmpp (e.g. 0x000100 for 0.1.0). */
+unsigned int flyteauth_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes and errors                                                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Result of every fallible call. Values are stable; new ones may be added, so
+ * treat unknown values as FLYTEAUTH_E_INTERNAL.
+ */
+typedef enum flyteauth_status {
+    FLYTEAUTH_OK = 0,
+    /** A required argument was NULL or malformed (e.g. not valid UTF-8). */
+    FLYTEAUTH_E_INVALID_ARGUMENT = 1,
+    /** The configuration is invalid: unknown key, wrong type, missing value,
+     *  unreadable secret file, malformed API key. The message names it. */
+    FLYTEAUTH_E_CONFIG = 2,
+    /** A server could not be reached: DNS, connect, TLS, proxy. */
+    FLYTEAUTH_E_NETWORK = 3,
+    /** A deadline passed: HTTP request, command, login, lock wait. */
+    FLYTEAUTH_E_TIMEOUT = 4,
+    /** A server answered with an unexpected HTTP status or a body that is not
+     *  what the protocol says (garbage, too large, not JSON). */
+    FLYTEAUTH_E_PROTOCOL = 5,
+    /** The identity provider refused: an OAuth2 error response. The error's
+     *  oauth_error / oauth_error_description carry the IdP's words. */
+    FLYTEAUTH_E_OAUTH = 6,
+    /** No usable token, and getting one needs a person (interactive login
+     *  disabled, or passthrough without a token). flytekit's
+     *  AccessTokenNotFoundError. */
+    FLYTEAUTH_E_LOGIN_REQUIRED = 7,
+    /** The external token command failed: exit status, stderr in the message. */
+    FLYTEAUTH_E_COMMAND = 8,
+    /** flyteauth_client_cancel() stopped the operation. */
+    FLYTEAUTH_E_CANCELLED = 9,
+    /** The token cache (keyring or file) failed and the operation needed it. */
+    FLYTEAUTH_E_CACHE = 10,
+    /** The server or IdP does not offer what the flow needs (e.g. no device
+     *  authorization endpoint). */
+    FLYTEAUTH_E_UNSUPPORTED = 11,
+    /** The client was created before fork() and used in the child. */
+    FLYTEAUTH_E_FORKED = 12,
+    /** A bug in libflyteauth. Please report it with the message. */
+    FLYTEAUTH_E_INTERNAL = 13
+} flyteauth_status;
+
+/**
+ * A short English description of a status ("network error", ...). Static
+ * string; never NULL (unknown values give "unknown status").
+ */
+const char *flyteauth_strerror(flyteauth_status status);
+
+/**
+ * Details of the last failure on the calling thread.
+ * Fields may be appended in later versions; never allocate this struct.
+ */
+typedef struct flyteauth_error {
+    /** The status the failing call returned. */
+    flyteauth_status status;
+    /** What failed, naming the setting, URL, command or key involved.
+     *  Never contains a secret. Never NULL. */
+    const char *message;
+    /** OAuth2 `error` from the IdP (e.g. "invalid_grant"), or NULL. */
+    const char *oauth_error;
+    /** OAuth2 `error_description` from the IdP, or NULL. */
+    const char *oauth_error_description;
+    /** HTTP status of the failing response, or 0. */
+    int http_status;
+} flyteauth_error;
+
+/**
+ * The last error recorded on the calling thread, or NULL when the last
+ * fallible call on this thread succeeded. The struct and its strings are
+ * owned by the library and stay valid until the next flyteauth_ call on the
+ * same thread.
+ */
+const flyteauth_error *flyteauth_error_last(void);
+
+/* ------------------------------------------------------------------------ */
+/* Memory                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Wipe and free a string returned by the library. NULL is allowed. */
+void flyteauth_string_free(char *string);
+
+/* ------------------------------------------------------------------------ */
+/* Clients                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** An authenticated connection's credentials for one Flyte endpoint. Opaque. */
+typedef struct flyteauth_client flyteauth_client;
+
+/**
+ * Create a client from a JSON settings object (UTF-8, at most 1 MiB).
+ *
+ * Every key is optional except as the chosen auth type needs; an unknown key
+ * or a wrong type fails with FLYTEAUTH_E_CONFIG naming the key. Keys (their
+ * flytekit / flytectl names in parentheses; see README.md "Settings"):
+ *
+ *   endpoint               string  Flyte endpoint, "dns:///" stripped (admin.endpoint)
+ *   insecure               bool    plain http to the endpoint (admin.insecure)
+ *   insecure_skip_verify   bool    no TLS verification (admin.insecureSkipVerify)
+ *   ca_cert_file_path      string  CA bundle for every request (admin.caCertFilePath)
+ *   http_proxy_url         string  proxy for every request (admin.httpProxyURL)
+ *   auth_type              string  pkce | standard | deviceflow | clientsecret |
+ *                                  client_credentials | basic | externalcommand |
+ *                                  external_process | passthrough | apikey
+ *                                  (case-insensitive; default pkce)
+ *   client_id              string
+ *   client_secret          string  literal secret
+ *   client_secret_location string  file holding the secret; one trailing newline dropped
+ *   client_secret_env_var  string  environment variable holding the secret
+ *   api_key                string  a FLYTE_API_KEY value (sets endpoint, client id, secret)
+ *   scopes                 array of strings; wins over the server's
+ *   audience               string
+ *   use_audience_from_admin bool   take the audience from the server's client config
+ *   command                array of strings: argv of the token command (no shell)
+ *   proxy_command          array of strings: argv printing the proxy-authorization token
+ *   authorization_header   string  header key, wins over the server's
+ *   token_url              string  token endpoint, wins over discovery
+ *   authorization_endpoint string  wins over discovery
+ *   device_authorization_endpoint string  wins over discovery
+ *   redirect_uri           string  PKCE loopback redirect, wins over the server's
+ *   refresh_window_seconds number  refresh this long before expiry (default 60; at
+ *                                  most half the token's lifetime)
+ *   http_timeout_seconds   number  whole-request deadline (default 30)
+ *   connect_timeout_seconds number (default 10)
+ *   command_timeout_seconds number token and proxy commands (default 60)
+ *   login_timeout_seconds  number  PKCE callback wait (default 120)
+ *   device_flow_timeout_seconds number (default 600)
+ *   lock_timeout_seconds   number  cross-process refresh lock wait (default 30)
+ *   discovery_cache_ttl_seconds number (default 3600; 0 disables the disk cache)
+ *   cache_dir              string  discovery cache and lock files
+ *                                  (default $XDG_CACHE_HOME/flyteauth)
+ *   interactive            bool    allow browser / device logins (default true)
+ *   keyring                bool    use the Secret Service (default true)
+ *   file_cache             bool    opt in to the plaintext 0600 file cache (default false)
+ *   file_cache_path        string  where (default $XDG_STATE_HOME/flyteauth/tokens.json)
+ *   mirror_layouts         array   other tools' keyring layouts to write after a
+ *                                  login: "flytekit" (default), "flyte-sdk", "flytectl"
+ */
+flyteauth_status flyteauth_client_new(const char *settings_json,
+                                      flyteauth_client **out);
+
+/**
+ * Release a client. Waits for nothing: a refresh running in the background
+ * finishes on its own and its result is dropped. NULL is allowed.
+ */
+void flyteauth_client_free(flyteauth_client *client);
+
+/* ------------------------------------------------------------------------ */
+/* Metadata for a call                                                       */
+/* ------------------------------------------------------------------------ */
+
+/** One header (gRPC metadata entry): lower-case key and its value. */
+typedef struct flyteauth_header {
+    const char *key;
+    const char *value;
+} flyteauth_header;
+
+/**
+ * Everything to attach to one call to Flyte. One allocation; free it with
+ * flyteauth_metadata_free(). Fields may be appended in later versions; never
+ * allocate this struct.
+ */
+typedef struct flyteauth_metadata {
+    /** Number of entries in headers (1, or 2 with proxy-authorization). */
+    size_t count;
+    /** The headers: the authorization header first. */
+    const flyteauth_header *headers;
+    /** Expiry of the access token, UTC seconds since the epoch; 0 if unknown. */
+    int64_t expires_at;
+} flyteauth_metadata;
+
+/**
+ * The headers to send on a call: the authorization header
+ * (`<key>: Bearer <token>`) and, when a proxy command is configured,
+ * `proxy-authorization`. Gets or refreshes a token when the one in memory is
+ * missing or inside the refresh window; when it is still valid but close to
+ * expiry, returns it at once and refreshes in the background.
+ */
+flyteauth_status flyteauth_client_metadata(flyteauth_client *client,
+                                           flyteauth_metadata **out);
+
+/** Wipe and free metadata. NULL is allowed. */
+void flyteauth_metadata_free(flyteauth_metadata *metadata);
+
+/**
+ * The current access token (no "Bearer " prefix) and its expiry (UTC seconds,
+ * 0 if unknown), getting or refreshing it as flyteauth_client_metadata() does.
+ * expires_at may be NULL. Free the token with flyteauth_string_free().
+ */
+flyteauth_status flyteauth_client_token(flyteauth_client *client,
+                                        char **access_token,
+                                        int64_t *expires_at);
+
+/**
+ * Call this when a server rejected a call (gRPC UNAUTHENTICATED, HTTP 401).
+ * `rejected` is the access token or authorization header value that was
+ * sent ("Bearer ..." is accepted), or NULL to force a refresh.
+ *
+ * If the client already holds a different token (another thread or process
+ * refreshed meanwhile), that one is returned without a request. Otherwise the
+ * token is refreshed once: threads and processes rejected together share one
+ * refresh. Returns fresh metadata in *out when out is not NULL.
+ */
+flyteauth_status flyteauth_client_refresh(flyteauth_client *client,
+                                          const char *rejected,
+                                          flyteauth_metadata **out);
+
+/**
+ * Run the configured flow now, even if a token is cached (e.g. `flyteauth
+ * login`). For PKCE and device flow this waits for the person.
+ */
+flyteauth_status flyteauth_client_login(flyteauth_client *client);
+
+/**
+ * Forget the credentials: memory, the token cache, and this endpoint's items
+ * in every mirrored keyring layout.
+ */
+flyteauth_status flyteauth_client_logout(flyteauth_client *client);
+
+/**
+ * Supply the token yourself (passthrough, or a token from elsewhere). It is
+ * used as is until it expires (expires_at, UTC seconds; 0 = unknown) or is
+ * rejected. It is not written to the token cache.
+ */
+flyteauth_status flyteauth_client_set_token(flyteauth_client *client,
+                                            const char *access_token,
+                                            int64_t expires_at);
+
+/**
+ * Stop any login or refresh of this client that is waiting, from any thread.
+ * The waiting call returns FLYTEAUTH_E_CANCELLED. Later calls work normally.
+ */
+flyteauth_status flyteauth_client_cancel(flyteauth_client *client);
+
+/**
+ * A JSON description of the client's state for display: endpoint, auth type,
+ * header key, token source, expiry, identity claims from the token. Never
+ * contains a secret. Does no I/O. Free with flyteauth_string_free().
+ */
+flyteauth_status flyteauth_client_status(flyteauth_client *client,
+                                         char **status_json);
+
+/* ------------------------------------------------------------------------ */
+/* Host callbacks                                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Opens `url` (the PKCE authorization URL) for the person. Return 0 when it
+ * was shown or opened; non-zero lets the library use its default (run
+ * $BROWSER or xdg-open when a display is available). The library prints the
+ * URL on stderr in every case unless a callback returned 0.
+ * Called on the thread that runs the login; must not call back into the same
+ * client.
+ */
+typedef int (*flyteauth_browser_fn)(void *user_data, const char *url);
+
+/**
+ * Tells the person how to approve a device login. `verification_uri_complete`
+ * is NULL when the IdP sent none. `expires_at` is UTC seconds. Called once
+ * per device login, on the thread that runs it.
+ */
+typedef void (*flyteauth_device_prompt_fn)(void *user_data,
+                                           const char *verification_uri,
+                                           const char *verification_uri_complete,
+                                           const char *user_code,
+                                           int64_t expires_at);
+
+/** Severity of a log line. */
+typedef enum flyteauth_log_level {
+    FLYTEAUTH_LOG_DEBUG = 0,
+    FLYTEAUTH_LOG_INFO = 1,
+    FLYTEAUTH_LOG_WARNING = 2,
+    FLYTEAUTH_LOG_ERROR = 3
+} flyteauth_log_level;
+
+/** Receives the client's log lines (never secrets). Any thread may call it. */
+typedef void (*flyteauth_log_fn)(void *user_data, flyteauth_log_level level,
+                                 const char *message);
+
+/** Replace the browser opener; fn NULL restores the default. */
+flyteauth_status flyteauth_client_set_browser_callback(flyteauth_client *client,
+                                                       flyteauth_browser_fn fn,
+                                                       void *user_data);
+
+/** Replace the device prompt (default: a message on stderr); NULL restores it. */
+flyteauth_status flyteauth_client_set_device_prompt_callback(
+    flyteauth_client *client, flyteauth_device_prompt_fn fn, void *user_data);
+
+/**
+ * Receive log lines at `min_level` and above. The default sink writes
+ * warnings and errors to stderr; fn NULL restores it.
+ */
+flyteauth_status flyteauth_client_set_log_callback(flyteauth_client *client,
+                                                   flyteauth_log_fn fn,
+                                                   void *user_data,
+                                                   flyteauth_log_level min_level);
+
+/* ------------------------------------------------------------------------ */
+/* The user's Flyte configuration                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Create a client from the configuration Flyte users already have, read as
+ * flytekit does: `config_path` when not NULL, else the first of
+ * $FLYTECTL_CONFIG, ./flytekit.config, ~/.flyte/config, ~/.flyte/config.yaml;
+ * then the FLYTE_* environment variables over the file; then
+ * `overrides_json` (same keys as flyteauth_client_new(), may be NULL) over
+ * both. A malformed file fails with FLYTEAUTH_E_CONFIG naming file, line and
+ * key.
+ */
+flyteauth_status flyteauth_client_new_from_config(const char *config_path,
+                                                  const char *overrides_json,
+                                                  flyteauth_client **out);
+
+/**
+ * The settings a client would be created with, as JSON with each value's
+ * source (file, line, environment variable), secrets masked. Same arguments
+ * as flyteauth_client_new_from_config(). Free with flyteauth_string_free().
+ */
+flyteauth_status flyteauth_config_resolve(const char *config_path,
+                                          const char *overrides_json,
+                                          char **resolved_json);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLYTEAUTH_H */

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every system and Python dependency of libflyteauth on Debian 12 (run as root).
+# Idempotent: safe to run again; does nothing that is already done.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+# Go 1.23 lives in bookworm-backports (Debian 12 main has 1.19 only).
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+
+PKGS=(
+  # build
+  build-essential pkg-config libcurl4-openssl-dev libsecret-1-dev libglib2.0-dev libssl-dev
+  libmicrohttpd-dev libqrencode-dev libyaml-dev
+  # tests: identity provider, keyring, tools
+  glewlwyd sqlite3 openssl gnome-keyring dbus dbus-daemon libsecret-tools procps psmisc curl
+  valgrind python3-venv
+  # packaging and ABI checks
+  debhelper dpkg-dev lintian abigail-tools fakeroot
+)
+stamp=/var/lib/libflyteauth-deps.stamp
+want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && command -v go >/dev/null; then
+  echo "install-deps: already installed"
+else
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-go >/dev/null
+  echo "$want" > "$stamp"
+fi
+# The glewlwyd package enables a system service; the tests run private instances only.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now glewlwyd >/dev/null 2>&1 || true; fi
+pkill -x glewlwyd 2>/dev/null || true
+
+# Python test dependencies (flytekit and grpcio from PyPI) in a private venv.
+VENV="${FLYTEAUTH_VENV:-/opt/flyteauth-venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-test.txt"
+echo "install-deps: done"
