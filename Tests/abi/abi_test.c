@@ -1,0 +1,506 @@
+/*
+ * Exercises every function of include/flyteauth.h from C: NULL and malformed
+ * inputs, ownership, errors, the external command and passthrough flows, and
+ * 16 threads sharing one client across several token expiries. Parts that need
+ * the identity provider run when FLYTEAUTH_TEST_STATE names the harness's
+ * state file (Tests/e2e/harness). Built with -fsanitize=address,undefined by
+ * Tests/abi/run.sh.
+ */
+#define _GNU_SOURCE
+#include <flyteauth.h>
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+static char workdir[256];
+
+#define CHECK(cond, ...) check_((cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+static void check_(int ok, const char *expr, const char *file, int line, const char *fmt, ...) {
+    if (ok) { passed++; return; }
+    failed++;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "FAIL %s:%d: %s: ", file, line, expr);
+    vfprintf(stderr, fmt, ap);
+    const flyteauth_error *e = flyteauth_error_last();
+    fprintf(stderr, " [last error: %s]\n", e ? e->message : "none");
+    va_end(ap);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *last_message(void) {
+    const flyteauth_error *e = flyteauth_error_last();
+    return e ? e->message : "";
+}
+
+/* Writes an executable script into the work directory; returns its path. */
+static const char *script(const char *name, const char *body) {
+    static char paths[16][512];
+    static int next;
+    char *path = paths[next++ % 16];
+    snprintf(path, 512, "%s/%s", workdir, name);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "#!/bin/sh\n%s\n", body);
+    fclose(f);
+    chmod(path, 0755);
+    return path;
+}
+
+static int count_lines(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", workdir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int n = 0, c;
+    while ((c = fgetc(f)) != EOF) n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+static flyteauth_client *client_from(const char *json) {
+    flyteauth_client *c = NULL;
+    flyteauth_status s = flyteauth_client_new(json, &c);
+    CHECK(s == FLYTEAUTH_OK && c != NULL, "client_new(%s) gave %d", json, s);
+    return c;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void test_versions_and_strerror(void) {
+    CHECK(strcmp(flyteauth_version(), "0.1.0") == 0, "version %s", flyteauth_version());
+    CHECK(flyteauth_version_number() == FLYTEAUTH_VERSION_NUMBER, "version number %x", flyteauth_version_number());
+    for (int s = 0; s <= FLYTEAUTH_E_INTERNAL; s++) {
+        const char *text = flyteauth_strerror((flyteauth_status)s);
+        CHECK(text && *text && strcmp(text, "unknown status") != 0, "strerror(%d)", s);
+    }
+    CHECK(strcmp(flyteauth_strerror((flyteauth_status)999), "unknown status") == 0, "strerror(999)");
+    CHECK(strcmp(flyteauth_strerror(FLYTEAUTH_E_NETWORK), "network error") == 0, "strerror(NETWORK)");
+}
+
+static void test_null_arguments(void) {
+    flyteauth_client *c = (flyteauth_client *)0x1;
+    flyteauth_metadata *md = (flyteauth_metadata *)0x1;
+    char *s = (char *)0x1;
+    CHECK(flyteauth_client_new(NULL, &c) == FLYTEAUTH_E_INVALID_ARGUMENT && c == NULL, "new(NULL)");
+    CHECK(strstr(last_message(), "settings_json") != NULL, "message names the argument: %s", last_message());
+    CHECK(flyteauth_error_last()->status == FLYTEAUTH_E_INVALID_ARGUMENT, "error status");
+    CHECK(flyteauth_client_new("{}", NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "new(out NULL)");
+    CHECK(flyteauth_client_metadata(NULL, &md) == FLYTEAUTH_E_INVALID_ARGUMENT && md == NULL, "metadata(NULL)");
+    CHECK(flyteauth_client_token(NULL, &s, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT && s == NULL, "token(NULL)");
+    CHECK(flyteauth_client_refresh(NULL, NULL, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "refresh(NULL)");
+    CHECK(flyteauth_client_login(NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "login(NULL)");
+    CHECK(flyteauth_client_logout(NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "logout(NULL)");
+    CHECK(flyteauth_client_set_token(NULL, "x", 0) == FLYTEAUTH_E_INVALID_ARGUMENT, "set_token(NULL)");
+    CHECK(flyteauth_client_cancel(NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "cancel(NULL)");
+    CHECK(flyteauth_client_status(NULL, &s) == FLYTEAUTH_E_INVALID_ARGUMENT, "status(NULL)");
+    CHECK(flyteauth_client_set_browser_callback(NULL, NULL, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "browser(NULL)");
+    CHECK(flyteauth_client_set_device_prompt_callback(NULL, NULL, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "device(NULL)");
+    CHECK(flyteauth_client_set_log_callback(NULL, NULL, NULL, FLYTEAUTH_LOG_INFO) == FLYTEAUTH_E_INVALID_ARGUMENT, "log(NULL)");
+    CHECK(flyteauth_client_new_from_config(NULL, NULL, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "from_config(out NULL)");
+    CHECK(flyteauth_config_resolve(NULL, NULL, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "resolve(out NULL)");
+    flyteauth_client_free(NULL);
+    flyteauth_metadata_free(NULL);
+    flyteauth_string_free(NULL);
+
+    flyteauth_client *p = client_from("{\"auth_type\":\"passthrough\"}");
+    CHECK(flyteauth_client_metadata(p, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "metadata(out NULL)");
+    CHECK(flyteauth_client_token(p, NULL, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "token(out NULL)");
+    CHECK(flyteauth_client_set_token(p, NULL, 0) == FLYTEAUTH_E_INVALID_ARGUMENT, "set_token(token NULL)");
+    CHECK(flyteauth_client_set_log_callback(p, NULL, NULL, (flyteauth_log_level)42) == FLYTEAUTH_E_INVALID_ARGUMENT, "bad level");
+    flyteauth_client_free(p);
+}
+
+static void test_malformed_settings(void) {
+    struct { const char *json; flyteauth_status want; const char *mention; } cases[] = {
+        { "{", FLYTEAUTH_E_CONFIG, "JSON" },
+        { "[]", FLYTEAUTH_E_CONFIG, "object" },
+        { "{\"endpoint\": 5}", FLYTEAUTH_E_CONFIG, "endpoint" },
+        { "{\"clientId\": \"x\"}", FLYTEAUTH_E_CONFIG, "client_id" },
+        { "{\"bogus\": true}", FLYTEAUTH_E_CONFIG, "bogus" },
+        { "{\"auth_type\": \"magic\"}", FLYTEAUTH_E_CONFIG, "magic" },
+        { "{\"scopes\": \"all\"}", FLYTEAUTH_E_CONFIG, "scopes" },
+        { "{\"http_timeout_seconds\": -1}", FLYTEAUTH_E_CONFIG, "http_timeout_seconds" },
+        { "{\"auth_type\": \"externalcommand\"}", FLYTEAUTH_E_CONFIG, "Command cannot be empty" },
+        { "{\"auth_type\": \"externalcommand\", \"command\": []}", FLYTEAUTH_E_CONFIG, "Command cannot be empty" },
+        { "{\"api_key\": \"not base64!!\"}", FLYTEAUTH_E_CONFIG, "API key" },
+        { "{\"auth_type\": \"clientsecret\", \"client_secret_location\": \"/nonexistent/secret\"}", FLYTEAUTH_E_CONFIG, "/nonexistent/secret" },
+        { "{\"endpoint\": \"ftp://x\"}", FLYTEAUTH_E_CONFIG, "ftp" },
+        { "{\"mirror_layouts\": [\"nope\"]}", FLYTEAUTH_E_CONFIG, "nope" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        flyteauth_client *c = (flyteauth_client *)0x1;
+        flyteauth_status s = flyteauth_client_new(cases[i].json, &c);
+        CHECK(s == cases[i].want && c == NULL, "%s gave %d", cases[i].json, s);
+        CHECK(strstr(last_message(), cases[i].mention) != NULL, "%s: message '%s' lacks '%s'", cases[i].json,
+              last_message(), cases[i].mention);
+    }
+    /* Invalid UTF-8 and oversized input are argument errors, not crashes. */
+    flyteauth_client *c = NULL;
+    CHECK(flyteauth_client_new("{\"endpoint\": \"\xff\xfe\"}", &c) == FLYTEAUTH_E_INVALID_ARGUMENT, "invalid UTF-8");
+    CHECK(strstr(last_message(), "UTF-8") != NULL, "UTF-8 message: %s", last_message());
+    size_t big = (2u << 20);
+    char *huge = malloc(big + 1);
+    memset(huge, ' ', big);
+    huge[0] = '{'; huge[big - 1] = '}'; huge[big] = 0;
+    CHECK(flyteauth_client_new(huge, &c) == FLYTEAUTH_E_INVALID_ARGUMENT, "2 MiB settings");
+    free(huge);
+    /* A secret from a file loses its trailing newline but is otherwise accepted. */
+    const char *secret = script("secret.txt", "");
+    FILE *f = fopen(secret, "w"); fputs("s3cret\n", f); fclose(f);
+    char json[1024];
+    snprintf(json, sizeof json, "{\"auth_type\":\"ClientSecret\",\"client_id\":\"x\",\"client_secret_location\":\"%s\","
+             "\"token_url\":\"http://127.0.0.1:9/token\",\"authorization_header\":\"authorization\",\"scopes\":[]}", secret);
+    c = client_from(json);
+    flyteauth_client_free(c);
+}
+
+static void test_passthrough(void) {
+    flyteauth_client *c = client_from("{\"auth_type\":\"Passthrough\",\"authorization_header\":\"Flyte-Authorization\"}");
+    flyteauth_metadata *md = NULL;
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_LOGIN_REQUIRED && md == NULL, "no token yet");
+    CHECK(flyteauth_client_set_token(c, "line\nbreak", 0) == FLYTEAUTH_E_INVALID_ARGUMENT, "token with newline");
+    CHECK(flyteauth_client_set_token(c, "Bearer abc.def", 0) == FLYTEAUTH_OK, "set_token");
+    CHECK(flyteauth_error_last() == NULL, "no error after success");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK && md, "metadata");
+    if (md) {
+        CHECK(md->count == 1, "count %zu", md->count);
+        CHECK(strcmp(md->headers[0].key, "flyte-authorization") == 0, "key %s", md->headers[0].key);
+        CHECK(strcmp(md->headers[0].value, "Bearer abc.def") == 0, "value");
+        CHECK(md->expires_at == 0, "unknown expiry");
+    }
+    flyteauth_metadata_free(md);
+    char *tok = NULL;
+    int64_t exp = -1;
+    CHECK(flyteauth_client_token(c, &tok, &exp) == FLYTEAUTH_OK && tok && strcmp(tok, "abc.def") == 0 && exp == 0, "token");
+    flyteauth_string_free(tok);
+    /* A rejected host token cannot be refreshed by the library. */
+    CHECK(flyteauth_client_refresh(c, "abc.def", NULL) == FLYTEAUTH_E_LOGIN_REQUIRED, "refresh passthrough");
+    /* Expired host token: login required again. */
+    CHECK(flyteauth_client_set_token(c, "old", (int64_t)time(NULL) - 10) == FLYTEAUTH_OK, "set expired");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_LOGIN_REQUIRED, "expired host token");
+    char *status = NULL;
+    CHECK(flyteauth_client_status(c, &status) == FLYTEAUTH_OK && strstr(status, "Passthrough") && !strstr(status, "old"),
+          "status %s", status ? status : "(null)");
+    flyteauth_string_free(status);
+    CHECK(flyteauth_client_logout(c) == FLYTEAUTH_OK, "logout");
+    CHECK(flyteauth_client_cancel(c) == FLYTEAUTH_OK, "cancel");
+    flyteauth_client_free(c);
+}
+
+/* A fake JWT with exp = now + lifetime, as a shell command prints it. */
+static const char *jwt_command(const char *name, int lifetime, const char *counter) {
+    char body[1024];
+    snprintf(body, sizeof body,
+             "echo run >> %s/%s\n"
+             "exp=$(( $(date +%%s) + %d ))\n"
+             "payload=$(printf '{\"exp\":%%s,\"n\":\"%%s\"}' \"$exp\" \"$(date +%%s%%N)\" | base64 -w0 | tr '+/' '-_' | tr -d '=')\n"
+             "echo \"eyJhbGciOiJub25lIn0.$payload.sig\"",
+             workdir, counter, lifetime);
+    return script(name, body);
+}
+
+static void test_external_command(void) {
+    char json[2048];
+    const char *ok = script("ok.sh", "echo '  tok-123  '");
+    snprintf(json, sizeof json, "{\"auth_type\":\"ExternalCommand\",\"command\":[\"%s\"],\"authorization_header\":\"authorization\"}", ok);
+    flyteauth_client *c = client_from(json);
+    flyteauth_metadata *md = NULL;
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK && md && strcmp(md->headers[0].value, "Bearer tok-123") == 0,
+          "trimmed stdout is the token");
+    flyteauth_metadata_free(md);
+    flyteauth_client_free(c);
+
+    const char *bad = script("bad.sh", "echo partial-token; echo 'no credentials for you' >&2; exit 3");
+    snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\", \"--flag\"],\"authorization_header\":\"authorization\"}", bad);
+    c = client_from(json);
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_COMMAND, "failing command");
+    CHECK(strstr(last_message(), "bad.sh --flag") && strstr(last_message(), "status 3") &&
+          strstr(last_message(), "no credentials for you") && !strstr(last_message(), "partial-token"),
+          "message names command, status and stderr, not stdout: %s", last_message());
+    flyteauth_client_free(c);
+
+    snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"/nonexistent/cmd\"],\"authorization_header\":\"authorization\"}");
+    c = client_from(json);
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_COMMAND && strstr(last_message(), "/nonexistent/cmd"),
+          "missing command: %s", last_message());
+    flyteauth_client_free(c);
+
+    const char *hang = script("hang.sh", "sleep 30 & sleep 30");
+    snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\"],\"command_timeout_seconds\":1,"
+             "\"authorization_header\":\"authorization\"}", hang);
+    c = client_from(json);
+    double t0 = now_s();
+    flyteauth_status s = flyteauth_client_metadata(c, &md);
+    double took = now_s() - t0;
+    CHECK(s == FLYTEAUTH_E_TIMEOUT && strstr(last_message(), "hang.sh"), "hung command: %d %s", s, last_message());
+    CHECK(took < 3.0, "hung command stopped after %.2f s", took);
+    flyteauth_client_free(c);
+
+    /* Re-run when rejected; a caller holding an already-replaced token gets the new one. */
+    const char *fresh = jwt_command("fresh.sh", 3600, "fresh.count");
+    snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\"],\"authorization_header\":\"authorization\"}", fresh);
+    c = client_from(json);
+    char *t1 = NULL, *t2 = NULL;
+    int64_t exp = 0;
+    CHECK(flyteauth_client_token(c, &t1, &exp) == FLYTEAUTH_OK, "token");
+    CHECK(exp > time(NULL) + 3000, "expiry from the JWT exp claim: %lld", (long long)exp);
+    CHECK(flyteauth_client_refresh(c, t1, &md) == FLYTEAUTH_OK && md, "refresh after rejection");
+    CHECK(flyteauth_client_token(c, &t2, NULL) == FLYTEAUTH_OK && strcmp(t1, t2) != 0, "new token after rejection");
+    flyteauth_metadata_free(md);
+    int runs = count_lines("fresh.count");
+    CHECK(flyteauth_client_refresh(c, t1, NULL) == FLYTEAUTH_OK, "stale rejection");
+    CHECK(count_lines("fresh.count") == runs, "stale rejection ran nothing (%d runs)", count_lines("fresh.count"));
+    char bearer[4096];
+    snprintf(bearer, sizeof bearer, "Bearer %s", t2);
+    CHECK(flyteauth_client_refresh(c, bearer, NULL) == FLYTEAUTH_OK && count_lines("fresh.count") == runs + 1,
+          "rejecting 'Bearer <current>' refreshes once");
+    flyteauth_string_free(t1);
+    flyteauth_string_free(t2);
+    flyteauth_client_free(c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* 16 threads, one client, several expiries                                  */
+
+struct storm {
+    flyteauth_client *client;
+    double until;
+    int calls, errors;
+    long long distinct_checks;
+};
+
+static void *storm_thread(void *arg) {
+    struct storm *st = arg;
+    while (now_s() < st->until) {
+        flyteauth_metadata *md = NULL;
+        if (flyteauth_client_metadata(st->client, &md) != FLYTEAUTH_OK || !md || md->count < 1 ||
+            strncmp(md->headers[0].value, "Bearer ", 7) != 0 || md->expires_at <= time(NULL) - 1) {
+            st->errors++;
+            const flyteauth_error *e = flyteauth_error_last();
+            if (st->errors < 3) fprintf(stderr, "storm error: %s\n", e ? e->message : "bad metadata");
+        }
+        flyteauth_metadata_free(md);
+        st->calls++;
+        if (st->calls % 64 == 0) usleep(1000);
+    }
+    return NULL;
+}
+
+static int run_storm(flyteauth_client *c, double seconds, int threads_n, int *calls_out) {
+    pthread_t threads[16];
+    struct storm st[16];
+    for (int i = 0; i < threads_n; i++) {
+        st[i] = (struct storm){ .client = c, .until = now_s() + seconds };
+        pthread_create(&threads[i], NULL, storm_thread, &st[i]);
+    }
+    int errors = 0, calls = 0;
+    for (int i = 0; i < threads_n; i++) {
+        pthread_join(threads[i], NULL);
+        errors += st[i].errors;
+        calls += st[i].calls;
+    }
+    *calls_out = calls;
+    return errors;
+}
+
+static void test_threads_across_expiries(void) {
+    /* 4 s tokens; refreshed ahead (at 2 s left), so about one run per 2 s. */
+    const char *cmd = jwt_command("short.sh", 4, "short.count");
+    char json[1024];
+    snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\"],\"authorization_header\":\"authorization\"}", cmd);
+    flyteauth_client *c = client_from(json);
+    int calls = 0;
+    int errors = run_storm(c, 9.0, 16, &calls);
+    int runs = count_lines("short.count");
+    CHECK(errors == 0, "%d errors in %d calls", errors, calls);
+    CHECK(calls > 1000, "calls %d", calls);
+    /* 9 s of 4 s tokens refreshed at the half-life: 1 + 9/2 runs; single-flight means
+     * no run per thread. */
+    CHECK(runs >= 3 && runs <= 7, "16 threads over ~3 expiries ran the command %d times", runs);
+    fprintf(stderr, "threads: 16 threads, %d calls, %d command runs, %d errors\n", calls, runs, errors);
+    flyteauth_client_free(c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Callbacks                                                                 */
+
+static int log_lines;
+static void log_cb(void *ud, flyteauth_log_level level, const char *msg) {
+    (void)ud; (void)level;
+    if (msg && *msg) __atomic_add_fetch(&log_lines, 1, __ATOMIC_RELAXED);
+}
+static int browser_cb(void *ud, const char *url) { (void)ud; (void)url; return 0; }
+static void device_cb(void *ud, const char *u, const char *uc, const char *code, int64_t exp) {
+    (void)ud; (void)u; (void)uc; (void)code; (void)exp;
+}
+
+static void test_callbacks(void) {
+    flyteauth_client *c = client_from("{\"auth_type\":\"passthrough\"}");
+    CHECK(flyteauth_client_set_browser_callback(c, browser_cb, NULL) == FLYTEAUTH_OK, "browser cb");
+    CHECK(flyteauth_client_set_browser_callback(c, NULL, NULL) == FLYTEAUTH_OK, "browser cb reset");
+    CHECK(flyteauth_client_set_device_prompt_callback(c, device_cb, NULL) == FLYTEAUTH_OK, "device cb");
+    CHECK(flyteauth_client_set_log_callback(c, log_cb, NULL, FLYTEAUTH_LOG_DEBUG) == FLYTEAUTH_OK, "log cb");
+    CHECK(flyteauth_client_set_log_callback(c, NULL, NULL, FLYTEAUTH_LOG_DEBUG) == FLYTEAUTH_OK, "log cb reset");
+    flyteauth_client_free(c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Against the identity provider (Tests/e2e/harness state file)             */
+
+static char *state_json;
+
+static char *state_value(const char *key) {
+    static char out[8][1024];
+    static int next;
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "\"%s\": \"", key);
+    const char *p = strstr(state_json, pattern);
+    if (!p) { snprintf(pattern, sizeof pattern, "\"%s\":\"", key); p = strstr(state_json, pattern); }
+    if (!p) return NULL;
+    p += strlen(pattern);
+    char *o = out[next++ % 8];
+    size_t i = 0;
+    while (*p && *p != '"' && i < 1023) o[i++] = *p++;
+    o[i] = 0;
+    return o;
+}
+
+static size_t sink(char *d, size_t s, size_t n, void *u) {
+    size_t *len = u; (void)d; *len += s * n; return s * n;
+}
+
+static size_t collect(char *d, size_t s, size_t n, void *u) {
+    char *buf = u;
+    size_t have = strlen(buf), add = s * n;
+    if (have + add < 4095) { memcpy(buf + have, d, add); buf[have + add] = 0; }
+    return s * n;
+}
+
+/* Token requests the Flyte front has forwarded to the IdP. */
+static int token_requests(void) {
+    char url[512], body[4096] = {0};
+    snprintf(url, sizeof url, "%s/_test/counts", state_value("endpoint"));
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    const char *p = strstr(body, "\"token_total\"");
+    return p ? atoi(strchr(p, ':') + 1) : -1;
+}
+
+static void test_client_credentials(void) {
+    char json[2048];
+    const char *endpoint = state_value("endpoint");
+    const char *id = state_value("service_client_id");
+    const char *secret = state_value("service_client_secret");
+    char cache[512];
+    snprintf(cache, sizeof cache, "%s/cache", workdir);
+    snprintf(json, sizeof json, "{\"endpoint\":\"%s\",\"insecure\":true,\"auth_type\":\"client_credentials\","
+             "\"client_id\":\"%s\",\"client_secret\":\"%s\",\"scopes\":[\"all\"],\"cache_dir\":\"%s\",\"keyring\":false}",
+             endpoint, id, secret, cache);
+    flyteauth_client *c = client_from(json);
+    flyteauth_metadata *md = NULL;
+    int before = token_requests();
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK && md, "client credentials through discovery");
+    if (md) {
+        CHECK(strcmp(md->headers[0].key, "flyte-authorization") == 0, "header key from the server: %s", md->headers[0].key);
+        CHECK(strncmp(md->headers[0].value, "Bearer ey", 9) == 0, "a JWT");
+        CHECK(md->expires_at > time(NULL), "expiry known");
+    }
+    flyteauth_metadata_free(md);
+    CHECK(token_requests() == before + 1, "one token request (%d -> %d)", before, token_requests());
+
+    /* 16 threads across several expiries of the IdP's short-lived tokens. */
+    before = token_requests();
+    int calls = 0;
+    int errors = run_storm(c, 12.0, 16, &calls);
+    int requests = token_requests() - before;
+    CHECK(errors == 0, "%d errors in %d calls", errors, calls);
+    CHECK(requests >= 2 && requests <= 8, "16 threads over 12 s of short tokens made %d token requests", requests);
+    fprintf(stderr, "client credentials: 16 threads, %d calls, %d token requests\n", calls, requests);
+    flyteauth_client_free(c);
+
+    /* Wrong secret: a clear error naming the endpoint, never the secret. */
+    snprintf(json, sizeof json, "{\"endpoint\":\"%s\",\"insecure\":true,\"auth_type\":\"ClientSecret\",\"client_id\":\"%s\","
+             "\"client_secret\":\"wrong-secret-value\",\"scopes\":[\"all\"],\"cache_dir\":\"%s\",\"keyring\":false}", endpoint, id, cache);
+    c = client_from(json);
+    flyteauth_status s = flyteauth_client_metadata(c, &md);
+    CHECK(s == FLYTEAUTH_E_PROTOCOL || s == FLYTEAUTH_E_OAUTH, "wrong secret: %d", s);
+    CHECK(strstr(last_message(), "client secret") && !strstr(last_message(), "wrong-secret-value"), "message: %s", last_message());
+    CHECK(flyteauth_error_last()->http_status == 403 || flyteauth_error_last()->http_status == 401, "http status %d",
+          flyteauth_error_last()->http_status);
+    flyteauth_client_free(c);
+
+    /* A scope the client may not have: the OAuth error code reaches the caller. */
+    snprintf(json, sizeof json, "{\"endpoint\":\"%s\",\"insecure\":true,\"auth_type\":\"ClientSecret\",\"client_id\":\"%s\","
+             "\"client_secret\":\"%s\",\"scopes\":[\"offline\"],\"cache_dir\":\"%s\",\"keyring\":false}", endpoint, id, secret, cache);
+    c = client_from(json);
+    s = flyteauth_client_metadata(c, &md);
+    const flyteauth_error *e = flyteauth_error_last();
+    CHECK(s == FLYTEAUTH_E_OAUTH && e && e->oauth_error && strstr(e->oauth_error, "scope"), "invalid scope: %d %s", s,
+          e && e->oauth_error ? e->oauth_error : "(no oauth_error)");
+    flyteauth_client_free(c);
+
+    /* Nothing listening: a network error, quickly. */
+    snprintf(json, sizeof json, "{\"endpoint\":\"http://127.0.0.1:9\",\"auth_type\":\"ClientSecret\",\"client_id\":\"x\","
+             "\"client_secret\":\"y\",\"scopes\":[\"all\"],\"cache_dir\":\"%s\",\"connect_timeout_seconds\":2,\"keyring\":false}", cache);
+    c = client_from(json);
+    double t0 = now_s();
+    s = flyteauth_client_metadata(c, &md);
+    CHECK(s == FLYTEAUTH_E_NETWORK && strstr(last_message(), "127.0.0.1:9"), "IdP down: %d %s", s, last_message());
+    CHECK(now_s() - t0 < 3, "within the timeout");
+    flyteauth_client_free(c);
+    (void)sink;
+}
+
+int main(void) {
+    snprintf(workdir, sizeof workdir, "/tmp/flyteauth-abi-XXXXXX");
+    if (!mkdtemp(workdir)) { perror("mkdtemp"); return 2; }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    test_versions_and_strerror();
+    test_null_arguments();
+    test_malformed_settings();
+    test_passthrough();
+    test_callbacks();
+    test_external_command();
+    test_threads_across_expiries();
+
+    const char *state = getenv("FLYTEAUTH_TEST_STATE");
+    if (state && *state) {
+        FILE *f = fopen(state, "r");
+        if (f) {
+            state_json = calloc(1, 65536);
+            fread(state_json, 1, 65535, f);
+            fclose(f);
+            test_client_credentials();
+            free(state_json);
+        } else {
+            fprintf(stderr, "cannot read %s\n", state);
+            failed++;
+        }
+    } else {
+        fprintf(stderr, "FLYTEAUTH_TEST_STATE not set: identity provider tests skipped\n");
+    }
+    curl_global_cleanup();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", workdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", workdir);
+    printf("abi: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
