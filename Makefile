@@ -70,3 +70,54 @@ bench: stage
 
 clean:
 	rm -rf build .build $(DIST_SCRATCH)
+
+# ---------------------------------------------------------------------------
+# Installation, Debian packages and ABI checks (packaging/README.md).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+.PHONY: install deb-install-test abi-check abi-baseline
+
+# Installs what `make` staged in build/stage into $(DESTDIR)$(PREFIX); the .pc file gets
+# the real prefix, libdir and includedir. Does not build: run `make` first.
+install:
+	@test -f $(STAGE)/lib/libflyteauth.so.$(VERSION) || { echo "install: nothing staged in $(STAGE); run make first" >&2; exit 1; }
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0644 $(STAGE)/lib/libflyteauth.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libflyteauth.so.$(VERSION)
+	ln -sfn libflyteauth.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libflyteauth.so.$(SOVERSION)
+	ln -sfn libflyteauth.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libflyteauth.so
+	install -m 0644 $(STAGE)/include/flyteauth.h $(DESTDIR)$(INCLUDEDIR)/flyteauth.h
+	install -m 0755 $(STAGE)/bin/flyteauth $(DESTDIR)$(BINDIR)/flyteauth
+	sed -e 's|^prefix=.*|prefix=$(PREFIX)|' \
+	    -e 's|^libdir=.*|libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|^includedir=.*|includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    $(STAGE)/lib/pkgconfig/flyteauth.pc > $(DESTDIR)$(LIBDIR)/pkgconfig/flyteauth.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/flyteauth.pc
+	if [ -f $(STAGE)/share/man/man1/flyteauth.1 ]; then \
+	    install -d $(DESTDIR)$(MANDIR)/man1 && \
+	    install -m 0644 $(STAGE)/share/man/man1/flyteauth.1 $(DESTDIR)$(MANDIR)/man1/flyteauth.1; fi
+
+# Debian packages (libflyteauth0, libflyteauth-dev, flyteauth, python3-flyteauth) built
+# from a copy of the tree, checked with lintian, collected in build/deb/.
+deb:
+	bash packaging/build-deb.sh
+
+# Installs build/deb/*.deb on this machine (root), uses them from C, Python, Go and the
+# shell without LD_LIBRARY_PATH / PKG_CONFIG_PATH, then purges them.
+deb-install-test:
+	bash packaging/install-test.sh
+
+# Compares the ABI of the current build with abi/libflyteauth.abi: fails on an
+# incompatible change, reports additions.
+abi-check:
+	@test -f $(STAGE)/lib/libflyteauth.so.$(VERSION) || $(MAKE) --no-print-directory stage
+	@bash packaging/abi-check.sh check
+
+# Rewrites the baseline from the current build: only for a deliberate ABI change.
+abi-baseline:
+	@test -f $(STAGE)/lib/libflyteauth.so.$(VERSION) || $(MAKE) --no-print-directory stage
+	@bash packaging/abi-check.sh baseline

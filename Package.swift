@@ -53,7 +53,6 @@ let package = Package(
             linkerSettings: toolLinkFlags),
 
         .testTarget(name: "FlyteAuthCoreTests", dependencies: ["FlyteAuthCore"]),
-        .testTarget(name: "FlyteAuthTests", dependencies: ["FlyteAuth"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -196,12 +196,15 @@ typedef struct flyteauth_client flyteauth_client;
  *   login_timeout_seconds  number  PKCE callback wait (default 120)
  *   device_flow_timeout_seconds number (default 600)
  *   lock_timeout_seconds   number  cross-process refresh lock wait (default 30)
+ *   keyring_timeout_seconds number each Secret Service call (default 5)
  *   discovery_cache_ttl_seconds number (default 3600; 0 disables the disk cache)
  *   cache_dir              string  discovery cache and lock files
  *                                  (default $XDG_CACHE_HOME/flyteauth)
  *   interactive            bool    allow browser / device logins (default true)
  *   keyring                bool    use the Secret Service (default true)
- *   file_cache             bool    opt in to the plaintext 0600 file cache (default false)
+ *   file_cache             bool    opt in to the plaintext 0600 file cache, used where the
+ *                                  keyring is off or unavailable (default false; also
+ *                                  FLYTEAUTH_FILE_CACHE=1 in the environment)
  *   file_cache_path        string  where (default $XDG_STATE_HOME/flyteauth/tokens.json)
  *   mirror_layouts         array   other tools' keyring layouts to write after a
  *                                  login: "flytekit" (default), "flyte-sdk", "flytectl"

@@ -22,8 +22,8 @@ public final class AuthClient: @unchecked Sendable {
     let flow: Flow
     let transport: HTTPTransport
     let runner: ProcessRunning
-    let store: TokenStore?
-    let crossProcessLock: CrossProcessLock?
+    private let storageFactory: StorageFactory?
+    private let storageCache = Mutex<Storage?>(nil)
     private let discovery: Discovery
     private let proxy: ProxyAuthorization?
     private let policy: RefreshPolicy
@@ -46,14 +46,11 @@ public final class AuthClient: @unchecked Sendable {
     public struct Dependencies: Sendable {
         public var transport: HTTPTransport?
         public var runner: ProcessRunning?
-        public var store: TokenStore?
-        public var crossProcessLock: CrossProcessLock?
-        public init(transport: HTTPTransport? = nil, runner: ProcessRunning? = nil,
-                    store: TokenStore? = nil, crossProcessLock: CrossProcessLock? = nil) {
+        public var storage: StorageFactory?
+        public init(transport: HTTPTransport? = nil, runner: ProcessRunning? = nil, storage: StorageFactory? = nil) {
             self.transport = transport
             self.runner = runner
-            self.store = store
-            self.crossProcessLock = crossProcessLock
+            self.storage = storage
         }
     }
 
@@ -92,8 +89,7 @@ public final class AuthClient: @unchecked Sendable {
         }
         transport = dependencies.transport ?? CurlTransport(settings: settings)
         runner = dependencies.runner ?? SpawnProcessRunner()
-        store = flow.cached ? dependencies.store : nil
-        crossProcessLock = flow.cached ? dependencies.crossProcessLock : nil
+        storageFactory = flow.cached ? dependencies.storage : nil
         policy = RefreshPolicy(window: settings.refreshWindowSeconds)
         proxy = settings.proxyCommand.map { ProxyAuthorization(command: $0) }
         discovery = Discovery(settings: settings, endpoint: endpoint, logger: logger)
@@ -188,7 +184,7 @@ public final class AuthClient: @unchecked Sendable {
             currentSource = "none"
             bumpGeneration()
         }
-        try store?.remove()
+        try storage(cancel: cancelSource.token()).store?.remove()
     }
 
     /// Supplies a token from the host (passthrough).
@@ -223,7 +219,8 @@ public final class AuthClient: @unchecked Sendable {
         ]
         o["endpoint"] = endpoint.map { .string($0.configured) }
         o["client_id"] = cacheClientID.map(JSONValue.string)
-        o["cache"] = store.map { .string($0.name) } ?? .string("memory only")
+        o["cache"] = storageCache.withLock { $0 }?.store.map { .string($0.name) }
+            ?? .string(storageFactory == nil ? "memory only (this auth type is not cached)" : "not opened yet")
         if let c = credentials {
             o["has_token"] = .bool(true)
             o["has_refresh_token"] = .bool(c.refreshToken != nil)
@@ -367,14 +364,16 @@ public final class AuthClient: @unchecked Sendable {
 
     private func obtainToken(context: FlowContext, previous: Credentials?, rejected: String?, freshLogin: Bool)
         throws(AuthError) -> (Credentials, String) {
-        guard flow.cached, let store else {
+        guard flow.cached else {
             if settings.authType == .passthrough, let previous, previous.accessToken != rejected,
                Clock.now() < policy.hardDeadline(for: previous) {
                 return (previous, "host")
             }
             return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
         }
-        if let crossProcessLock {
+        let storage = try storage(cancel: context.cancel)
+        let store = storage.store
+        if let crossProcessLock = storage.lock {
             let timeout = settings.lockTimeoutSeconds + (settings.authType.isInteractive ? settings.loginTimeoutSeconds : 0)
             return try crossProcessLock.withLock(timeout: timeout, cancel: context.cancel) { () throws(AuthError) in
                 try obtainThroughCache(store, context: context, previous: previous, rejected: rejected, freshLogin: freshLogin)
@@ -384,12 +383,14 @@ public final class AuthClient: @unchecked Sendable {
     }
 
     /// Runs with the cross-process lock held: re-read, then refresh, then log in.
-    private func obtainThroughCache(_ store: TokenStore, context: FlowContext, previous: Credentials?, rejected: String?,
+    private func obtainThroughCache(_ store: TokenStore?, context: FlowContext, previous: Credentials?, rejected: String?,
                                     freshLogin: Bool) throws(AuthError) -> (Credentials, String) {
         let now = Clock.now()
         var stored: Credentials?
-        do throws(AuthError) { stored = try store.load() } catch {
-            logger.warnOnce("cache-load", "token cache (\(store.name)): \(error.message); continuing without it")
+        if let store {
+            do throws(AuthError) { stored = try store.load() } catch {
+                logger.warnOnce("cache-load", "token cache (\(store.name)): \(error.message); continuing without it")
+            }
         }
         if !freshLogin, let stored, !isRejected(stored.accessToken, rejected) {
             // Another process refreshed already, or this is our first look at the cache.
@@ -413,11 +414,27 @@ public final class AuthClient: @unchecked Sendable {
         return (credentials, "idp")
     }
 
+    /// The cache and lock for this client's key, made on first use: a PKCE client's id
+    /// may only be known after discovery.
+    private func storage(cancel: CancelToken) throws(AuthError) -> Storage {
+        if let cached = storageCache.withLock({ $0 }) { return cached }
+        guard let storageFactory, let endpoint else { return Storage(store: nil, lock: nil) }
+        let p = try parameters(cancel: cancel)
+        guard let clientID = p.clientID ?? cacheClientID else { return Storage(store: nil, lock: nil) }
+        let made = storageFactory(CacheKey(endpoint: endpoint, clientID: clientID), settings, p.tokenEndpoint, logger)
+        return storageCache.withLock { existing in
+            if let existing { return existing }
+            existing = made
+            return made
+        }
+    }
+
     private func isRejected(_ token: String, _ rejected: String?) -> Bool {
         token == rejected || state.withLock { rejectedTokens.contains(token) }
     }
 
-    private func save(_ credentials: Credentials, to store: TokenStore) {
+    private func save(_ credentials: Credentials, to store: TokenStore?) {
+        guard let store else { return }
         do throws(AuthError) { try store.save(credentials) } catch {
             logger.warnOnce("cache-save", "token cache (\(store.name)): \(error.message); the token is kept in memory only")
         }

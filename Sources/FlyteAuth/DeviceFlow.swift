@@ -5,6 +5,53 @@ struct DeviceFlow: Flow {
     var refreshes: Bool { true }
 
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
-        throw AuthError(.unsupported, "device login is not implemented yet")
+        let settings = context.settings
+        guard settings.interactive else {
+            throw AuthError(.loginRequired, "a device login is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
+        }
+        let p = try context.parameters()
+        guard let deviceEndpoint = p.deviceAuthorizationEndpoint else {
+            throw AuthError(.unsupported, "Device Authentication is not available on the Flyte backend / authentication server (no device_authorization_endpoint in its OAuth2 metadata; set \"device_authorization_endpoint\" or use Pkce)")
+        }
+        guard let tokenEndpoint = p.tokenEndpoint else {
+            throw AuthError(.unsupported, "the server's OAuth2 metadata has no token_endpoint; set \"token_url\"")
+        }
+        guard let clientID = p.clientID else {
+            throw AuthError(.config, "no client id: the server's public client config has none; set \"client_id\"")
+        }
+        let start = Clock.now()
+        let authorization = try DeviceAuthorization.decode(
+            try context.send(TokenRequests.deviceAuthorization(endpoint: deviceEndpoint, clientID: clientID,
+                                                               scopes: p.scopes, audience: p.audience)),
+            endpoint: deviceEndpoint, now: start)
+        if let prompt = context.interaction.devicePromptHandler {
+            prompt(authorization)
+        } else {
+            let minutes = max(1, Int((authorization.expiresAt - start) / 60))
+            Logger.writeStderr("To log in to Flyte, open \(authorization.preferredURI)\nand confirm the code \(authorization.userCode) (it expires in \(minutes) min).\n")
+        }
+        var polling = DevicePolling(authorization: authorization, timeout: settings.deviceFlowTimeoutSeconds, now: start)
+        var wait = authorization.interval
+        while true {
+            Clock.sleep(wait) { context.cancel.isCancelled }
+            if context.cancel.isCancelled { throw AuthError(.cancelled, "the device login was cancelled") }
+            let step: DevicePolling.Step
+            do throws(AuthError) {
+                let response = try context.send(TokenRequests.deviceToken(endpoint: tokenEndpoint, deviceCode: authorization.deviceCode,
+                                                                          clientID: clientID))
+                step = polling.next(after: response, endpoint: tokenEndpoint, now: Clock.now())
+            } catch where error.isTransient {
+                context.logger.log(.info, "device login: polling failed (\(error.message)); trying again")
+                step = polling.afterTransientFailure(now: Clock.now())
+            }
+            switch step {
+            case .done(let credentials):
+                return credentials
+            case .wait(let seconds):
+                wait = seconds
+            case .fail(let error):
+                throw error
+            }
+        }
     }
 }

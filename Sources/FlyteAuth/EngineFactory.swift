@@ -3,12 +3,41 @@ import FlyteAuthCore
 /// Builds clients with the production I/O adapters (curl, keyring, lock files).
 public enum EngineFactory {
     public static func makeClient(settings: Settings) throws(AuthError) -> AuthClient {
-        try AuthClient(settings: settings)
+        try AuthClient(settings: settings, dependencies: .init(storage: defaultStorage))
     }
 
     /// Settings from the user's Flyte configuration, environment and overrides.
     public static func resolveConfig(path: String?, overridesJSON: String?) throws(AuthError) -> ResolvedConfig {
-        throw AuthError(.unsupported, "reading the Flyte configuration is not implemented yet")
+        try ConfigLoader.resolve(path: path, overridesJSON: overridesJSON)
+    }
+
+    /// Keyring (unless off), the file cache where opted in, a lock file per key.
+    public static let defaultStorage: StorageFactory = { key, settings, tokenEndpoint, logger in
+        let interactive = settings.authType.isInteractive
+        var store: TokenStore?
+        if settings.keyring {
+            let mirror = interactive ? settings.mirrorLayouts.compactMap(ForeignLayout.init(rawValue:)) : []
+            store = KeyringStore(keyring: SecretServiceKeyring(timeout: settings.keyringTimeoutSeconds), key: key,
+                                 readLayouts: interactive ? ForeignLayout.allCases : [], mirrorLayouts: mirror,
+                                 tokenEndpoint: tokenEndpoint, logger: logger)
+        }
+        if settings.fileCache || EnvironmentValue.isTrue(Paths.environment("FLYTEAUTH_FILE_CACHE")) {
+            if let path = settings.fileCachePath.nonEmpty ?? Paths.stateDirectory().map({ $0 + "/tokens.json" }) {
+                let file = FileStore(path: path, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
+                store = store.map { FallbackStore(primary: $0, fallback: file, logger: logger) } ?? file
+            }
+        }
+        var lock: CrossProcessLock?
+        let lockDir = Paths.environment("XDG_RUNTIME_DIR").map { $0 + "/flyteauth" }
+            ?? Paths.cacheDirectory(override: settings.cacheDir).map { $0 + "/locks" }
+        if let lockDir {
+            if Paths.makeDirectories(lockDir) {
+                lock = FlockLock(path: lockDir + "/" + Discovery.digest(key.fileKey) + ".lock")
+            } else {
+                logger.warnOnce("lock-dir", "cannot create \(lockDir): refreshes are not coordinated with other processes")
+            }
+        }
+        return Storage(store: store, lock: lock)
     }
 }
 

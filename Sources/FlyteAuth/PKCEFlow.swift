@@ -5,6 +5,107 @@ struct PKCEFlow: Flow {
     var refreshes: Bool { true }
 
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
-        throw AuthError(.unsupported, "PKCE login is not implemented yet")
+        let settings = context.settings
+        guard settings.interactive else {
+            throw AuthError(.loginRequired, "a browser login is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
+        }
+        let p = try context.parameters()
+        guard let authorizationEndpoint = p.authorizationEndpoint else {
+            throw AuthError(.unsupported, "the server's OAuth2 metadata has no authorization_endpoint; set \"authorization_endpoint\"")
+        }
+        guard let tokenEndpoint = p.tokenEndpoint else {
+            throw AuthError(.unsupported, "the server's OAuth2 metadata has no token_endpoint; set \"token_url\"")
+        }
+        guard let clientID = p.clientID else {
+            throw AuthError(.config, "no client id: the server's public client config has none; set \"client_id\"")
+        }
+        let redirect = try RedirectURI(p.redirectURI)
+        let login = PKCELogin(verifierBytes: try SecureRandom.bytes(64), stateBytes: try SecureRandom.bytes(40))
+        let outcome = CallbackOutcomeBox()
+
+        // Bind before the browser opens, so the redirect cannot arrive at nothing.
+        let listener = try LoopbackListener(redirect: redirect) { path, parameters in
+            switch login.interpretCallback(path: path, parameters: parameters, redirect: redirect) {
+            case .notTheCallback:
+                return (404, LoginPage.render(title: "Not found", text: "This is the Flyte login callback."))
+            case .wrongState:
+                return (400, LoginPage.render(title: "Login failed", text: "This login link is not the one the application started (state mismatch). Start the login again."))
+            case .code(let code):
+                outcome.set(.success(code))
+                return (200, LoginPage.render(title: "Logged in", text: "You are logged in to Flyte. You can close this window."))
+            case .failed(let error):
+                outcome.set(.failure(error))
+                return (400, LoginPage.render(title: "Login failed", text: error.message))
+            }
+        }
+        defer { listener.stop() }
+
+        let url = login.authorizeURL(endpoint: authorizationEndpoint, parameters: p, clientID: clientID)
+        Browser.open(url, context: context)
+
+        let deadline = Clock.monotonic() + settings.loginTimeoutSeconds
+        let code: String
+        switch outcome.wait(until: deadline, cancel: context.cancel) {
+        case .some(.success(let c)): code = c
+        case .some(.failure(let e)): throw e
+        case .none:
+            if context.cancel.isCancelled { throw AuthError(.cancelled, "the browser login was cancelled") }
+            throw AuthError(.timeout, "the browser login did not complete within \(CurlTransport.seconds(settings.loginTimeoutSeconds)) (login_timeout_seconds); no callback reached \(redirect.uri)")
+        }
+        listener.stop()
+        let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
+                                                      clientID: clientID, codeVerifier: login.codeVerifier)
+        let response = try context.send(request)
+        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: Clock.now())
+    }
+}
+
+/// Where the listener's threads hand the result to the waiting login.
+final class CallbackOutcomeBox: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var result: Result<String, AuthError>?
+
+    func set(_ r: Result<String, AuthError>) {
+        lock.withLock {
+            if result == nil { result = r }  // the first decisive callback wins
+            lock.broadcast()
+        }
+    }
+
+    func wait(until deadline: Double, cancel: CancelToken) -> Result<String, AuthError>? {
+        lock.withLock {
+            while result == nil && !cancel.isCancelled && Clock.monotonic() < deadline {
+                lock.wait(until: min(deadline, Clock.monotonic() + 0.1))
+            }
+            return result
+        }
+    }
+}
+
+/// Shows the authorization URL: the host's callback if it handles it, else stderr and,
+/// where a display is available, $BROWSER or xdg-open.
+enum Browser {
+    static func open(_ url: String, context: FlowContext) {
+        if let opener = context.interaction.browserOpener, opener(url) { return }
+        Logger.writeStderr("Please open the following link in your browser to authenticate: \(url)\n")
+        let hasDisplay = Paths.environment("DISPLAY") != nil || Paths.environment("WAYLAND_DISPLAY") != nil
+        var argv: [String]?
+        if let browser = Paths.environment("BROWSER") {
+            argv = browser.split(separator: " ").map(String.init) + [url]
+        } else if hasDisplay {
+            argv = ["xdg-open", url]
+        }
+        guard let argv else { return }
+        let runner = context.runner
+        let logger = context.logger
+        // A browser may not return until it exits: never hold up the login for it.
+        _ = BackgroundThread.start {
+            do throws(AuthError) {
+                let r = try runner.run(argv, timeout: 30, cancel: nil)
+                if r.exitStatus != 0 { logger.log(.info, "\(argv[0]) exited with status \(r.exitStatus)") }
+            } catch {
+                logger.log(.info, "could not open a browser: \(error.message)")
+            }
+        }
     }
 }

@@ -14,3 +14,16 @@ public protocol TokenStore: Sendable {
 public protocol CrossProcessLock: Sendable {
     func withLock<T>(timeout: Double, cancel: CancelToken?, _ body: () throws(AuthError) -> T) throws(AuthError) -> T
 }
+
+/// A client's cache and lock, made once its cache key is known.
+public struct Storage: Sendable {
+    public var store: TokenStore?
+    public var lock: CrossProcessLock?
+    public init(store: TokenStore?, lock: CrossProcessLock?) {
+        self.store = store
+        self.lock = lock
+    }
+}
+
+/// Builds the storage for a key: (key, settings, token endpoint, logger).
+public typealias StorageFactory = @Sendable (CacheKey, Settings, String?, Logger) -> Storage

@@ -9,6 +9,16 @@ public struct DeviceAuthorization: Sendable, Equatable {
 
     public static let defaultInterval: Double = 5
 
+    public init(deviceCode: String, userCode: String, verificationURI: String, verificationURIComplete: String?,
+                expiresAt: Double, interval: Double) {
+        self.deviceCode = deviceCode
+        self.userCode = userCode
+        self.verificationURI = verificationURI
+        self.verificationURIComplete = verificationURIComplete
+        self.expiresAt = expiresAt
+        self.interval = interval
+    }
+
     public static func decode(_ response: HTTPResponse, endpoint: String, now: Double) throws(AuthError) -> DeviceAuthorization {
         guard response.isSuccess else {
             var e = TokenResponse.error(from: response, endpoint: endpoint)

@@ -49,7 +49,13 @@ public struct PKCELogin: Sendable {
     public func interpretCallback(path: String, query: String, redirect: RedirectURI) -> CallbackOutcome {
         guard path == redirect.path else { return .notTheCallback }
         guard let fields = FormEncoding.decode(Substring(query)) else { return .wrongState }
-        let params = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+        return interpretCallback(path: path, parameters: Dictionary(fields, uniquingKeysWith: { first, _ in first }),
+                                 redirect: redirect)
+    }
+
+    /// The same, with the query already decoded (as an HTTP server library hands it over).
+    public func interpretCallback(path: String, parameters params: [String: String], redirect: RedirectURI) -> CallbackOutcome {
+        guard path == redirect.path else { return .notTheCallback }
         guard let got = params["state"], constantTimeEqual(got, state) else { return .wrongState }
         if let error = params["error"] {
             let description = params["error_description"].nonEmpty

@@ -29,6 +29,7 @@ public struct Settings: Sendable, Equatable {
     public var loginTimeoutSeconds: Double = 120
     public var deviceFlowTimeoutSeconds: Double = 600
     public var lockTimeoutSeconds: Double = 30
+    public var keyringTimeoutSeconds: Double = 5
     public var discoveryCacheTTLSeconds: Double = 3600
     public var cacheDir: String?
     public var interactive = true
@@ -72,14 +73,16 @@ public struct Settings: Sendable, Equatable {
         for (name, value) in [("refresh_window_seconds", refreshWindowSeconds), ("http_timeout_seconds", httpTimeoutSeconds),
                               ("connect_timeout_seconds", connectTimeoutSeconds), ("command_timeout_seconds", commandTimeoutSeconds),
                               ("login_timeout_seconds", loginTimeoutSeconds), ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
-                              ("lock_timeout_seconds", lockTimeoutSeconds), ("discovery_cache_ttl_seconds", discoveryCacheTTLSeconds)] {
+                              ("lock_timeout_seconds", lockTimeoutSeconds), ("keyring_timeout_seconds", keyringTimeoutSeconds),
+                              ("discovery_cache_ttl_seconds", discoveryCacheTTLSeconds)] {
             guard value.isFinite, value >= 0, value <= 86_400 * 365 else {
                 throw AuthError(.config, "settings: \"\(name)\" must be a number of seconds between 0 and one year")
             }
         }
         for (name, value) in [("http_timeout_seconds", httpTimeoutSeconds), ("connect_timeout_seconds", connectTimeoutSeconds),
                               ("command_timeout_seconds", commandTimeoutSeconds), ("login_timeout_seconds", loginTimeoutSeconds),
-                              ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds)] where value == 0 {
+                              ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
+                              ("keyring_timeout_seconds", keyringTimeoutSeconds)] where value == 0 {
             throw AuthError(.config, "settings: \"\(name)\" must be more than 0")
         }
         if let command, command.isEmpty || command[0].isEmpty {
@@ -138,6 +141,7 @@ public struct Settings: Sendable, Equatable {
         seconds("login_timeout_seconds") { $0.loginTimeoutSeconds = $1 },
         seconds("device_flow_timeout_seconds") { $0.deviceFlowTimeoutSeconds = $1 },
         seconds("lock_timeout_seconds") { $0.lockTimeoutSeconds = $1 },
+        seconds("keyring_timeout_seconds") { $0.keyringTimeoutSeconds = $1 },
         seconds("discovery_cache_ttl_seconds") { $0.discoveryCacheTTLSeconds = $1 },
         string("cache_dir") { $0.cacheDir = $1 },
         bool("interactive") { $0.interactive = $1 },

@@ -190,6 +190,38 @@ def cmd_serve(a):
             os.unlink(state_path)
 
 
+def cmd_approve_pkce(a):
+    """Play the person for a PKCE login whose authorization URL the library handed out."""
+    from . import user
+    import urllib.parse
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(a.url).query)
+    redirect_uri = q["redirect_uri"][0]
+    base = redirect_uri.split("?")[0]
+    root = base[: base.index("/", len("http://"))]
+    if a.stray:
+        # What browsers and port scanners do before the real redirect arrives.
+        for path in ("/favicon.ico", "/", "/callback-not"):
+            status, _ = user.deliver(root + path)
+            print("stray %s -> %d" % (path, status))
+        status, _ = user.deliver(base + "?code=forged&state=not-the-state")
+        print("wrong state -> %d" % status)
+    if a.deny:
+        status, _ = user.deny_pkce(a.url)
+    elif a.wrong_state_only:
+        status, _ = user.deliver(base + "?code=forged&state=not-the-state")
+    else:
+        status, _ = user.approve_pkce(a.url)
+    print("callback -> %d" % status)
+    return 0 if status in (200, 400) else 1
+
+
+def cmd_approve_device(a):
+    from . import user
+    user.approve_device(a.code, a.idp)
+    print("device approved")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m harness", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -211,8 +243,17 @@ def main(argv=None):
         p.add_argument("--timeout", type=float, default=30.0, help="readiness wait for up (default 30)")
     p = sub.add_parser("down", help="stop the stack started by up")
     p.add_argument("--state", required=True)
+    p = sub.add_parser("approve-pkce", help="log in and consent as the test user, then follow the redirect")
+    p.add_argument("--url", required=True, help="the authorization URL the client opened")
+    p.add_argument("--stray", action="store_true", help="first send a favicon, a wrong path and a wrong state")
+    p.add_argument("--deny", action="store_true", help="refuse (error=access_denied)")
+    p.add_argument("--wrong-state-only", action="store_true", help="only send a callback with a wrong state")
+    p = sub.add_parser("approve-device", help="approve a device login as the test user")
+    p.add_argument("--code", required=True)
+    p.add_argument("--idp", required=True, help="the IdP base URL or the verification URI")
     a = ap.parse_args(argv)
-    return {"up": cmd_up, "down": cmd_down, "serve": cmd_serve}[a.cmd](a)
+    return {"up": cmd_up, "down": cmd_down, "serve": cmd_serve, "approve-pkce": cmd_approve_pkce,
+            "approve-device": cmd_approve_device}[a.cmd](a)
 
 
 if __name__ == "__main__":

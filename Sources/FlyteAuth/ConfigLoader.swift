@@ -1,0 +1,42 @@
+import CSystem
+import FlyteAuthCore
+import Glibc
+
+/// Finds and reads the user's Flyte configuration (the I/O half of `FlyteConfig`).
+public enum ConfigLoader {
+    /// flytekit's search order: $FLYTECTL_CONFIG, ./flytekit.config, ~/.flyte/config,
+    /// ~/.flyte/config.yaml. Returns nil when there is none.
+    public static func findConfigFile() -> String? {
+        var candidates: [String] = []
+        if let p = Paths.environment("_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE") ?? Paths.environment("FLYTECTL_CONFIG") { candidates.append(p) }
+        candidates.append("flytekit.config")
+        if let home = Paths.home { candidates += [home + "/.flyte/config", home + "/.flyte/config.yaml"] }
+        return candidates.first { access($0, R_OK) == 0 }
+    }
+
+    public static func resolve(path: String?, overridesJSON: String?) throws(AuthError) -> ResolvedConfig {
+        let file = path ?? findConfigFile()
+        var fileLayer: ConfigLayer = [:]
+        if let file {
+            let bytes = try FileIO.read(file)
+            let lower = file.lowercased()
+            fileLayer = lower.hasSuffix("yaml") || lower.hasSuffix("yml")
+                ? try FlyteConfig.parseYAML(bytes, path: file) : try FlyteConfig.parseINI(bytes, path: file)
+        }
+        var env: [String: String] = [:]
+        for name in FlyteConfig.environmentVariables {
+            if let p = getenv(name) { env[name] = String(cString: p) }
+        }
+        let environmentLayer = try FlyteConfig.environmentLayer(env)
+        var overrides: ConfigLayer = [:]
+        if let overridesJSON {
+            let value: JSONValue
+            do { value = try JSONValue.parse(Array(overridesJSON.utf8), what: "overrides") } catch { throw AuthError(.config, error.message) }
+            guard let o = value.objectValue else { throw AuthError(.config, "overrides: expected a JSON object") }
+            for (k, v) in o { overrides[k] = ConfigValue(v, source: "overrides") }
+        }
+        let resolved = try ResolvedSettings.merge(file: fileLayer, environment: environmentLayer, overrides: overrides,
+                                                  configFile: file, secretAvailable: { s in (try? ClientSecret.resolve(s)) != nil })
+        return ResolvedConfig(settings: resolved.settings, description: resolved.description)
+    }
+}

@@ -1,0 +1,30 @@
+import FlyteAuthCore
+import Glibc
+
+/// A lock file held with flock(2): released by the kernel if the process dies, so a
+/// crashed refresh never blocks the others.
+struct FlockLock: CrossProcessLock {
+    let path: String
+
+    func withLock<T>(timeout: Double, cancel: CancelToken?, _ body: () throws(AuthError) -> T) throws(AuthError) -> T {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AuthError(.cache, "cannot open the lock file \(path): \(errnoText())") }
+        defer { close(fd) }
+        let deadline = Clock.monotonic() + timeout
+        var pause = 0.002
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw AuthError(.cache, "cannot lock \(path): \(errnoText())")
+            }
+            if cancel?.isCancelled == true { throw AuthError(.cancelled, "cancelled while waiting for \(path)") }
+            if Clock.monotonic() >= deadline {
+                throw AuthError(.timeout, "another process held \(path) (refreshing or logging in) for more than \(CurlTransport.seconds(timeout)) (lock_timeout_seconds)")
+            }
+            var ts = timespec(tv_sec: 0, tv_nsec: Int(pause * 1e9))
+            nanosleep(&ts, nil)
+            pause = min(pause * 2, 0.05)
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+}

@@ -1,0 +1,140 @@
+import CMicroHTTPD
+import FlyteAuthCore
+import Glibc
+
+/// The PKCE redirect target: libmicrohttpd on the redirect URI's loopback port, bound
+/// before the browser opens, serving every request until the login is decided.
+final class LoopbackListener: @unchecked Sendable {
+    /// (path, decoded query) -> (HTTP status, HTML page).
+    typealias Handler = @Sendable (String, [String: String]) -> (Int, String)
+
+    private final class Context {
+        let handler: Handler
+        init(_ handler: @escaping Handler) { self.handler = handler }
+    }
+
+    private var daemons: [OpaquePointer] = []
+    private var sockets: [Int32] = []
+    private let context: Unmanaged<Context>
+
+    init(redirect: RedirectURI, handler: @escaping Handler) throws(AuthError) {
+        context = Unmanaged.passRetained(Context(handler))
+        do throws(AuthError) {
+            for address in redirect.bindAddresses {
+                guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1") else { continue }
+                sockets.append(fd)
+                guard let daemon = fa_mhd_start(fd, LoopbackListener.access, context.toOpaque()) else {
+                    throw AuthError(.internal, "could not start the login callback listener on \(address) port \(redirect.port)")
+                }
+                daemons.append(daemon)
+            }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        for d in daemons { MHD_stop_daemon(d) }
+        daemons.removeAll()
+        for fd in sockets { close(fd) }
+        sockets.removeAll()
+        if !released { released = true; context.release() }
+    }
+    private var released = false
+
+    /// A listening socket on a loopback address; nil when `optional` and the address
+    /// family is unavailable (a host without IPv6).
+    private static func bind(_ address: String, port: UInt16, optional: Bool) throws(AuthError) -> Int32? {
+        let v6 = address.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            if optional { return nil }
+            throw AuthError(.network, "cannot create a socket for the login callback: \(errnoText())")
+        }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var rc: Int32
+        if v6 {
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, address, &sa.sin6_addr)
+            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var sa = sockaddr_in()
+            sa.sin_family = sa_family_t(AF_INET)
+            sa.sin_port = port.bigEndian
+            inet_pton(AF_INET, address, &sa.sin_addr)
+            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        if rc != 0 {
+            let code = errno
+            close(fd)
+            if code == EADDRINUSE {
+                throw AuthError(.network, "port \(port) on \(address) is in use, so the login callback cannot listen there; stop what uses it (e.g. another login) or set \"redirect_uri\" to another registered port")
+            }
+            if optional && (code == EADDRNOTAVAIL || code == EAFNOSUPPORT) { return nil }
+            throw AuthError(.network, "cannot listen on \(address) port \(port) for the login callback: \(String(cString: strerror(code)))")
+        }
+        guard listen(fd, 16) == 0 else {
+            close(fd)
+            throw AuthError(.network, "cannot listen on \(address) port \(port): \(errnoText())")
+        }
+        return fd
+    }
+
+    private static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, _, uploadSize, _ in
+        guard let cls, let connection else { return fa_mhd_no() }
+        let ctx = Unmanaged<Context>.fromOpaque(cls).takeUnretainedValue()
+        let path = url.map { String(cString: $0) } ?? "/"
+        var status = 405
+        var page = LoginPage.render(title: "Method not allowed", text: "The login callback only answers GET.")
+        if let method, String(cString: method) == "GET" {
+            var params: [String: String] = [:]
+            for key in ["code", "state", "error", "error_description", "error_uri"] {
+                if let v = fa_mhd_query(connection, key) {
+                    params[key] = String(cString: v)
+                }
+            }
+            (status, page) = ctx.handler(path, params)
+        }
+        uploadSize?.pointee = 0
+        let bytes = Array(page.utf8)
+        let response = bytes.withUnsafeBytes { fa_mhd_response($0.baseAddress, $0.count) }
+        guard let response else { return fa_mhd_no() }
+        MHD_add_response_header(response, "Content-Type", "text/html; charset=utf-8")
+        MHD_add_response_header(response, "Cache-Control", "no-store")
+        MHD_add_response_header(response, "Connection", "close")
+        let result = MHD_queue_response(connection, UInt32(status), response)
+        MHD_destroy_response(response)
+        return result
+    }
+}
+
+/// The short pages the browser shows after the redirect.
+enum LoginPage {
+    static func render(title: String, text: String) -> String {
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(escape(title))</title></head>"
+            + "<body style=\"font-family:sans-serif;margin:4em\"><h1>\(escape(title))</h1><p>\(escape(text))</p></body></html>"
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

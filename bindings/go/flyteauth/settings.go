@@ -1,0 +1,207 @@
+package flyteauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AuthType selects how the client gets tokens (the "auth_type" setting).
+type AuthType string
+
+// The auth types of flyteauth.h (case-insensitive; aliases accepted by the library
+// such as "standard", "client_credentials", "basic", "external_process" work too).
+const (
+	AuthPKCE            AuthType = "pkce"
+	AuthDeviceFlow      AuthType = "deviceflow"
+	AuthClientSecret    AuthType = "clientsecret"
+	AuthExternalCommand AuthType = "externalcommand"
+	AuthPassthrough     AuthType = "passthrough"
+	AuthAPIKey          AuthType = "apikey"
+)
+
+// Settings is the typed form of the JSON settings object of flyteauth_client_new.
+// Zero values are left out, so the library's defaults apply. See flyteauth.h for
+// each key.
+type Settings struct {
+	Endpoint             string   // endpoint (admin.endpoint); "dns:///" is stripped
+	Insecure             bool     // insecure: plain http to the endpoint
+	InsecureSkipVerify   bool     // insecure_skip_verify
+	CACertFilePath       string   // ca_cert_file_path
+	HTTPProxyURL         string   // http_proxy_url
+	AuthType             AuthType // auth_type (default pkce)
+	ClientID             string   // client_id
+	ClientSecret         string   // client_secret (literal)
+	ClientSecretLocation string   // client_secret_location (file)
+	ClientSecretEnvVar   string   // client_secret_env_var
+	APIKey               string   // api_key (a FLYTE_API_KEY value)
+	// Scopes wins over the server's when non-nil (an empty non-nil slice sends []).
+	Scopes                      []string
+	Audience                    string
+	UseAudienceFromAdmin        bool
+	Command                     []string // command: argv of the token command (no shell)
+	ProxyCommand                []string // proxy_command
+	AuthorizationHeader         string   // authorization_header: header key, wins over the server's
+	TokenURL                    string
+	AuthorizationEndpoint       string
+	DeviceAuthorizationEndpoint string
+	RedirectURI                 string
+
+	// Durations are sent in seconds; 0 keeps the library's default.
+	RefreshWindow     time.Duration
+	HTTPTimeout       time.Duration
+	ConnectTimeout    time.Duration
+	CommandTimeout    time.Duration
+	LoginTimeout      time.Duration
+	DeviceFlowTimeout time.Duration
+	LockTimeout       time.Duration
+	// DiscoveryCacheTTL: 0 keeps the default (1 h); negative disables the disk cache.
+	DiscoveryCacheTTL time.Duration
+
+	CacheDir      string
+	Interactive   *bool // default true; use Bool(false) to forbid browser / device logins
+	Keyring       *bool // default true; use Bool(false) to keep tokens out of the Secret Service
+	FileCache     bool
+	FileCachePath string
+	MirrorLayouts []string
+
+	// Extra holds keys this struct does not know yet; they win over the fields.
+	Extra map[string]any
+}
+
+// Bool returns a pointer to b, for Settings.Interactive and Settings.Keyring.
+func Bool(b bool) *bool { return &b }
+
+// Map returns the settings as the JSON object's key/value pairs.
+func (s Settings) Map() map[string]any {
+	m := map[string]any{}
+	str := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	flag := func(k string, v bool) {
+		if v {
+			m[k] = true
+		}
+	}
+	list := func(k string, v []string) {
+		if v != nil {
+			m[k] = append([]string{}, v...)
+		}
+	}
+	dur := func(k string, d time.Duration) {
+		if d != 0 {
+			m[k] = d.Seconds()
+		}
+	}
+	str("endpoint", s.Endpoint)
+	flag("insecure", s.Insecure)
+	flag("insecure_skip_verify", s.InsecureSkipVerify)
+	str("ca_cert_file_path", s.CACertFilePath)
+	str("http_proxy_url", s.HTTPProxyURL)
+	str("auth_type", string(s.AuthType))
+	str("client_id", s.ClientID)
+	str("client_secret", s.ClientSecret)
+	str("client_secret_location", s.ClientSecretLocation)
+	str("client_secret_env_var", s.ClientSecretEnvVar)
+	str("api_key", s.APIKey)
+	list("scopes", s.Scopes)
+	str("audience", s.Audience)
+	flag("use_audience_from_admin", s.UseAudienceFromAdmin)
+	list("command", s.Command)
+	list("proxy_command", s.ProxyCommand)
+	str("authorization_header", s.AuthorizationHeader)
+	str("token_url", s.TokenURL)
+	str("authorization_endpoint", s.AuthorizationEndpoint)
+	str("device_authorization_endpoint", s.DeviceAuthorizationEndpoint)
+	str("redirect_uri", s.RedirectURI)
+	dur("refresh_window_seconds", s.RefreshWindow)
+	dur("http_timeout_seconds", s.HTTPTimeout)
+	dur("connect_timeout_seconds", s.ConnectTimeout)
+	dur("command_timeout_seconds", s.CommandTimeout)
+	dur("login_timeout_seconds", s.LoginTimeout)
+	dur("device_flow_timeout_seconds", s.DeviceFlowTimeout)
+	dur("lock_timeout_seconds", s.LockTimeout)
+	if s.DiscoveryCacheTTL > 0 {
+		m["discovery_cache_ttl_seconds"] = s.DiscoveryCacheTTL.Seconds()
+	} else if s.DiscoveryCacheTTL < 0 {
+		m["discovery_cache_ttl_seconds"] = 0
+	}
+	str("cache_dir", s.CacheDir)
+	if s.Interactive != nil {
+		m["interactive"] = *s.Interactive
+	}
+	if s.Keyring != nil {
+		m["keyring"] = *s.Keyring
+	}
+	flag("file_cache", s.FileCache)
+	str("file_cache_path", s.FileCachePath)
+	list("mirror_layouts", s.MirrorLayouts)
+	for k, v := range s.Extra {
+		m[k] = v
+	}
+	return m
+}
+
+// MarshalJSON encodes the settings as flyteauth_client_new expects them.
+func (s Settings) MarshalJSON() ([]byte, error) { return json.Marshal(s.Map()) }
+
+// settingsMap turns what New accepts into a JSON object: Settings, *Settings,
+// map[string]any, a JSON string / []byte / json.RawMessage, or any value that
+// encoding/json marshals to an object. nil is the empty object.
+func settingsMap(v any) (map[string]any, error) {
+	var raw []byte
+	switch s := v.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case Settings:
+		return s.Map(), nil
+	case *Settings:
+		if s == nil {
+			return map[string]any{}, nil
+		}
+		return s.Map(), nil
+	case map[string]any:
+		m := make(map[string]any, len(s))
+		for k, x := range s {
+			m[k] = x
+		}
+		return m, nil
+	case string:
+		raw = []byte(s)
+	case []byte:
+		raw = s
+	case json.RawMessage:
+		raw = s
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, &Error{Op: "settings", Status: StatusConfig, Message: fmt.Sprintf("settings do not encode to JSON: %v", err)}
+		}
+		raw = b
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		// Let the library report malformed JSON in its own words.
+		return nil, errRawJSON
+	}
+	return m, nil
+}
+
+var errRawJSON = fmt.Errorf("not a JSON object")
+
+// insecureIn reports whether the settings ask for plain http to the endpoint.
+func insecureIn(m map[string]any) (insecure, known bool) {
+	if b, ok := m["insecure"].(bool); ok && b {
+		return true, true
+	}
+	if e, ok := m["endpoint"].(string); ok && e != "" {
+		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(e)), "http://"), true
+	}
+	if _, ok := m["insecure"].(bool); ok {
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,3 @@
+module github.com/flyteorg/libflyteauth/bindings/go
+
+go 1.21
