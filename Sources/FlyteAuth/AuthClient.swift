@@ -389,7 +389,7 @@ public final class AuthClient: @unchecked Sendable {
         var stored: Credentials?
         if let store {
             do throws(AuthError) { stored = try store.load() } catch {
-                logger.warnOnce("cache-load", "token cache (\(store.name)): \(error.message); continuing without it")
+                logger.warnOnce("cache", "token cache (\(store.name)): \(error.message); continuing without it")
             }
         }
         if !freshLogin, let stored, !isRejected(stored.accessToken, rejected) {
@@ -436,7 +436,7 @@ public final class AuthClient: @unchecked Sendable {
     private func save(_ credentials: Credentials, to store: TokenStore?) {
         guard let store else { return }
         do throws(AuthError) { try store.save(credentials) } catch {
-            logger.warnOnce("cache-save", "token cache (\(store.name)): \(error.message); the token is kept in memory only")
+            logger.warnOnce("cache", "token cache (\(store.name)): \(error.message); the token is kept in memory only")
         }
     }
 

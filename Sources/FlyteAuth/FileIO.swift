@@ -41,4 +41,17 @@ public enum FileIO {
             throw AuthError(.cache, "cannot write \(path): \(error)")
         }
     }
+
+    /// Removes `<path>.tmp.<pid>.*` files whose writer died before its rename (SIGKILL).
+    public static func removeAbandonedTemporaries(of path: String) {
+        guard let slash = path.lastIndex(of: "/") else { return }
+        let dir = String(path[..<slash]), prefix = String(path[path.index(after: slash)...]) + ".tmp."
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "." }) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+        }
+    }
 }

@@ -31,7 +31,7 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         }
         for layout in readLayouts {
             let items = layout.items(for: key.endpoint)
-            if let c = layout.decode(try keyring.read(items), endpoint: key.endpoint) {
+            if let c = layout.decode(try keyring.read(items), endpoint: key.endpoint, now: Clock.now()) {
                 logger.log(.info, "using the login \(layout.rawValue) stored in the keyring")
                 return c
             }
@@ -117,6 +117,7 @@ final class FileStore: TokenStore, @unchecked Sendable {
             throw AuthError(.cache, "cannot create \(dir): \(errnoText())")
         }
         try FlockLock(path: path + ".lock").withLock(timeout: lockTimeout, cancel: nil) { () throws(AuthError) in
+            FileIO.removeAbandonedTemporaries(of: path)
             var all = (try? readAll()) ?? [:]
             change(&all)
             try FileIO.writeAtomically(path, Array(JSONValue.object(all).serialized.utf8), mode: 0o600)

@@ -75,7 +75,8 @@ public enum ForeignLayout: String, Sendable, CaseIterable {
     public func items(for endpoint: FlyteEndpoint) -> [KeyringItem] {
         switch self {
         case .flytekit:
-            return ["access_token", "refresh_token", "id_token"].map { KeyringItem(service: endpoint.withoutDNSPrefix, username: $0) }
+            // flytekit's endpoint never has a scheme and loses dns:/// when read: host:port.
+            return ["access_token", "refresh_token", "id_token"].map { KeyringItem(service: endpoint.hostAndPort, username: $0) }
         case .flyteSDK:
             return [KeyringItem(service: endpoint.hostAndPort, username: "tokens")]
         case .flytectl:
@@ -106,8 +107,15 @@ public enum ForeignLayout: String, Sendable, CaseIterable {
         }
     }
 
-    /// Credentials from this layout's secrets (keyed as `items(for:)` lists them).
-    public func decode(_ secrets: [KeyringItem: String], endpoint: FlyteEndpoint) -> Credentials? {
+    /// Credentials from this layout's secrets (keyed as `items(for:)` lists them). These
+    /// layouts keep no issue time: the JWT `iat`, else `now`, stands in for it.
+    public func decode(_ secrets: [KeyringItem: String], endpoint: FlyteEndpoint, now: Double) -> Credentials? {
+        guard var c = decodeTokens(secrets, endpoint: endpoint) else { return nil }
+        c.obtainedAt = JWT.claims(of: c.accessToken)?["iat"]?.numberValue ?? now
+        return c
+    }
+
+    private func decodeTokens(_ secrets: [KeyringItem: String], endpoint: FlyteEndpoint) -> Credentials? {
         let items = self.items(for: endpoint)
         switch self {
         case .flytekit:

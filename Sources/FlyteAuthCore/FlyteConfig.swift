@@ -280,7 +280,9 @@ public enum FlyteConfig {
         case .string:
             return .string(s)
         case .endpoint:
-            return .string(s.hasPrefix("dns:///") ? String(s.dropFirst(7)) : s)
+            // Kept as written: flytectl's keyring username includes any dns:/// prefix;
+            // FlyteEndpoint strips it wherever a host is needed.
+            return .string(s)
         case .bool:
             return .bool(EnvironmentValue.isTrue(s))
         case .negatedBool:

@@ -29,3 +29,7 @@ ports=(); for i in 0 1 2 3 4 5 6 7; do ports+=(--redirect-port $((base + i))); d
 export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 LD_LIBRARY_PATH=$STAGE/lib FLYTEAUTH_TEST_STATE=$tmp/state.json FLYTEAUTH_TEST_STATE_ROTATING=$tmp/state-rotating.json \
     FLYTEAUTH_TEST_PORT_BASE=$base "$OUT/login_test"
+
+# The token cache against a real gnome-keyring, and the harness's own checks.
+VENV=${VENV:-/opt/flyteauth-venv}
+"$VENV/bin/python" -m pytest Tests/e2e/test_cache.py Tests/e2e/test_harness.py -q -p no:cacheprovider

@@ -184,11 +184,11 @@ func NewFromAPIKey(key string, opts ...Option) (*Client, error) {
 // WithOverrides (same keys as New).
 func NewFromConfig(path string, opts ...Option) (*Client, error) {
 	o := collect(opts)
-	overrides, insecure, known, err := overridesJSON(o.overrides)
+	overrides, err := overridesJSON(o.overrides)
 	if err != nil {
 		return nil, err
 	}
-	c, err := create(o, insecure, func(out **C.flyteauth_client, e *cerr) {
+	c, err := create(o, false, func(out **C.flyteauth_client, e *cerr) {
 		var cpath, cover *C.char
 		if path != "" {
 			cpath = cString(path)
@@ -203,8 +203,8 @@ func NewFromConfig(path string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.requireTLS == nil && !known {
-		// The file decides: ask the resolved configuration, else the endpoint's scheme.
+	if o.requireTLS == nil {
+		// File, environment and overrides decide: ask the resolved configuration.
 		c.requireTLS = !c.configuredInsecure(path, overrides)
 	}
 	return c, nil
@@ -213,7 +213,7 @@ func NewFromConfig(path string, opts ...Option) (*Client, error) {
 // ResolveConfig returns the settings NewFromConfig would use, as JSON with each
 // value's source (file, line, environment variable), secrets masked.
 func ResolveConfig(path string, overrides any) (json.RawMessage, error) {
-	ov, _, _, err := overridesJSON(overrides)
+	ov, err := overridesJSON(overrides)
 	if err != nil {
 		return nil, err
 	}
@@ -238,23 +238,22 @@ func resolveConfig(path, overrides string) (json.RawMessage, error) {
 	return json.RawMessage(takeString(out)), nil
 }
 
-func overridesJSON(v any) (payload string, insecure, known bool, err error) {
+func overridesJSON(v any) (string, error) {
 	if v == nil {
-		return "", false, false, nil
+		return "", nil
 	}
 	m, err := settingsMap(v)
 	if errors.Is(err, errRawJSON) {
-		return rawString(v), false, false, nil // the library reports the error
+		return rawString(v), nil // the library reports the error
 	}
 	if err != nil {
-		return "", false, false, err
+		return "", err
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
-		return "", false, false, &Error{Op: "settings", Status: StatusConfig, Message: err.Error()}
+		return "", &Error{Op: "settings", Status: StatusConfig, Message: err.Error()}
 	}
-	insecure, known = insecureIn(m)
-	return string(b), insecure, known, nil
+	return string(b), nil
 }
 
 func rawString(v any) string {
@@ -656,17 +655,23 @@ func (c *Client) statusJSON() (string, error) {
 	return takeString(out), nil
 }
 
-// configuredInsecure guesses, for a client made from the user's configuration,
-// whether the endpoint is plain http: the resolved "insecure" setting, else the
-// endpoint's scheme in Status.
+// configuredInsecure tells, for a client made from the user's configuration,
+// whether the endpoint is plain http: the resolved "insecure" and "endpoint"
+// settings, else the endpoint's scheme in Status.
 func (c *Client) configuredInsecure(path, overrides string) bool {
 	if raw, err := resolveConfig(path, overrides); err == nil {
-		var doc any
-		if json.Unmarshal(raw, &doc) == nil {
-			if v, ok := findSetting(doc, "insecure"); ok {
-				if b, ok := v.(bool); ok {
-					return b
-				}
+		var doc struct {
+			Settings map[string]struct {
+				Value any `json:"value"`
+			} `json:"settings"`
+		}
+		if json.Unmarshal(raw, &doc) == nil && doc.Settings != nil {
+			m := map[string]any{}
+			for k, v := range doc.Settings {
+				m[k] = v.Value
+			}
+			if insecure, known := insecureIn(m); known {
+				return insecure
 			}
 		}
 	}
@@ -674,38 +679,6 @@ func (c *Client) configuredInsecure(path, overrides string) bool {
 		return strings.HasPrefix(strings.ToLower(s.Endpoint), "http://")
 	}
 	return false
-}
-
-// findSetting looks for key in the resolved configuration, whose exact layout is
-// the library's: a plain value or an object with a "value" field.
-func findSetting(doc any, key string) (any, bool) {
-	switch d := doc.(type) {
-	case map[string]any:
-		if v, ok := d[key]; ok {
-			if inner, ok := v.(map[string]any); ok {
-				if x, ok := inner["value"]; ok {
-					return x, true
-				}
-			}
-			return v, true
-		}
-		for _, v := range d {
-			if x, ok := findSetting(v, key); ok {
-				return x, true
-			}
-		}
-	case []any:
-		for _, v := range d {
-			if m, ok := v.(map[string]any); ok {
-				if k, _ := m["key"].(string); k == key {
-					if x, ok := m["value"]; ok {
-						return x, true
-					}
-				}
-			}
-		}
-	}
-	return nil, false
 }
 
 // SetBrowserFunc replaces the PKCE browser opener; nil restores the library's

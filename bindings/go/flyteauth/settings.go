@@ -56,6 +56,7 @@ type Settings struct {
 	LoginTimeout      time.Duration
 	DeviceFlowTimeout time.Duration
 	LockTimeout       time.Duration
+	KeyringTimeout    time.Duration // each Secret Service call
 	// DiscoveryCacheTTL: 0 keeps the default (1 h); negative disables the disk cache.
 	DiscoveryCacheTTL time.Duration
 
@@ -124,6 +125,7 @@ func (s Settings) Map() map[string]any {
 	dur("login_timeout_seconds", s.LoginTimeout)
 	dur("device_flow_timeout_seconds", s.DeviceFlowTimeout)
 	dur("lock_timeout_seconds", s.LockTimeout)
+	dur("keyring_timeout_seconds", s.KeyringTimeout)
 	if s.DiscoveryCacheTTL > 0 {
 		m["discovery_cache_ttl_seconds"] = s.DiscoveryCacheTTL.Seconds()
 	} else if s.DiscoveryCacheTTL < 0 {

@@ -1,0 +1,611 @@
+"""``Client``: one Flyte endpoint's credentials, backed by a flyteauth_client."""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import datetime
+import enum
+import json
+import logging
+import math
+import os
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+
+from . import _callbacks
+from ._cache import ReusePolicy
+from ._library import ClientPtr, Library, MetadataPtr, load
+from .errors import FlyteAuthError, ForkedError, InvalidArgumentError, ConfigurationError, UnsupportedError
+from .errors import Status, error_for_status
+
+__all__ = ["Client", "Token", "LogLevel", "DevicePrompt", "Metadata", "resolve_config", "library_version"]
+
+#: gRPC metadata shape: ((key, value), ...), the authorization header first.
+Metadata = Tuple[Tuple[str, str], ...]
+DevicePrompt = _callbacks.DevicePrompt
+
+_monotonic = time.monotonic
+_wall = time.time
+
+# The process id, refreshed in a child right after os.fork(): comparing with it costs
+# a list read, where os.getpid() is a system call (~200 ns).
+_PID = [os.getpid()]
+
+
+def _after_fork_in_child() -> None:
+    _PID[0] = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class LogLevel(enum.IntEnum):
+    """flyteauth_log_level."""
+
+    DEBUG = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+
+_TO_PY_LEVEL = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
+
+
+def _log_level(level: Union[int, LogLevel]) -> int:
+    """A flyteauth level from a LogLevel (0..3) or a `logging` level (10, 20, ...)."""
+    level = int(level)
+    if 0 <= level <= 3:
+        return level
+    if level < logging.INFO:
+        return LogLevel.DEBUG
+    if level < logging.WARNING:
+        return LogLevel.INFO
+    if level < logging.ERROR:
+        return LogLevel.WARNING
+    return LogLevel.ERROR
+
+
+@dataclass(frozen=True, repr=False)
+class Token:
+    """An access token and its expiry. ``repr()`` never shows the token."""
+
+    access_token: str
+    #: UTC expiry, or None when unknown.
+    expires_at: Optional[datetime.datetime]
+
+    @property
+    def header_value(self) -> str:
+        return "Bearer " + self.access_token
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= datetime.datetime.now(datetime.timezone.utc)
+
+    def __repr__(self) -> str:
+        return "Token(access_token=<redacted, %d chars>, expires_at=%r)" % (len(self.access_token), self.expires_at)
+
+    __str__ = __repr__
+
+
+# ---------------------------------------------------------------------------
+# Argument conversion
+# ---------------------------------------------------------------------------
+
+def _cstr(value: Union[str, bytes, os.PathLike], name: str) -> bytes:
+    """UTF-8 bytes for a `const char *` argument; a NUL or an unencodable character is
+    an InvalidArgumentError naming the argument (ctypes would silently truncate)."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str):
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidArgumentError("%s is not valid UTF-8 text" % name) from None
+    elif isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+    else:
+        raise TypeError("%s must be str, not %s" % (name, type(value).__name__))
+    if b"\0" in data:
+        raise InvalidArgumentError("%s contains a NUL character" % name)
+    return data
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError("a %s is not a JSON value" % type(value).__name__)
+
+
+def _settings_json(settings: Mapping[str, Any], what: str) -> bytes:
+    """The JSON object for flyteauth_client_new. A value that cannot be encoded is a
+    ConfigurationError naming its key; the library checks names and types."""
+    if not isinstance(settings, Mapping):
+        raise TypeError("%s must be a dict of settings, not %s" % (what, type(settings).__name__))
+    for key, value in settings.items():
+        if not isinstance(key, str):
+            raise ConfigurationError("%s: setting names must be strings, got %r" % (what, key))
+        try:
+            json.dumps(value, default=_json_default, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise ConfigurationError('%s: setting "%s": %s' % (what, key, e)) from None
+    return json.dumps(dict(settings), default=_json_default, allow_nan=False).encode("ascii")
+
+
+def _error(lib: Library, status: int, function: str) -> FlyteAuthError:
+    """The exception for a failed call, from flyteauth_error_last() of this thread.
+    Must run before the next flyteauth_ call on this thread."""
+    ptr = lib.error_last()
+    if ptr:
+        e = ptr.contents
+
+        def text(raw: Optional[bytes]) -> Optional[str]:
+            return None if raw is None else raw.decode("utf-8", "replace")
+
+        message = text(e.message) or lib.strerror(status).decode()
+        err = error_for_status(status, message, oauth_error=text(e.oauth_error),
+                               oauth_error_description=text(e.oauth_error_description),
+                               http_status=e.http_status, function=function)
+    else:
+        err = error_for_status(status, "%s failed: %s" % (function, lib.strerror(status).decode()),
+                               function=function)
+    if err.status == Status.FORKED:
+        err.message = ("flyteauth.Client used in process %d, forked after the client was created: %s"
+                       % (os.getpid(), err.message))
+    return err
+
+
+def _take_metadata(lib: Library, md: Any) -> Tuple[Metadata, int]:
+    """Copies and frees a flyteauth_metadata."""
+    try:
+        m = md.contents
+        headers = m.headers
+        pairs = tuple((headers[i].key.decode("utf-8"), headers[i].value.decode("utf-8")) for i in range(m.count))
+        return pairs, int(m.expires_at)
+    finally:
+        lib.metadata_free(md)
+
+
+def _take_string(lib: Library, ptr: ctypes.c_void_p) -> str:
+    """Copies and frees a char * returned through a char ** parameter."""
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8") if ptr.value else ""
+    finally:
+        lib.string_free(ptr)
+
+
+def _utc(seconds: int) -> Optional[datetime.datetime]:
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc) if seconds > 0 else None
+
+
+def library_version() -> str:
+    """The loaded libflyteauth's version ("MAJOR.MINOR.PATCH")."""
+    return load().version
+
+
+def resolve_config(path: Union[str, os.PathLike, None] = None, **overrides: Any) -> Dict[str, Any]:
+    """The settings :meth:`Client.from_config` would use, with each value's source and
+    secrets masked (flyteauth_config_resolve)."""
+    lib = load()
+    if not lib.has("config_resolve"):
+        raise UnsupportedError("this libflyteauth has no flyteauth_config_resolve")
+    out = ctypes.c_void_p()
+    status = lib.config_resolve(None if path is None else _cstr(path, "path"),
+                                _settings_json(overrides, "overrides") if overrides else None, ctypes.byref(out))
+    if status:
+        raise _error(lib, status, "flyteauth_config_resolve")
+    return json.loads(_take_string(lib, out))
+
+
+# ---------------------------------------------------------------------------
+# Client
+# ---------------------------------------------------------------------------
+
+_live: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+def _free_unclosed(lib: Library, handle: int, pid: int) -> None:
+    """weakref.finalize callback for a Client dropped without close()."""
+    if _PID[0] == pid:  # never free the parent's client in a forked child
+        lib.client_free(handle)
+
+
+@atexit.register
+def _drop_callbacks_at_exit() -> None:
+    # Library threads may still log after the interpreter is gone: route them back to
+    # the library's default sink first.
+    for client in list(_live):
+        try:
+            client._reset_callbacks()
+        except Exception:
+            pass
+
+
+class Client:
+    """Credentials for one Flyte endpoint (a ``flyteauth_client``).
+
+    Thread safe: share one Client between threads. ``metadata()`` and ``headers()``
+    answer from a copy kept in Python until shortly before the library would refresh
+    the token, so the common call costs a clock read and a tuple return.
+
+    A Client created before ``os.fork()`` raises :class:`~flyteauth.ForkedError` in the
+    child; create a new one there.
+    """
+
+    def __init__(self, settings: Mapping[str, Any]):
+        """Create a client from settings: the keys of ``flyteauth_client_new`` in
+        flyteauth.h (``endpoint``, ``auth_type``, ``client_id``, ``client_secret``,
+        ``scopes``, ...). An unknown key or a wrong type raises ConfigurationError
+        naming the key."""
+        payload = _settings_json(settings, "settings")
+        lib = load()
+        handle = ClientPtr()
+        status = lib.client_new(payload, ctypes.byref(handle))
+        if status:
+            raise _error(lib, status, "flyteauth_client_new")
+        self._setup(lib, handle.value, settings.get("refresh_window_seconds"))
+
+    @classmethod
+    def from_config(cls, path: Union[str, os.PathLike, None] = None, **overrides: Any) -> "Client":
+        """A client from the user's Flyte configuration, read as flytekit does: `path`,
+        else $FLYTECTL_CONFIG, ./flytekit.config, ~/.flyte/config, ~/.flyte/config.yaml;
+        then the FLYTE_* environment variables; then `overrides` (settings keys)."""
+        lib = load()
+        if not lib.has("client_new_from_config"):
+            raise UnsupportedError("this libflyteauth has no flyteauth_client_new_from_config")
+        handle = ClientPtr()
+        status = lib.client_new_from_config(None if path is None else _cstr(path, "path"),
+                                            _settings_json(overrides, "overrides") if overrides else None,
+                                            ctypes.byref(handle))
+        if status:
+            raise _error(lib, status, "flyteauth_client_new_from_config")
+        window = overrides.get("refresh_window_seconds")
+        if window is None:
+            try:
+                window = _resolved_window(resolve_config(path, **overrides))
+            except Exception:
+                window = None
+        self = cls.__new__(cls)
+        self._setup(lib, handle.value, window)
+        return self
+
+    @classmethod
+    def from_api_key(cls, key: str, **overrides: Any) -> "Client":
+        """A client from a FLYTE_API_KEY value (it sets the endpoint, client id and
+        secret); `overrides` are more settings."""
+        settings: Dict[str, Any] = {"auth_type": "apikey", "api_key": key}
+        settings.update(overrides)
+        return cls(settings)
+
+    def _setup(self, lib: Library, handle: Optional[int], window: Any) -> None:
+        if not handle:
+            raise error_for_status(Status.INTERNAL, "the library returned no client")
+        self._lib = lib
+        self._handle: Optional[int] = handle
+        self._pid = _PID[0]
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._inflight = 0
+        self._closed = False
+        self._generation = 0
+        # (pid, monotonic deadline, metadata tuple, headers dict) or None
+        self._cache: Optional[Tuple[int, float, Metadata, Dict[str, str]]] = None
+        self._policy = ReusePolicy(window)
+        self._callback_lock = threading.Lock()
+        self._callback_keys: Dict[str, Optional[int]] = {"browser": None, "device": None, "log": None}
+        self._finalizer = weakref.finalize(self, _free_unclosed, lib, handle, self._pid)
+        _live.add(self)
+
+    # -- lifetime ------------------------------------------------------------
+
+    def _in_child(self) -> bool:
+        return _PID[0] != self._pid
+
+    def _acquire(self) -> int:
+        """The handle, held open for one library call (pair with _release)."""
+        if self._in_child():
+            # Never touch locks inherited from the parent (a thread that held one is
+            # gone); the library answers FLYTEAUTH_E_FORKED by itself.
+            handle = self._handle
+            if handle is None:
+                raise InvalidArgumentError("this flyteauth Client is closed")
+            return handle
+        with self._lock:
+            if self._closed or self._handle is None:
+                raise InvalidArgumentError("this flyteauth Client is closed")
+            self._inflight += 1
+            return self._handle
+
+    def _release(self) -> None:
+        if self._in_child():
+            return
+        with self._lock:
+            self._inflight -= 1
+            if self._inflight == 0 and self._closed:
+                self._idle.notify_all()
+
+    def close(self) -> None:
+        """Release the client: cancels its waiting logins and refreshes, waits for calls
+        in progress, frees the library's client. Idempotent; later calls raise
+        InvalidArgumentError. Must not be called from one of its own callbacks."""
+        if self._in_child():
+            # The parent's client: leave it alone (its memory is the parent's copy).
+            self._closed = True
+            self._cache = None
+            self._finalizer.detach()
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._cache = None
+            self._generation += 1
+            handle = self._handle
+            busy = self._inflight > 0
+        if busy and handle is not None and self._lib.has("client_cancel"):
+            self._lib.client_cancel(handle)
+        with self._lock:
+            while self._inflight:
+                self._idle.wait()
+            self._handle = None
+        with self._callback_lock:
+            for name, key in self._callback_keys.items():
+                _callbacks.unregister(key)
+                self._callback_keys[name] = None
+        _live.discard(self)
+        self._finalizer.detach()
+        if handle is not None:
+            self._lib.client_free(handle)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return "<flyteauth.Client closed>"
+        try:
+            s = self.status()
+            return "<flyteauth.Client endpoint=%r auth_type=%r>" % (s.get("endpoint"), s.get("auth_type"))
+        except Exception:
+            return "<flyteauth.Client>"
+
+    # -- the per-call path ---------------------------------------------------
+
+    def metadata(self) -> Metadata:
+        """The gRPC metadata for one call: ``((key, value), ...)``, the authorization
+        header first (``proxy-authorization`` second when configured). Gets or
+        refreshes the token as needed."""
+        c = self._cache
+        if c is not None and c[0] == _PID[0] and _monotonic() < c[1]:
+            return c[2]
+        return self._fetch()[2]
+
+    def headers(self) -> Dict[str, str]:
+        """The same as :meth:`metadata`, as a new dict of HTTP headers."""
+        c = self._cache
+        if c is not None and c[0] == _PID[0] and _monotonic() < c[1]:
+            return dict(c[3])
+        return dict(self._fetch()[3])
+
+    def _peek(self) -> Optional[Metadata]:
+        """The cached metadata if it may be used now, without calling the library."""
+        c = self._cache
+        if c is not None and c[0] == _PID[0] and _monotonic() < c[1]:
+            return c[2]
+        return None
+
+    def _fetch(self) -> Tuple[int, float, Metadata, Dict[str, str]]:
+        generation = self._generation
+        lib = self._lib
+        md = MetadataPtr()
+        handle = self._acquire()
+        try:
+            status = lib.client_metadata(handle, ctypes.byref(md))
+            if status:
+                raise _error(lib, status, "flyteauth_client_metadata")
+        finally:
+            self._release()
+        pairs, expires_at = _take_metadata(lib, md)
+        return self._store(generation, pairs, expires_at)
+
+    def _store(self, generation: int, pairs: Metadata, expires_at: int) -> Tuple[int, float, Metadata, Dict[str, str]]:
+        now_wall, now_mono = _wall(), _monotonic()
+        if self._in_child():
+            return (_PID[0], -math.inf, pairs, dict(pairs))
+        with self._lock:
+            until = self._policy.reuse_until(pairs, expires_at, now_wall)
+            deadline = math.inf if until == math.inf else now_mono + (until - now_wall)
+            entry = (self._pid, deadline, pairs, dict(pairs))
+            # Only if nothing invalidated the cache since the library call began.
+            if generation == self._generation and not self._closed:
+                self._cache = entry
+        return entry
+
+    def _invalidate(self) -> int:
+        if self._in_child():
+            return self._generation
+        with self._lock:
+            self._generation += 1
+            self._cache = None
+            return self._generation
+
+    # -- tokens ------------------------------------------------------------------
+
+    def token(self) -> Token:
+        """The current access token and its expiry, getting or refreshing it as needed."""
+        lib = self._lib
+        out = ctypes.c_void_p()
+        expires_at = ctypes.c_int64()
+        handle = self._acquire()
+        try:
+            status = lib.client_token(handle, ctypes.byref(out), ctypes.byref(expires_at))
+            if status:
+                raise _error(lib, status, "flyteauth_client_token")
+        finally:
+            self._release()
+        return Token(_take_string(lib, out), _utc(int(expires_at.value)))
+
+    def refresh(self, rejected: Union[str, bytes, None] = None) -> Metadata:
+        """Call after a server rejected a call (gRPC UNAUTHENTICATED, HTTP 401) with
+        `rejected`, the token or header value that was sent; None forces a refresh.
+        If another thread already replaced that token, the new one is returned without
+        a request. Returns fresh metadata."""
+        arg = None if rejected is None else _cstr(rejected, "rejected")
+        generation = self._invalidate()
+        lib = self._lib
+        md = MetadataPtr()
+        handle = self._acquire()
+        try:
+            status = lib.client_refresh(handle, arg, ctypes.byref(md))
+            if status:
+                raise _error(lib, status, "flyteauth_client_refresh")
+        finally:
+            self._release()
+        pairs, expires_at = _take_metadata(lib, md)
+        return self._store(generation, pairs, expires_at)[2]
+
+    def login(self) -> None:
+        """Run the configured flow now, even if a token is cached (for PKCE and device
+        flow this waits for the person; :meth:`cancel` stops it)."""
+        self._simple("client_login")
+
+    def logout(self) -> None:
+        """Forget the credentials: memory, the token cache, and this endpoint's items in
+        every mirrored keyring layout."""
+        self._simple("client_logout")
+
+    def set_token(self, access_token: str,
+                  expires_at: Union[int, float, datetime.datetime, None] = None) -> None:
+        """Supply the token yourself (passthrough). Used as is until `expires_at` (UTC
+        seconds or an aware datetime; None = unknown, or the JWT's exp) or until it is
+        rejected. Not written to the token cache."""
+        token = _cstr(access_token, "access_token")
+        if isinstance(expires_at, datetime.datetime):
+            if expires_at.tzinfo is None:
+                raise InvalidArgumentError("expires_at must be a timezone-aware datetime")
+            seconds = int(expires_at.timestamp())
+        elif expires_at is None:
+            seconds = 0
+        else:
+            seconds = int(expires_at)
+        self._simple("client_set_token", token, ctypes.c_int64(seconds))
+
+    def cancel(self) -> None:
+        """Stop any login or refresh of this client that is waiting, from any thread; the
+        waiting call raises CancelledError. Later calls work normally."""
+        self._simple("client_cancel", invalidate=False)
+
+    def _simple(self, name: str, *args: Any, invalidate: bool = True) -> None:
+        lib = self._lib
+        if not lib.has(name):
+            raise UnsupportedError("this libflyteauth has no flyteauth_%s" % name)
+        if invalidate:
+            self._invalidate()
+        handle = self._acquire()
+        try:
+            status = getattr(lib, name)(handle, *args)
+            if status:
+                raise _error(lib, status, "flyteauth_" + name)
+        finally:
+            self._release()
+            if invalidate:
+                self._invalidate()
+
+    def status(self) -> Dict[str, Any]:
+        """The client's state for display (endpoint, auth type, header key, token source,
+        expiry, identity claims). Never contains a secret; does no I/O."""
+        lib = self._lib
+        out = ctypes.c_void_p()
+        handle = self._acquire()
+        try:
+            status = lib.client_status(handle, ctypes.byref(out))
+            if status:
+                raise _error(lib, status, "flyteauth_client_status")
+        finally:
+            self._release()
+        return json.loads(_take_string(lib, out))
+
+    # -- callbacks ------------------------------------------------------------------
+
+    def _set_callback(self, slot: str, function: str, thunk: Any, fn: Optional[Callable[..., Any]],
+                      *extra: Any) -> None:
+        lib = self._lib
+        with self._callback_lock:
+            key = _callbacks.register(fn) if fn is not None else None
+            handle = self._acquire()
+            try:
+                status = getattr(lib, function)(handle, thunk if fn is not None else None, key, *extra)
+                if status:
+                    raise _error(lib, status, "flyteauth_" + function)
+            except BaseException:
+                _callbacks.unregister(key)
+                raise
+            finally:
+                self._release()
+            _callbacks.unregister(self._callback_keys[slot])
+            self._callback_keys[slot] = key
+
+    def on_browser(self, fn: Optional[Callable[[str], Optional[bool]]]) -> None:
+        """``fn(url)`` opens the PKCE authorization URL for the person. Return False to
+        let the library open it instead (``$BROWSER`` / xdg-open); anything else means it
+        was shown. Called on the login's thread; must not call back into this client.
+        None restores the default."""
+        self._set_callback("browser", "client_set_browser_callback", _callbacks.BROWSER_THUNK, fn)
+
+    def on_device_prompt(self, fn: Optional[Callable[[DevicePrompt], None]]) -> None:
+        """``fn(prompt)`` tells the person how to approve a device login (a
+        :class:`DevicePrompt`: ``verification_uri``, ``verification_uri_complete``,
+        ``user_code``, ``expires_at``, and ``url``). None restores the default (stderr)."""
+        self._set_callback("device", "client_set_device_prompt_callback", _callbacks.DEVICE_PROMPT_THUNK, fn)
+
+    def on_log(self, fn: Union[Callable[[LogLevel, str], None], logging.Logger, None],
+               level: Union[int, LogLevel] = LogLevel.WARNING) -> None:
+        """Receive the client's log lines (never secrets) at `level` and above:
+        ``fn(level, message)``, or a ``logging.Logger``. Any thread may call it. `level`
+        is a LogLevel or a ``logging`` level. None restores the default (warnings and
+        errors on stderr)."""
+        if isinstance(fn, logging.Logger):
+            logger = fn
+
+            def fn(lvl: int, message: str) -> None:  # type: ignore[misc]
+                logger.log(_TO_PY_LEVEL.get(lvl, logging.ERROR), "%s", message)
+        elif fn is not None:
+            user = fn
+
+            def fn(lvl: int, message: str) -> None:  # type: ignore[misc]
+                user(LogLevel(lvl) if 0 <= lvl <= 3 else lvl, message)  # type: ignore[arg-type]
+        self._set_callback("log", "client_set_log_callback", _callbacks.LOG_THUNK, fn, _log_level(level))
+
+    def _reset_callbacks(self) -> None:
+        if self._closed or self._in_child():
+            return
+        for slot, function, extra in (("browser", "client_set_browser_callback", ()),
+                                      ("device", "client_set_device_prompt_callback", ()),
+                                      ("log", "client_set_log_callback", (LogLevel.WARNING,))):
+            if self._callback_keys.get(slot) is not None:
+                self._set_callback(slot, function, None, None, *extra)
+
+
+def _resolved_window(resolved: Dict[str, Any]) -> Optional[float]:
+    """refresh_window_seconds from flyteauth_config_resolve's answer, whatever its shape
+    ({"settings": {key: value}} or {key: {"value": v, "source": s}})."""
+    for container in (resolved.get("settings"), resolved):
+        if isinstance(container, dict) and "refresh_window_seconds" in container:
+            v = container["refresh_window_seconds"]
+            if isinstance(v, dict):
+                v = v.get("value")
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return float(v)
+    return None

@@ -1,0 +1,238 @@
+"""Exceptions raised by flyteauth, one per flyteauth_status, with flytekit's names.
+
+    FlyteAuthError (RuntimeError)               every failure reported by the library
+    ├── InvalidArgumentError (+ ValueError)     INVALID_ARGUMENT (also: a closed Client)
+    ├── ConfigurationError (+ ValueError)       CONFIG: the message names the key / file
+    ├── AuthenticationError                     could not get a token (flytekit's name)
+    │   ├── NetworkError                        NETWORK: DNS, connect, TLS, proxy
+    │   │   └── TimeoutError (+ builtins.TimeoutError)  TIMEOUT
+    │   ├── ProtocolError                       PROTOCOL: unexpected HTTP status or body
+    │   ├── OAuthError                          OAUTH: .oauth_error, .oauth_error_description
+    │   ├── AccessTokenNotFoundError            LOGIN_REQUIRED (flytekit's name)
+    │   └── CommandError                        COMMAND: the token command failed
+    ├── CancelledError                          CANCELLED: Client.cancel()
+    ├── CacheError                              CACHE: keyring / file cache failed
+    ├── UnsupportedError                        UNSUPPORTED: server / library lacks it
+    ├── ForkedError                             FORKED: client created before fork()
+    └── InternalError                           INTERNAL and unknown statuses
+
+Every instance carries ``.status`` (a :class:`Status`), the library's message (``str(e)``
+and ``.message``), ``.oauth_error``, ``.oauth_error_description`` and ``.http_status``
+(``0`` when there was no HTTP response). Messages never contain secrets.
+
+:mod:`flyteauth.flytekit_compat` re-raises these as subclasses of flytekit's own
+``AuthenticationError`` / ``AccessTokenNotFoundError`` too, so flytekit code catching
+its exceptions keeps working.
+"""
+from __future__ import annotations
+
+import builtins
+import enum
+from typing import Dict, List, Optional, Type
+
+__all__ = [
+    "Status", "FlyteAuthError", "InvalidArgumentError", "ConfigurationError", "AuthenticationError",
+    "NetworkError", "TimeoutError", "ProtocolError", "OAuthError", "AccessTokenNotFoundError",
+    "LoginRequiredError", "CommandError", "CancelledError", "CacheError", "UnsupportedError",
+    "ForkedError", "InternalError", "LibraryNotFoundError", "error_for_status",
+]
+
+
+class Status(enum.IntEnum):
+    """flyteauth_status."""
+
+    OK = 0
+    INVALID_ARGUMENT = 1
+    CONFIG = 2
+    NETWORK = 3
+    TIMEOUT = 4
+    PROTOCOL = 5
+    OAUTH = 6
+    LOGIN_REQUIRED = 7
+    COMMAND = 8
+    CANCELLED = 9
+    CACHE = 10
+    UNSUPPORTED = 11
+    FORKED = 12
+    INTERNAL = 13
+
+
+class FlyteAuthError(RuntimeError):
+    """A failure reported by libflyteauth (or by this binding before calling it)."""
+
+    #: The status this class stands for (the instance's ``.status`` may differ only
+    #: for InternalError, which also takes unknown statuses).
+    default_status = Status.INTERNAL
+
+    def __init__(self, message: str, *, status: Optional[int] = None, oauth_error: Optional[str] = None,
+                 oauth_error_description: Optional[str] = None, http_status: int = 0,
+                 function: Optional[str] = None):
+        super().__init__(message)
+        raw = self.default_status if status is None else int(status)
+        try:
+            self.status: Status = Status(raw)
+        except ValueError:  # a status newer than this binding: treat as INTERNAL, keep the number
+            self.status = Status.INTERNAL
+        self.raw_status = raw
+        self.message = message
+        self.oauth_error = oauth_error
+        self.oauth_error_description = oauth_error_description
+        self.http_status = int(http_status or 0)
+        #: The library function that failed (e.g. "flyteauth_client_metadata"), if any.
+        self.function = function
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.oauth_error and self.oauth_error not in text:
+            detail = self.oauth_error
+            if self.oauth_error_description:
+                detail += ": " + self.oauth_error_description
+            text += " (%s)" % detail
+        return text
+
+    def __repr__(self) -> str:
+        return "%s(%r, status=%s)" % (type(self).__name__, str(self), self.status.name)
+
+    def __reduce__(self):  # picklable (multiprocessing) with the keyword fields
+        return (_rebuild, (type(self), self.message, self.raw_status, self.oauth_error,
+                           self.oauth_error_description, self.http_status, self.function))
+
+
+def _rebuild(cls, message, status, oauth_error, oauth_error_description, http_status, function):
+    return cls(message, status=status, oauth_error=oauth_error, oauth_error_description=oauth_error_description,
+               http_status=http_status, function=function)
+
+
+class InvalidArgumentError(FlyteAuthError, ValueError):
+    """A required argument was missing or malformed (e.g. a NUL character), or the
+    Client is closed."""
+
+    default_status = Status.INVALID_ARGUMENT
+
+
+class ConfigurationError(FlyteAuthError, ValueError):
+    """The configuration is invalid: unknown key, wrong type, missing value, unreadable
+    secret file, malformed API key. The message names it."""
+
+    default_status = Status.CONFIG
+
+
+class AuthenticationError(FlyteAuthError):
+    """No token could be obtained (flytekit's ``AuthenticationError``)."""
+
+    default_status = Status.INTERNAL
+
+
+class NetworkError(AuthenticationError):
+    """A server could not be reached: DNS, connect, TLS, proxy."""
+
+    default_status = Status.NETWORK
+
+
+class TimeoutError(NetworkError, builtins.TimeoutError):  # noqa: A001 - flyteauth.TimeoutError by design
+    """A deadline passed: HTTP request, command, login, lock wait. Also a
+    ``builtins.TimeoutError``."""
+
+    default_status = Status.TIMEOUT
+
+
+class ProtocolError(AuthenticationError):
+    """A server answered with an unexpected HTTP status or a body the protocol does not
+    allow (``.http_status`` says which status)."""
+
+    default_status = Status.PROTOCOL
+
+
+class OAuthError(AuthenticationError):
+    """The identity provider refused: ``.oauth_error`` (e.g. ``"invalid_client"``),
+    ``.oauth_error_description`` and ``.http_status`` carry its answer."""
+
+    default_status = Status.OAUTH
+
+
+class AccessTokenNotFoundError(AuthenticationError):
+    """No usable token, and getting one needs a person (interactive login disabled, or
+    passthrough without a token). flytekit's ``AccessTokenNotFoundError``."""
+
+    default_status = Status.LOGIN_REQUIRED
+
+
+#: The status name's spelling of AccessTokenNotFoundError.
+LoginRequiredError = AccessTokenNotFoundError
+
+
+class CommandError(AuthenticationError):
+    """The external token command failed; the message has its exit status and stderr."""
+
+    default_status = Status.COMMAND
+
+
+class CancelledError(FlyteAuthError):
+    """:meth:`Client.cancel` stopped the operation."""
+
+    default_status = Status.CANCELLED
+
+
+class CacheError(FlyteAuthError):
+    """The token cache (keyring or file) failed and the operation needed it."""
+
+    default_status = Status.CACHE
+
+
+class UnsupportedError(FlyteAuthError):
+    """The server, the identity provider or this libflyteauth does not offer what the
+    operation needs (e.g. no device authorization endpoint)."""
+
+    default_status = Status.UNSUPPORTED
+
+
+class ForkedError(FlyteAuthError):
+    """The Client was created before ``os.fork()`` and used in the child. Create a new
+    Client in the child process."""
+
+    default_status = Status.FORKED
+
+
+class InternalError(FlyteAuthError):
+    """A bug in libflyteauth (or a status newer than this binding)."""
+
+    default_status = Status.INTERNAL
+
+
+class LibraryNotFoundError(OSError):
+    """libflyteauth could not be loaded; the message lists every place that was tried."""
+
+    def __init__(self, message: str, tried: Optional[List[str]] = None):
+        super().__init__(message)
+        self.tried = list(tried or [])
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+_BY_STATUS: Dict[int, Type[FlyteAuthError]] = {
+    Status.INVALID_ARGUMENT: InvalidArgumentError,
+    Status.CONFIG: ConfigurationError,
+    Status.NETWORK: NetworkError,
+    Status.TIMEOUT: TimeoutError,
+    Status.PROTOCOL: ProtocolError,
+    Status.OAUTH: OAuthError,
+    Status.LOGIN_REQUIRED: AccessTokenNotFoundError,
+    Status.COMMAND: CommandError,
+    Status.CANCELLED: CancelledError,
+    Status.CACHE: CacheError,
+    Status.UNSUPPORTED: UnsupportedError,
+    Status.FORKED: ForkedError,
+    Status.INTERNAL: InternalError,
+}
+
+
+def error_for_status(status: int, message: Optional[str] = None, *, oauth_error: Optional[str] = None,
+                     oauth_error_description: Optional[str] = None, http_status: int = 0,
+                     function: Optional[str] = None) -> FlyteAuthError:
+    """The exception for a flyteauth_status (unknown values give InternalError)."""
+    cls = _BY_STATUS.get(int(status), InternalError)
+    if not message:
+        message = "flyteauth: status %d" % int(status)
+    return cls(message, status=status, oauth_error=oauth_error, oauth_error_description=oauth_error_description,
+               http_status=http_status, function=function)
