@@ -42,6 +42,8 @@ stage:
 	install -m 0644 include/flyteauth.h $(STAGE)/include/flyteauth.h
 	install -m 0755 $(DIST_SCRATCH)/release/flyteauth-cli $(STAGE)/bin/flyteauth
 	strip $(STAGE)/bin/flyteauth
+	mkdir -p $(STAGE)/share/man/man1
+	python3 scripts/gen-man.py $(STAGE)/bin/flyteauth $(STAGE)/share/man/man1/flyteauth.1
 	sed -e 's|@PREFIX@|$(STAGE)|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
 	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/flyteauth.pc.in > $(STAGE)/lib/pkgconfig/flyteauth.pc
 	@$(MAKE) --no-print-directory check-exports

@@ -37,6 +37,7 @@ let package = Package(
         .systemLibrary(name: "CSystem"),
         // The public header itself, so the ABI layer uses its types and cannot drift from it.
         .systemLibrary(name: "CFlyteAuthHeader", path: "include"),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // Pure logic: parsing, flows as request builders and response interpreters,
@@ -49,7 +50,7 @@ let package = Package(
         // The command-line tool, built on the engine (not on the C ABI).
         .executableTarget(
             name: "FlyteAuthCLI",
-            dependencies: ["FlyteAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FlyteAuth", "CQREncode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             linkerSettings: toolLinkFlags),
 
         .testTarget(name: "FlyteAuthCoreTests", dependencies: ["FlyteAuthCore"]),

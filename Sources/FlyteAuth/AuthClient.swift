@@ -202,6 +202,29 @@ public final class AuthClient: @unchecked Sendable {
         }
     }
 
+    /// Sends `request` with the auth headers; after a 401, refreshes once and resends once.
+    public func authorizedCall(_ request: HTTPRequest) throws(AuthError) -> HTTPResponse {
+        var snapshot = try headers()
+        for attempt in 0..<2 {
+            var r = request
+            r.headers += snapshot.headers.map { (name: $0.key, value: $0.value) }
+            let response = try transport.send(r, cancel: cancelSource.token())
+            if response.status != 401 || attempt == 1 { return response }
+            snapshot = try refresh(rejected: snapshot.accessToken)
+        }
+        throw AuthError(.internal, "unreachable")
+    }
+
+    /// The merged login parameters (discovery documents and settings).
+    public func loginParameters() throws(AuthError) -> AuthParameters {
+        try parameters(cancel: cancelSource.token())
+    }
+
+    /// Where tokens are cached, once known.
+    public var cacheDescription: String {
+        storageCache.withLock { $0 }?.store?.name ?? (storageFactory == nil ? "not cached (memory only)" : "memory only")
+    }
+
     /// Stops waiting logins and refreshes.
     public func cancel() {
         cancelSource.cancelAll()
@@ -389,7 +412,7 @@ public final class AuthClient: @unchecked Sendable {
         var stored: Credentials?
         if let store {
             do throws(AuthError) { stored = try store.load() } catch {
-                logger.warnOnce("cache", "token cache (\(store.name)): \(error.message); continuing without it")
+                logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
             }
         }
         if !freshLogin, let stored, !isRejected(stored.accessToken, rejected) {
@@ -436,7 +459,7 @@ public final class AuthClient: @unchecked Sendable {
     private func save(_ credentials: Credentials, to store: TokenStore?) {
         guard let store else { return }
         do throws(AuthError) { try store.save(credentials) } catch {
-            logger.warnOnce("cache", "token cache (\(store.name)): \(error.message); the token is kept in memory only")
+            logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
         }
     }
 

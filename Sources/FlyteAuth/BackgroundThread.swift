@@ -2,11 +2,11 @@ import Glibc
 
 /// Starts a detached thread. Used for background refreshes, which must not hold up the
 /// caller that noticed the token is getting old.
-enum BackgroundThread {
+public enum BackgroundThread {
     private final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
 
     /// Returns false when no thread could be started.
-    static func start(_ body: @escaping () -> Void) -> Bool {
+    public static func start(_ body: @escaping () -> Void) -> Bool {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)

@@ -135,7 +135,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
         defer { watchdog.finish() }
         var error: UnsafeMutablePointer<GError>?
         guard let service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancellable, &error) else {
-            throw SecretServiceKeyring.failure("no Secret Service", error, timedOut: watchdog.fired)
+            throw SecretServiceKeyring.failure("not reachable", error, timedOut: watchdog.fired)
         }
         defer { g_object_unref(service) }
         do throws(AuthError) {
@@ -155,7 +155,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
             g_error_free(error)
         }
         if timedOut { detail = "no answer in time (\(detail))" }
-        return AuthError(.cache, "Secret Service: \(what): \(detail)")
+        return AuthError(.cache, "keyring (Secret Service) \(what): \(detail)")
     }
 }
 

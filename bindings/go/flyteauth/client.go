@@ -150,6 +150,9 @@ func collect(opts []Option) *options {
 func New(settings any, opts ...Option) (*Client, error) {
 	o := collect(opts)
 	payload, m, err := mergeSettings(settings, o.overrides)
+	if err == nil {
+		err = noNUL("settings_json", payload)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +170,9 @@ func NewFromAPIKey(key string, opts ...Option) (*Client, error) {
 	o := collect(opts)
 	base := map[string]any{"api_key": key}
 	payload, m, err := mergeSettings(base, o.overrides)
+	if err == nil {
+		err = noNUL("api key", payload)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +191,9 @@ func NewFromAPIKey(key string, opts ...Option) (*Client, error) {
 func NewFromConfig(path string, opts ...Option) (*Client, error) {
 	o := collect(opts)
 	overrides, err := overridesJSON(o.overrides)
+	if err == nil {
+		err = errors.Join(noNUL("config_path", path), noNUL("overrides_json", overrides))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +230,9 @@ func ResolveConfig(path string, overrides any) (json.RawMessage, error) {
 }
 
 func resolveConfig(path, overrides string) (json.RawMessage, error) {
+	if err := errors.Join(noNUL("config_path", path), noNUL("overrides_json", overrides)); err != nil {
+		return nil, err
+	}
 	var cpath, cover, out *C.char
 	if path != "" {
 		cpath = cString(path)
@@ -254,6 +266,14 @@ func overridesJSON(v any) (string, error) {
 		return "", &Error{Op: "settings", Status: StatusConfig, Message: err.Error()}
 	}
 	return string(b), nil
+}
+
+// noNUL refuses strings C would silently truncate.
+func noNUL(what, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return &Error{Op: "flyteauth", Status: StatusInvalidArgument, Message: what + " contains a NUL byte"}
+	}
+	return nil
 }
 
 func rawString(v any) string {
@@ -484,6 +504,9 @@ func (c *Client) RefreshHeaders(rejected string) (*Metadata, error) {
 }
 
 func (c *Client) refresh(rejected string, want bool) (*Metadata, error) {
+	if err := noNUL("rejected", rejected); err != nil {
+		return nil, err
+	}
 	ptr, err := c.acquire()
 	if err != nil {
 		return nil, err
@@ -569,6 +592,9 @@ func (c *Client) Logout() error {
 // "Bearer " is stripped. It is used until expiry (zero: unknown, the JWT's exp
 // claim if any) or until rejected. It is not written to the token cache.
 func (c *Client) SetToken(accessToken string, expiry time.Time) error {
+	if err := noNUL("access_token", accessToken); err != nil {
+		return err
+	}
 	ptr, err := c.acquire()
 	if err != nil {
 		return err

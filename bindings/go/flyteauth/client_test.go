@@ -107,6 +107,9 @@ func TestPassthrough(t *testing.T) {
 	if err := c.SetToken("line\nbreak", time.Time{}); !errors.Is(err, flyteauth.ErrInvalidArgument) {
 		t.Fatalf("token with a newline: %v", err)
 	}
+	if err := c.SetToken("abc\x00def", time.Time{}); !errors.Is(err, flyteauth.ErrInvalidArgument) {
+		t.Fatalf("token with a NUL byte: %v", err)
+	}
 	if err := c.SetToken("Bearer abc.def", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +162,11 @@ func TestExternalCommand(t *testing.T) {
 	md, err := c.Metadata(context.Background())
 	if err != nil || md["authorization"] != "Bearer tok-123" {
 		t.Fatalf("trimmed stdout is the token: %v", err)
+	}
+	// encoding/json escapes <, > and & as \u003c...: the library decodes them.
+	amp := mustNew(t, map[string]any{"auth_type": "externalcommand", "command": []string{"/bin/echo", "a<b>&c"}, "authorization_header": "authorization"})
+	if md, err := amp.Metadata(context.Background()); err != nil || md["authorization"] != "Bearer a<b>&c" {
+		t.Fatalf("escaped JSON strings: %v", err)
 	}
 
 	bad := script(t, "bad.sh", "echo partial-token; echo 'no credentials for you' >&2; exit 3")

@@ -90,7 +90,9 @@ class _translated:
         if isinstance(exc, FlyteAuthError):
             new = as_flytekit_error(exc)
             if new is not exc:
-                raise new.with_traceback(tb) from exc.__cause__
+                new.__cause__ = exc.__cause__
+                new.__suppress_context__ = True
+                raise new.with_traceback(tb)
         return False
 
 

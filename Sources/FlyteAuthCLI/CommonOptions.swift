@@ -1,0 +1,73 @@
+import ArgumentParser
+import FlyteAuth
+import FlyteAuthCore
+
+/// Settings every command accepts; they win over the configuration file and FLYTE_*.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Configuration file (default: the search flytekit uses).")
+    var config: String?
+
+    @Option(name: .shortAndLong, help: "Flyte endpoint, e.g. dns:///flyte.example.com or localhost:30080.")
+    var endpoint: String?
+
+    @Option(help: "Auth type: Pkce, DeviceFlow, ClientSecret, ExternalCommand (any flytekit spelling).")
+    var authType: String?
+
+    @Option(help: "OAuth2 client id.")
+    var clientId: String?
+
+    @Option(help: "File holding the client secret.")
+    var clientSecretLocation: String?
+
+    @Option(help: "Scope to request (repeat for several).")
+    var scope: [String] = []
+
+    @Option(help: "Audience to request.")
+    var audience: String?
+
+    @Flag(help: "Plain HTTP to the endpoint.")
+    var insecure = false
+
+    @Flag(help: "Never open a browser or start a device login; fail if one is needed.")
+    var nonInteractive = false
+
+    @Flag(help: "Use the plaintext 0600 file cache where no keyring is available.")
+    var fileCache = false
+
+    @Option(help: "Extra settings as a JSON object (keys as in include/flyteauth.h).")
+    var settings: String?
+
+    /// The overrides as a settings JSON object.
+    func overrides() throws(AuthError) -> String {
+        var o: [String: JSONValue] = [:]
+        if let settings {
+            guard let extra = (try JSONValue.parse(Array(settings.utf8), what: "--settings")).objectValue else {
+                throw AuthError(.config, "--settings: expected a JSON object")
+            }
+            o = extra
+        }
+        if let endpoint { o["endpoint"] = .string(endpoint) }
+        if let authType { o["auth_type"] = .string(authType) }
+        if let clientId { o["client_id"] = .string(clientId) }
+        if let clientSecretLocation { o["client_secret_location"] = .string(clientSecretLocation) }
+        if !scope.isEmpty { o["scopes"] = .array(scope.map(JSONValue.string)) }
+        if let audience { o["audience"] = .string(audience) }
+        if insecure { o["insecure"] = true }
+        if nonInteractive { o["interactive"] = false }
+        if fileCache { o["file_cache"] = true }
+        return JSONValue.object(o).serialized
+    }
+
+    func resolve() throws(AuthError) -> ResolvedConfig {
+        try EngineFactory.resolveConfig(path: config, overridesJSON: try overrides())
+    }
+
+    func client() throws(AuthError) -> AuthClient {
+        let resolved = try resolve()
+        guard resolved.settings.endpoint.nonEmpty != nil || resolved.settings.tokenURL.nonEmpty != nil
+                || resolved.settings.apiKey.nonEmpty != nil else {
+            throw AuthError(.config, "no Flyte endpoint: pass --endpoint, set admin.endpoint in ~/.flyte/config.yaml or FLYTE_PLATFORM_URL")
+        }
+        return try EngineFactory.makeClient(settings: resolved.settings)
+    }
+}

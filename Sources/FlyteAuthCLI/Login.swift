@@ -1,0 +1,85 @@
+import ArgumentParser
+import FlyteAuth
+import FlyteAuthCore
+import Glibc
+
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Log in with the configured flow and cache the tokens for every Flyte tool.",
+        discussion: "Pkce opens a browser (or prints the link); DeviceFlow shows a code, its link and a QR code.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        do throws(AuthError) {
+            var resolved = try common.resolve()
+            resolved.settings.interactive = true
+            guard resolved.settings.endpoint.nonEmpty != nil || resolved.settings.apiKey.nonEmpty != nil else {
+                throw AuthError(.config, "no Flyte endpoint: pass --endpoint, set admin.endpoint in ~/.flyte/config.yaml or FLYTE_PLATFORM_URL")
+            }
+            let client = try EngineFactory.makeClient(settings: resolved.settings)
+            let countdown = Countdown()
+            client.interaction.setDevicePrompt { d in DevicePromptView.show(d); countdown.start(until: d.expiresAt) }
+            let snapshot: HeaderSnapshot
+            defer { countdown.stop() }
+            snapshot = try client.login()
+            countdown.stop()
+            let who = Identity.describe(client.status())
+            var line = "Logged in to \(client.endpoint?.configured ?? "Flyte")"
+            if let who { line += " as \(who)" }
+            if let e = snapshot.expiresAt { line += "; the access token expires at \(RFC3339.format(e))" }
+            out(line + ".")
+            out("Tokens are cached in \(client.cacheDescription).")
+        } catch {
+            throw Exit.fail(error)
+        }
+    }
+}
+
+/// The device login's instructions: link, code, and a QR code of the complete link.
+enum DevicePromptView {
+    static func show(_ d: DeviceAuthorization) {
+        var text = "\nTo log in to Flyte, open\n\n    \(d.preferredURI)\n\nand confirm the code  \(d.userCode)\n"
+        if isatty(2) == 1, let qr = QRCode.render(d.preferredURI) {
+            text += "\nor scan:\n\n" + qr
+        }
+        Logger.writeStderr(text + "\n")
+    }
+}
+
+/// "Waiting for approval... 9:41 left" on a terminal while the device login polls.
+final class Countdown: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var running = false
+
+    func start(until expiresAt: Double) {
+        guard isatty(2) == 1 else { return }
+        lock.withLock { running = true }
+        _ = BackgroundThread.start { [self] in
+            while lock.withLock({ running }) {
+                let left = max(0, Int(expiresAt - Clock.now()))
+                Logger.writeStderr("\r  Waiting for approval... \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60) left ")
+                lock.withLock { if running { lock.wait(until: Clock.monotonic() + 1) } }
+            }
+            Logger.writeStderr("\r\u{1B}[K")
+        }
+    }
+
+    func stop() {
+        lock.withLock {
+            running = false
+            lock.broadcast()
+        }
+    }
+}
+
+/// Who a token belongs to, from its claims, for messages.
+enum Identity {
+    static func describe(_ status: JSONValue) -> String? {
+        guard let claims = status["claims"]?.objectValue else { return nil }
+        for key in ["email", "preferred_username", "name", "sub"] {
+            if let v = claims[key]?.stringValue, !v.isEmpty { return v }
+        }
+        return nil
+    }
+}

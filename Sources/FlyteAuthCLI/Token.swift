@@ -1,0 +1,48 @@
+import ArgumentParser
+import FlyteAuth
+import FlyteAuthCore
+import Glibc
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the access token, refreshing it first when needed.",
+        discussion: """
+            Made to be the token command of flytekit and flytectl (admin.command: [flyteauth, token]). \
+            It logs in only when a person is at the terminal (stderr is a terminal); otherwise it fails \
+            with exit status 5 and asks for `flyteauth login`.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Print the whole header line(s): \"<key>: Bearer <token>\".")
+    var header = false
+
+    @Flag(help: "Print JSON: access_token, expires_at (epoch seconds), expiry (RFC 3339), header_key.")
+    var json = false
+
+    func validate() throws {
+        if header && json { throw ValidationError("--header and --json cannot be combined") }
+    }
+
+    func run() throws {
+        do throws(AuthError) {
+            var resolved = try common.resolve()
+            if isatty(2) != 1 { resolved.settings.interactive = false }
+            if common.nonInteractive { resolved.settings.interactive = false }
+            let client = try EngineFactory.makeClient(settings: resolved.settings)
+            let s = try client.headers()
+            if header {
+                for h in s.headers { out("\(h.key): \(h.value)") }
+            } else if json {
+                var o: [String: JSONValue] = ["access_token": .string(s.accessToken), "header_key": .string(s.headers[0].key)]
+                o["expires_at"] = s.expiresAt.map { .number($0.rounded(.down)) } ?? .null
+                o["expiry"] = s.expiresAt.map { .string(RFC3339.format($0)) } ?? .null
+                out(JSONValue.object(o).serialized)
+            } else {
+                out(s.accessToken)
+            }
+        } catch {
+            throw Exit.fail(error)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import FlyteAuth
-print("flyteauth \(LibraryVersion.string)")

@@ -1,0 +1,191 @@
+"""The flyteauth command-line tool end to end against glewlwyd, in a private keyring."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+E2E = os.path.join(ROOT, "Tests", "e2e")
+sys.path.insert(0, E2E)
+TOOL = os.environ.get("FLYTEAUTH_TOOL") or os.path.join(ROOT, "build", "stage", "bin", "flyteauth")
+
+from harness import KeyringSession, start_stack  # noqa: E402
+from harness.netutil import free_port  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def port():
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def stack(port):
+    s = start_stack(access_token_duration=30, redirect_ports=[port])
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def session():
+    with KeyringSession() as s:
+        yield s
+
+
+def host(stack):
+    return stack.endpoint.split("://", 1)[1]
+
+
+def write_config(session, text, name="config.yaml"):
+    path = os.path.join(session.home, ".flyte", name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def service_config(stack, session):
+    secret = os.path.join(session.home, "secret.txt")
+    with open(secret, "w") as f:
+        f.write(stack.state["service_client_secret"] + "\n")  # the newline must not reach the IdP
+    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
+                                 "  clientId: %s\n  clientSecretLocation: %s\n  scopes: [all]\n"
+                        % (host(stack), stack.state["service_client_id"], secret))
+
+
+def user_config(stack, session, port, auth="Pkce"):
+    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: %s\n"
+                                 "flyteauth:\n  redirect_uri: http://localhost:%d/callback\n" % (host(stack), auth, port))
+
+
+def tool(session, *args, env=None, timeout=60, stdin=subprocess.DEVNULL):
+    e = session.env()
+    e.update(env or {})
+    return subprocess.run([TOOL] + list(args), env=e, capture_output=True, text=True, timeout=timeout, stdin=stdin)
+
+
+def test_client_credentials_token_header_json_and_config(stack, session):
+    service_config(stack, session)
+    t = tool(session, "token")
+    assert t.returncode == 0 and t.stdout.startswith("ey") and t.stdout.count("\n") == 1
+    h = tool(session, "token", "--header")
+    assert h.returncode == 0 and h.stdout.startswith("flyte-authorization: Bearer ey")
+    assert h.stdout.split("Bearer ", 1)[1].strip() == t.stdout.strip(), "the second call reused the cached token"
+    j = json.loads(tool(session, "token", "--json").stdout)
+    assert j["header_key"] == "flyte-authorization" and j["expires_at"] > time.time()
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", j["expiry"])
+    c = tool(session, "config")
+    assert c.returncode == 0
+    resolved = json.loads(c.stdout)
+    assert resolved["settings"]["client_id"]["source"].endswith("config.yaml:5")
+    assert stack.state["service_client_secret"] not in c.stdout + c.stderr
+    assert stack.front.token_requests() >= 1
+    s = tool(session, "status")
+    assert s.returncode == 0 and "ClientSecret" in s.stdout and "logged in" in s.stdout
+    assert t.stdout.strip() not in s.stdout + s.stderr, "status never prints a token"
+
+
+def test_environment_overrides_the_file(stack, session):
+    service_config(stack, session)
+    r = tool(session, "token", env={"FLYTE_CREDENTIALS_SCOPES": "offline"})
+    assert r.returncode == 4 and "scope" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("case,code,mention", [
+    ("wrong-secret", 4, "client secret"),
+    ("idp-down", 3, "127.0.0.1:9"),
+    ("bad-config", 2, "config.yaml:3"),
+    ("login-required", 5, "flyteauth login"),
+    ("usage", 64, "Usage"),
+])
+def test_exit_codes(stack, session, port, case, code, mention):
+    args = ["token"]
+    if case == "wrong-secret":
+        write_config(session, "admin:\n  endpoint: %s\n  insecure: true\n  authType: ClientSecret\n  clientId: %s\n"
+                              "  scopes: [all]\n" % (host(stack), stack.state["service_client_id"]))
+        args += ["--settings", '{"client_secret": "not-the-secret"}']
+    elif case == "idp-down":
+        service_config(stack, session)
+        args += ["--endpoint", "127.0.0.1:9"]
+    elif case == "bad-config":
+        write_config(session, "admin:\n  endpoint: x\n  insecure: [1, 2]\n")
+    elif case == "login-required":
+        user_config(stack, session, port)
+    else:
+        args = ["token", "--header", "--json"]
+    r = tool(session, *args)
+    assert r.returncode == code, (r.returncode, r.stderr)
+    assert mention.lower() in r.stderr.lower(), r.stderr
+    assert "not-the-secret" not in r.stderr
+
+
+def test_pkce_login_then_token_and_whoami_without_a_browser(stack, session, port, tmp_path):
+    user_config(stack, session, port)
+    browser = tmp_path / "browser.sh"
+    browser.write_text("#!/bin/sh\ncd %s && exec %s -m harness approve-pkce --url \"$1\" >/dev/null\n" % (E2E, sys.executable))
+    browser.chmod(0o755)
+    r = tool(session, "login", env={"BROWSER": str(browser), "PYTHONPATH": E2E})
+    assert r.returncode == 0, r.stderr
+    assert "Logged in to" in r.stdout and "Secret Service" in r.stdout
+    assert "Please open the following link in your browser" in r.stderr, "the URL is always printed for SSH users"
+    before = stack.front.token_requests()
+    t = tool(session, "token")  # not a terminal: never logs in, uses the cache
+    assert t.returncode == 0 and stack.front.token_requests() == before
+    w = tool(session, "whoami")
+    assert w.returncode == 0, w.stderr
+    assert json.loads(w.stdout)["source"].endswith(("/UserInfo", "/me", "userinfo"))
+    out = tool(session, "logout")
+    assert out.returncode == 0
+    assert tool(session, "token").returncode == 5
+
+
+def test_device_login_shows_code_and_completes(stack, session, port):
+    user_config(stack, session, port, auth="DeviceFlow")
+    e = session.env()
+    p = subprocess.Popen([TOOL, "login"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL)
+    code = None
+    deadline = time.time() + 20
+    lines = []
+    while time.time() < deadline and code is None:
+        line = p.stderr.readline()
+        lines.append(line)
+        m = re.search(r"confirm the code\s+(\S+)", line)
+        if m:
+            code = m.group(1)
+    assert code, "".join(lines)
+    subprocess.run([sys.executable, "-m", "harness", "approve-device", "--code", code, "--idp", stack.state["idp"]],
+                   cwd=E2E, check=True, timeout=30, capture_output=True)
+    stdout, _ = p.communicate(timeout=60)
+    assert p.returncode == 0 and "Logged in to" in stdout
+
+
+def test_flytekit_external_command_gets_its_header_through_the_tool(stack, session):
+    config = service_config(stack, session)
+    pytest.importorskip("flytekit")
+    code = """
+import json, sys
+from flytekit.configuration import PlatformConfig
+from flytekit.clients.auth_helper import get_authenticator
+cfg = PlatformConfig(endpoint=sys.argv[1], insecure=True, auth_mode="external_process",
+                     command=[sys.argv[2], "token", "--config", sys.argv[3]])
+# No config store: flytekit's would ask flyteadmin over gRPC for the header key, which
+# this HTTP-only test server does not serve; flytekit then uses `authorization`.
+a = get_authenticator(cfg, None)
+a.refresh_credentials()
+key, value = a.fetch_grpc_call_auth_metadata()
+print(json.dumps({"key": key, "value": value}))
+"""
+    e = session.env()
+    r = subprocess.run([sys.executable, "-c", code, host(stack), TOOL, config], env=e, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    md = json.loads(r.stdout.strip().splitlines()[-1])
+    ours = tool(session, "token").stdout.strip()
+    assert md["key"] == "authorization"
+    assert md["value"] == "Bearer " + ours, "flytekit sends the token our cache holds"

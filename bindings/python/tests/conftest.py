@@ -1,0 +1,107 @@
+"""Fixtures for the flyteauth Python binding tests.
+
+One harness stack (a private glewlwyd + the Flyte discovery front, both on 127.0.0.1,
+access tokens of 4 s) runs for the whole session and is stopped at the end. Paths are
+relative to this file, so the suite runs from any checkout:
+
+    bindings/python/run-tests.sh          # installs the package into $VENV, runs pytest
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PYTHON_DIR = HERE.parent
+REPO = PYTHON_DIR.parent.parent
+E2E = REPO / "Tests" / "e2e"
+STAGED_LIBRARY = REPO / "build" / "stage" / "lib" / "libflyteauth.so.0"
+
+sys.path.insert(0, str(E2E))
+# Test this checkout's package even if another copy is installed (the entry points of
+# the installed distribution resolve to whichever `flyteauth` is imported).
+sys.path.insert(0, str(PYTHON_DIR / "src"))
+sys.path.insert(0, str(HERE))
+
+# Keep the library's discovery cache, lock files and any file cache out of $HOME, and
+# the Secret Service out of reach unless a test starts its own.
+_SESSION_TMP = tempfile.mkdtemp(prefix="flyteauth-py-tests-")
+for _var in ("XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"):
+    os.environ[_var] = os.path.join(_SESSION_TMP, _var.lower())
+    os.makedirs(os.environ[_var], mode=0o700, exist_ok=True)
+for _var in list(os.environ):
+    if _var.startswith(("FLYTE_", "FLYTEAUTH_")) and _var != "FLYTEAUTH_LIBRARY" or _var in (
+            "FLYTECTL_CONFIG", "DBUS_SESSION_BUS_ADDRESS"):
+        os.environ.pop(_var, None)
+if "FLYTEAUTH_LIBRARY" not in os.environ and STAGED_LIBRARY.exists():
+    os.environ["FLYTEAUTH_LIBRARY"] = str(STAGED_LIBRARY)
+
+from harness import start_stack  # noqa: E402
+from harness.netutil import free_port  # noqa: E402
+
+
+def pytest_configure(config):
+    """Short tracebacks unless asked otherwise: long ones print every frame's arguments,
+    which may be tokens."""
+    if getattr(config.option, "tbstyle", "auto") == "auto":
+        config.option.tbstyle = "short"
+    if getattr(config.option, "showlocals", False):
+        import warnings
+        warnings.warn("-l/--showlocals can print tokens and secrets")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_TMP, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redirect_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stack(redirect_port):
+    """glewlwyd + FlyteFront for the session (access tokens of 4 s); stopped at the end."""
+    s = start_stack(access_token_duration=4, redirect_ports=[redirect_port])
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def front(stack):
+    """The Flyte front, with counters and faults reset for the test."""
+    stack.front.reset_counts()
+    stack.front.clear_faults()
+    yield stack.front
+    stack.front.clear_faults()
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    d = tmp_path / "flyteauth-cache"
+    d.mkdir()
+    return str(d)
+
+
+@pytest.fixture
+def cs_settings(stack, cache_dir):
+    """Client-credentials settings for the harness's service client (no keyring)."""
+    st = stack.state
+    return {"endpoint": stack.endpoint, "auth_type": "ClientSecret", "client_id": st["service_client_id"],
+            "client_secret": st["service_client_secret"], "scopes": ["all"], "keyring": False,
+            "cache_dir": cache_dir}
+
+
+@pytest.fixture
+def cs_client(cs_settings, front):
+    import flyteauth
+
+    with flyteauth.Client(cs_settings) as c:
+        yield c
