@@ -213,8 +213,10 @@ flyteauth_status flyteauth_client_new(const char *settings_json,
                                       flyteauth_client **out);
 
 /**
- * Release a client. Waits for nothing: a refresh running in the background
- * finishes on its own and its result is dropped. NULL is allowed.
+ * Release a client. A refresh running in the background finishes on its own
+ * and its result is dropped; no callback of this client (browser, device
+ * prompt, log) is called after this returns, so their user_data may be freed.
+ * NULL is allowed.
  */
 void flyteauth_client_free(flyteauth_client *client);
 

@@ -107,6 +107,7 @@ public final class AuthClient: @unchecked Sendable {
     /// The headers for a call, refreshing as needed (see the type's documentation).
     public func headers() throws(AuthError) -> HeaderSnapshot {
         try checkFork()
+        let cancel = cancelSource.token()
         state.lock()
         defer { state.unlock() }
         let deadline = Clock.monotonic() + waitBudget
@@ -121,7 +122,7 @@ public final class AuthClient: @unchecked Sendable {
                 }
             }
             if flightInProgress != nil {
-                try awaitFlight(deadline: deadline)
+                try awaitFlight(deadline: deadline, cancel: cancel)
                 continue
             }
             if ranOwnFlight {
@@ -141,6 +142,7 @@ public final class AuthClient: @unchecked Sendable {
     public func refresh(rejected: String?) throws(AuthError) -> HeaderSnapshot {
         try checkFork()
         let token = rejected.map(AuthClient.bareToken)
+        let cancel = cancelSource.token()
         state.lock()
         defer { state.unlock() }
         let deadline = Clock.monotonic() + waitBudget
@@ -149,7 +151,7 @@ public final class AuthClient: @unchecked Sendable {
                 return s  // someone already replaced the rejected token
             }
             if flightInProgress != nil {
-                try awaitFlight(deadline: deadline)
+                try awaitFlight(deadline: deadline, cancel: cancel)
                 if token == nil, let s = snapshot { return s }  // a forced refresh joins the running one
                 continue
             }
@@ -166,10 +168,12 @@ public final class AuthClient: @unchecked Sendable {
     /// Runs the flow now, even when a token is cached.
     public func login() throws(AuthError) -> HeaderSnapshot {
         try checkFork()
+        let cancel = cancelSource.token()
         state.lock()
         defer { state.unlock() }
         let deadline = Clock.monotonic() + waitBudget
-        while flightInProgress != nil { try awaitFlight(deadline: deadline) }
+        // A login replaces whatever a running refresh produces: wait for it, ignore its result.
+        while flightInProgress != nil { try awaitFlight(deadline: deadline, cancel: cancel, sharingErrors: false) }
         try runFlight(rejected: nil, force: true, freshLogin: true)
         if let s = snapshot { return s }
         throw AuthError(.internal, "login produced no token")
@@ -270,17 +274,20 @@ public final class AuthClient: @unchecked Sendable {
             ? base + max(settings.loginTimeoutSeconds, settings.deviceFlowTimeoutSeconds) : base
     }
 
-    /// Waits (lock held) until the flight running now finishes; throws its error.
-    private func awaitFlight(deadline: Double) throws(AuthError) {
+    /// Waits (lock held) until the flight running now finishes, and throws its error when
+    /// `sharingErrors`. A flight stopped by a cancel that came before this caller began
+    /// is not this caller's failure: it returns, and the caller runs its own flight.
+    private func awaitFlight(deadline: Double, cancel: CancelToken, sharingErrors: Bool = true) throws(AuthError) {
         guard let awaited = flightInProgress else { return }
-        let cancel = cancelSource.token()
         while flightInProgress == awaited {
             if cancel.isCancelled { throw AuthError(.cancelled, "cancelled while waiting for a refresh") }
             if !state.wait(until: deadline) && Clock.monotonic() >= deadline {
                 throw AuthError(.timeout, "waited \(Int(waitBudget)) s for a refresh running in another thread")
             }
         }
-        if lastFlight.id == awaited, let error = lastFlight.error { throw error }
+        guard sharingErrors, lastFlight.id == awaited, let error = lastFlight.error else { return }
+        if error.kind == .cancelled && !cancel.isCancelled { return }
+        throw error
     }
 
     /// Runs a flight on this thread (lock held on entry and exit, released while working).
@@ -308,7 +315,9 @@ public final class AuthClient: @unchecked Sendable {
         let previous = current
         let started = BackgroundThread.start { [self] in
             let result: Result<Obtained, AuthError>
-            do throws(AuthError) { result = .success(try obtain(previous: previous, rejected: nil, force: false, freshLogin: false)) }
+            do throws(AuthError) {
+                result = .success(try obtain(previous: previous, rejected: nil, force: false, freshLogin: false, background: true))
+            }
             catch { result = .failure(error) }
             state.withLock {
                 if case .failure(let e) = result {
@@ -368,7 +377,7 @@ public final class AuthClient: @unchecked Sendable {
     /// refresh token, else by the flow. Returns (credentials, source, proxy header).
     typealias Obtained = (Credentials, String, ProxyAuthorization.Header?)
 
-    private func obtain(previous: Credentials?, rejected: String?, force: Bool, freshLogin: Bool)
+    private func obtain(previous: Credentials?, rejected: String?, force: Bool, freshLogin: Bool, background: Bool = false)
         throws(AuthError) -> Obtained {
         let cancel = cancelSource.token()
         let context = makeContext(cancel: cancel)
@@ -381,12 +390,12 @@ public final class AuthClient: @unchecked Sendable {
         }
         let proxyHeader = try proxy?.header(self, force: force)
         let (credentials, source) = try obtainToken(context: context, previous: previous, rejected: rejected,
-                                                    freshLogin: freshLogin)
+                                                    freshLogin: freshLogin, background: background)
         return (credentials, source, proxyHeader)
     }
 
-    private func obtainToken(context: FlowContext, previous: Credentials?, rejected: String?, freshLogin: Bool)
-        throws(AuthError) -> (Credentials, String) {
+    private func obtainToken(context: FlowContext, previous: Credentials?, rejected: String?, freshLogin: Bool,
+                             background: Bool) throws(AuthError) -> (Credentials, String) {
         guard flow.cached else {
             if settings.authType == .passthrough, let previous, previous.accessToken != rejected,
                Clock.now() < policy.hardDeadline(for: previous) {
@@ -399,15 +408,17 @@ public final class AuthClient: @unchecked Sendable {
         if let crossProcessLock = storage.lock {
             let timeout = settings.lockTimeoutSeconds + (settings.authType.isInteractive ? settings.loginTimeoutSeconds : 0)
             return try crossProcessLock.withLock(timeout: timeout, cancel: context.cancel) { () throws(AuthError) in
-                try obtainThroughCache(store, context: context, previous: previous, rejected: rejected, freshLogin: freshLogin)
+                try obtainThroughCache(store, context: context, previous: previous, rejected: rejected, freshLogin: freshLogin,
+                                       background: background)
             }
         }
-        return try obtainThroughCache(store, context: context, previous: previous, rejected: rejected, freshLogin: freshLogin)
+        return try obtainThroughCache(store, context: context, previous: previous, rejected: rejected, freshLogin: freshLogin,
+                                      background: background)
     }
 
     /// Runs with the cross-process lock held: re-read, then refresh, then log in.
     private func obtainThroughCache(_ store: TokenStore?, context: FlowContext, previous: Credentials?, rejected: String?,
-                                    freshLogin: Bool) throws(AuthError) -> (Credentials, String) {
+                                    freshLogin: Bool, background: Bool) throws(AuthError) -> (Credentials, String) {
         let now = Clock.now()
         var stored: Credentials?
         if let store {
@@ -431,6 +442,11 @@ public final class AuthClient: @unchecked Sendable {
             } catch {
                 logger.log(.info, "refresh token was refused (\(error.oauthError ?? error.message)); a new login is needed")
             }
+        }
+        if background && flow.refreshes {
+            // A person is never asked from a background thread; the caller that finds the
+            // token expired does the login.
+            throw AuthError(.loginRequired, "the refresh token was refused; a new login is needed")
         }
         let credentials = try runFlow(context)
         save(credentials, to: store)
@@ -499,7 +515,9 @@ public final class AuthClient: @unchecked Sendable {
     /// Every request goes through here: proxy-authorization on requests to Flyte.
     func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
         var request = request
-        if request.toFlyteEndpoint, let proxy {
+        // The proxy (IAP and similar) fronts the whole Flyte origin: discovery, and the
+        // token endpoint too when flyteadmin is its own authorization server.
+        if let proxy, request.toFlyteEndpoint || endpoint.map({ request.url.hasPrefix($0.baseURL + "/") }) == true {
             request.headers.append(("Proxy-Authorization", try proxy.header(self, force: false).value))
         }
         return try transport.send(request, cancel: cancel)

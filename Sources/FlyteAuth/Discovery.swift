@@ -124,7 +124,7 @@ final class Discovery: @unchecked Sendable {
               o["endpoint"]?.stringValue == endpoint?.baseURL,
               let fetchedAt = o["fetched_at"]?.numberValue else { return nil }
         let age = Clock.now() - fetchedAt
-        guard age >= 0, age < settings.discoveryCacheTTLSeconds else { return nil }
+        guard age > -60, age < settings.discoveryCacheTTLSeconds else { return nil }  // tolerate small clock steps
         let metadata = o["metadata"].flatMap { try? OAuth2Metadata.decode($0) }
         let clientConfig = o["client_config"].flatMap { try? PublicClientConfig.decode($0) }
         logger.log(.debug, "discovery: using documents cached \(Int(age)) s ago in \(cacheFile)")
@@ -133,7 +133,7 @@ final class Discovery: @unchecked Sendable {
 
     private func writeDisk(_ docs: (metadata: OAuth2Metadata?, clientConfig: PublicClientConfig?)) {
         guard let cacheFile, let endpoint else { return }
-        var o: [String: JSONValue] = ["endpoint": .string(endpoint.baseURL), "fetched_at": .number(Clock.now().rounded())]
+        var o: [String: JSONValue] = ["endpoint": .string(endpoint.baseURL), "fetched_at": .number(Clock.now().rounded(.down))]
         o["metadata"] = docs.metadata?.json
         o["client_config"] = docs.clientConfig?.json
         let dir = String(cacheFile[..<cacheFile.lastIndex(of: "/")!])

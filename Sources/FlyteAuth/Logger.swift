@@ -25,8 +25,11 @@ public final class Logger: @unchecked Sendable {
         }
     }
 
+    /// A host sink is called with the lock held, so `setSink(nil)` returns only once no
+    /// call to the old sink is running (flyteauth_client_free relies on it).
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
-        let (sink, minimum) = lock.withLock { (self.sink, self.minimum) }
+        lock.lock()
+        defer { lock.unlock() }
         guard level >= minimum else { return }
         let text = message()
         if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }

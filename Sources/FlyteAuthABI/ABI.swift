@@ -113,7 +113,14 @@ public func flyteauth_client_new(_ settingsJSON: UnsafePointer<CChar>?,
 
 @c(flyteauth_client_free)
 public func flyteauth_client_free(_ client: OpaquePointer?) {
-    handle(client)?.release()
+    guard let h = handle(client) else { return }
+    // A background refresh may outlive the handle: it must never reach the host's
+    // callbacks (or their user_data) after this returns.
+    let engine = h.takeUnretainedValue().engine
+    engine.interaction.setBrowserOpener(nil)
+    engine.interaction.setDevicePrompt(nil)
+    engine.logger.setSink(nil, minimum: .warning)
+    h.release()
 }
 
 @c(flyteauth_client_metadata)

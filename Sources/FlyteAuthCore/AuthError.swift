@@ -39,9 +39,11 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// True for failures that say nothing about the credentials themselves (network,
     /// timeouts, 5xx, 429): the last good tokens are kept.
     public var isTransient: Bool {
+        if httpStatus >= 500 || httpStatus == 429 { return true }
+        if oauthError == "temporarily_unavailable" || oauthError == "server_error" { return true }
         switch kind {
         case .network, .timeout: return true
-        case .protocol: return httpStatus >= 500 || httpStatus == 429 || httpStatus == 0
+        case .protocol: return httpStatus == 0
         default: return false
         }
     }

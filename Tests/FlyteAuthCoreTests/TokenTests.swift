@@ -26,6 +26,14 @@ func jwt(_ claims: String) -> String {
         #expect(e.message.contains("https://idp/token") && e.message.contains("scopes"))
     }
 
+    @Test func outagesAreTransientRefusalsAreNot() {
+        #expect(TokenResponse.error(from: response(503, #"{"error":"temporarily_unavailable"}"#), endpoint: "t").isTransient)
+        #expect(TokenResponse.error(from: response(429, ""), endpoint: "t").isTransient)
+        #expect(TokenResponse.error(from: response(400, #"{"error":"server_error"}"#), endpoint: "t").isTransient)
+        #expect(!TokenResponse.error(from: response(400, #"{"error":"invalid_grant"}"#), endpoint: "t").isTransient)
+        #expect(!TokenResponse.error(from: response(400, ""), endpoint: "t").isTransient)  // glewlwyd's refused refresh token
+    }
+
     @Test func garbageAndEmptyBodiesAreProtocolErrors() {
         let empty = TokenResponse.error(from: response(403, ""), endpoint: "t")
         #expect(empty.kind == .protocol && empty.message.contains("empty body") && empty.message.contains("client secret"))

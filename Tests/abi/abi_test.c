@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -334,6 +335,73 @@ static void test_threads_across_expiries(void) {
     flyteauth_client_free(c);
 }
 
+/* A cancel stops the calls waiting at that moment, not the ones that come after it. */
+struct waiter { flyteauth_client *c; flyteauth_status st; };
+static void *wait_metadata(void *arg) {
+    struct waiter *w = arg;
+    flyteauth_metadata *md = NULL;
+    w->st = flyteauth_client_metadata(w->c, &md);
+    flyteauth_metadata_free(md);
+    return NULL;
+}
+
+static void test_cancel_then_later_calls(void) {
+    char gate[512], body[1024], json[1024];
+    snprintf(gate, sizeof gate, "%s/gate", workdir);
+    FILE *f = fopen(gate, "w"); fclose(f);
+    snprintf(body, sizeof body, "if [ -e %s ]; then sleep 30; fi; echo tok-after-cancel", gate);
+    const char *cmd = script("gated.sh", body);
+    snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\"],\"authorization_header\":\"authorization\"}", cmd);
+    flyteauth_client *c = client_from(json);
+    pthread_t t;
+    struct waiter w = { .c = c };
+    pthread_create(&t, NULL, wait_metadata, &w);
+    usleep(300 * 1000);
+    double t0 = now_s();
+    CHECK(flyteauth_client_cancel(c) == FLYTEAUTH_OK, "cancel");
+    unlink(gate);
+    CHECK(flyteauth_client_login(c) == FLYTEAUTH_OK, "a login after the cancel works: %s", last_message());
+    pthread_join(t, NULL);
+    CHECK(w.st == FLYTEAUTH_E_CANCELLED, "the waiting call was cancelled: %d", w.st);
+    CHECK(now_s() - t0 < 3, "promptly");
+    flyteauth_metadata *md = NULL;
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK && strcmp(md->headers[0].value, "Bearer tok-after-cancel") == 0,
+          "later calls work");
+    flyteauth_metadata_free(md);
+    flyteauth_client_free(c);
+}
+
+/* After fork(), a client from the parent fails fast in the child; a new one works. */
+static void test_fork(void) {
+    flyteauth_client *c = client_from("{\"auth_type\":\"passthrough\"}");
+    flyteauth_client_set_token(c, "parent-token", 0);
+    flyteauth_metadata *md = NULL;
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK, "parent");
+    flyteauth_metadata_free(md);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int code = 0;
+        if (flyteauth_client_metadata(c, &md) != FLYTEAUTH_E_FORKED) code |= 1;
+        if (!strstr(last_message(), "fork")) code |= 2;
+        flyteauth_client *fresh = NULL;
+        if (flyteauth_client_new("{\"auth_type\":\"passthrough\"}", &fresh) != FLYTEAUTH_OK) code |= 4;
+        if (flyteauth_client_set_token(fresh, "child-token", 0) != FLYTEAUTH_OK) code |= 8;
+        if (flyteauth_client_metadata(fresh, &md) != FLYTEAUTH_OK) code |= 16;
+        else flyteauth_metadata_free(md);
+        flyteauth_client_free(fresh);
+        _exit(code);
+    }
+    int status = 0;
+    double t0 = now_s();
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: old client FORKED, new client works (code %d)",
+          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    CHECK(now_s() - t0 < 2, "no hang in the child");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK, "the parent is unaffected");
+    flyteauth_metadata_free(md);
+    flyteauth_client_free(c);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Callbacks                                                                 */
 
@@ -478,7 +546,9 @@ int main(void) {
     test_malformed_settings();
     test_passthrough();
     test_callbacks();
+    test_fork();
     test_external_command();
+    test_cancel_then_later_calls();
     test_threads_across_expiries();
 
     const char *state = getenv("FLYTEAUTH_TEST_STATE");

@@ -384,6 +384,45 @@ static void device_unavailable(struct stack *s) {
     front(s, "/_test/config", "{\"replace\":true}");
 }
 
+static void refresh_failures(struct stack *s) {
+    char extra[600];
+    snprintf(extra, sizeof extra, "\"file_cache\":true,\"file_cache_path\":\"%s/tokens.json\"", workdir);
+    struct person p = { .stack = s, .mode = "" };
+    flyteauth_client *c = new_client(s, "Pkce", 0, extra, &p);
+    flyteauth_metadata *md = NULL;
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK, "login");
+    flyteauth_metadata_free(md);
+    sleep(5);
+    /* The IdP is briefly down: an error, but the refresh token survives. */
+    front(s, "/_test/fail?n=1&status=503&grant_type=refresh_token", NULL);
+    flyteauth_status st = flyteauth_client_metadata(c, &md);
+    CHECK(st != FLYTEAUTH_OK && flyteauth_error_last()->http_status == 503 && p.browser_calls == 1, "transient refresh failure: %d", st);
+    st = flyteauth_client_metadata(c, &md);
+    CHECK(st == FLYTEAUTH_OK && p.browser_calls == 1, "the next call refreshes with the kept refresh token: %d", st);
+    flyteauth_metadata_free(md);
+
+    /* A service sharing the cache: a refused refresh token means "log in", never a browser. */
+    struct person q = { .stack = s, .mode = "" };
+    char extra2[700];
+    snprintf(extra2, sizeof extra2, "%s,\"interactive\":false", extra);
+    flyteauth_client *svc = new_client(s, "Pkce", 0, extra2, &q);
+    CHECK(flyteauth_client_metadata(svc, &md) == FLYTEAUTH_OK, "the service reads the shared file cache");
+    flyteauth_metadata_free(md);
+    sleep(5);
+    front(s, "/_test/fail?n=1&status=400&grant_type=refresh_token&body=%7B%22error%22%3A%22invalid_grant%22%7D", NULL);
+    st = flyteauth_client_metadata(svc, &md);
+    CHECK(st == FLYTEAUTH_E_LOGIN_REQUIRED && q.browser_calls == 0, "invalid_grant without interaction: %d", st);
+    flyteauth_client_free(svc);
+
+    /* With interaction allowed, invalid_grant leads to a new login. */
+    sleep(1);
+    front(s, "/_test/fail?n=1&status=400&grant_type=refresh_token&body=%7B%22error%22%3A%22invalid_grant%22%7D", NULL);
+    st = flyteauth_client_metadata(c, &md);
+    CHECK(st == FLYTEAUTH_OK && p.browser_calls == 2, "invalid_grant: a new browser login (%d, %d calls)", st, p.browser_calls);
+    flyteauth_metadata_free(md);
+    flyteauth_client_free(c);
+}
+
 static void rotation(struct stack *s) {
     struct person p = { .stack = s, .mode = "" };
     flyteauth_client *c = new_client(s, "Pkce", 7, NULL, &p);
@@ -425,6 +464,7 @@ int main(void) {
     device_expired(&s);
     device_cancel(&s);
     device_unavailable(&s);
+    refresh_failures(&s);
     rotation(&r);
 
     curl_global_cleanup();

@@ -417,3 +417,22 @@ func TestFileCacheShared(t *testing.T) {
 		t.Error("token kept after Logout")
 	}
 }
+
+// The person refuses a PKCE login: the IdP's OAuth error reaches the caller.
+func TestPKCELoginDenied(t *testing.T) {
+	st := needStack(t)
+	c := mustNew(t, interactiveSettings(t, st, flyteauth.AuthPKCE), flyteauth.WithBrowser(func(url string) bool {
+		go harnessPython("-m", "harness", "approve-pkce", "--deny", "--url", url)
+		return true
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := c.Login(ctx)
+	var fe *flyteauth.Error
+	if !errors.Is(err, flyteauth.ErrOAuth) || !errors.As(err, &fe) || fe.OAuthError != "access_denied" {
+		t.Fatalf("denied login: %v", err)
+	}
+	if _, err := c.Token(); err == nil {
+		t.Error("a token after a denied login")
+	}
+}

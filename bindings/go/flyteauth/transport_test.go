@@ -242,3 +242,31 @@ type closeRecorder struct {
 }
 
 func (c *closeRecorder) Close() error { c.closed = true; return nil }
+
+// With a proxy command, the metadata has two headers, authorization first, and the
+// Transport sends both.
+func TestProxyAuthorizationHeader(t *testing.T) {
+	cmd, _ := jwtCommand(t, 3600)
+	proxy := script(t, "proxy.sh", "echo proxy-tok")
+	c := mustNew(t, flyteauth.Settings{AuthType: flyteauth.AuthExternalCommand, Command: []string{cmd},
+		ProxyCommand: []string{proxy}, AuthorizationHeader: "authorization"})
+	md, err := c.Headers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Headers) != 2 || md.Headers[0].Key != "authorization" || md.Headers[1].Key != "proxy-authorization" ||
+		!strings.HasSuffix(md.Headers[1].Value, "proxy-tok") {
+		t.Fatalf("headers: %d, keys %q %q", len(md.Headers), md.Authorization().Key, md.Headers[len(md.Headers)-1].Key)
+	}
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer srv.Close()
+	resp, err := c.HTTPClient(nil).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got.Get("Authorization") != md.Headers[0].Value || got.Get("Proxy-Authorization") != md.Headers[1].Value {
+		t.Error("the Transport did not send both headers")
+	}
+}
