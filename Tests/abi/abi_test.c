@@ -335,6 +335,45 @@ static void test_threads_across_expiries(void) {
     flyteauth_client_free(c);
 }
 
+/* The user's Flyte configuration: file, FLYTE_* over it, JSON overrides over both. */
+static void test_flyte_config(void) {
+    char path[512], secret[512];
+    snprintf(secret, sizeof secret, "%s/client-secret", workdir);
+    FILE *f = fopen(secret, "w"); fputs("very-secret\n", f); fclose(f);
+    snprintf(path, sizeof path, "%s/config.yaml", workdir);
+    f = fopen(path, "w");
+    fprintf(f, "admin:\n  endpoint: dns:///flyte.example.com\n  authType: Pkce\n  clientId: svc\n"
+               "  clientSecretLocation: %s\n  scopes: [all]\n", secret);
+    fclose(f);
+    setenv("FLYTE_CREDENTIALS_SCOPES", "custom,other", 1);
+    char *resolved = NULL;
+    CHECK(flyteauth_config_resolve(path, "{\"audience\": \"aud\"}", &resolved) == FLYTEAUTH_OK && resolved, "resolve");
+    if (resolved) {
+        CHECK(strstr(resolved, "\"ClientSecret\"") != NULL, "a secret file forces ClientSecret, as in flytekit");
+        CHECK(strstr(resolved, "env FLYTE_CREDENTIALS_SCOPES") && strstr(resolved, "\"custom\""), "env over file: %s", resolved);
+        CHECK(strstr(resolved, "config.yaml:4") != NULL, "sources name file and line");
+        CHECK(strstr(resolved, "\"overrides\"") && !strstr(resolved, "very-secret"), "overrides, and no secret");
+    }
+    flyteauth_string_free(resolved);
+    unsetenv("FLYTE_CREDENTIALS_SCOPES");
+    flyteauth_client *c = NULL;
+    CHECK(flyteauth_client_new_from_config(path, "{\"keyring\": false}", &c) == FLYTEAUTH_OK && c, "new_from_config");
+    char *status = NULL;
+    if (c && flyteauth_client_status(c, &status) == FLYTEAUTH_OK) {
+        CHECK(strstr(status, "flyte.example.com") && strstr(status, "ClientSecret"), "status: %s", status);
+        flyteauth_string_free(status);
+    }
+    flyteauth_client_free(c);
+    f = fopen(path, "w"); fputs("admin:\n  endpoint: x\n  insecure: [1, 2]\n", f); fclose(f);
+    c = (flyteauth_client *)0x1;
+    CHECK(flyteauth_client_new_from_config(path, NULL, &c) == FLYTEAUTH_E_CONFIG && c == NULL, "malformed file");
+    CHECK(strstr(last_message(), "config.yaml:3") && strstr(last_message(), "admin.insecure"), "names file, line, key: %s",
+          last_message());
+    CHECK(flyteauth_client_new_from_config("/nonexistent/config.yaml", NULL, &c) == FLYTEAUTH_E_CONFIG &&
+          strstr(last_message(), "/nonexistent/config.yaml"), "missing file: %s", last_message());
+    CHECK(flyteauth_client_new_from_config(path, "{\"bogus\": 1}", &c) == FLYTEAUTH_E_CONFIG, "bad override");
+}
+
 /* A cancel stops the calls waiting at that moment, not the ones that come after it. */
 struct waiter { flyteauth_client *c; flyteauth_status st; };
 static void *wait_metadata(void *arg) {
@@ -547,6 +586,7 @@ int main(void) {
     test_passthrough();
     test_callbacks();
     test_fork();
+    test_flyte_config();
     test_external_command();
     test_cancel_then_later_calls();
     test_threads_across_expiries();
