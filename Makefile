@@ -22,7 +22,10 @@ help:
 	@echo "make test       every test suite"
 	@echo "make demo       end-to-end demonstration against a local glewlwyd"
 	@echo "make bench      benchmarks; results in bench/results/"
-	@echo "make deb        Debian packages in build/deb/"
+	@echo "make deb        Debian packages in build/deb/ (lintian-checked)"
+	@echo "make deb-install-test   install the packages, build and run C/Python/Go against them, purge"
+	@echo "make abi-check  abidiff against abi/libflyteauth.abi; make abi-baseline to accept additions"
+	@echo "make install    install build/stage into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
 
 deps:
 	bash scripts/install-deps.sh

@@ -16,7 +16,9 @@ let libraryLinkFlags: [LinkerSetting] = dist ? [
         "-Xlinker", "-z", "-Xlinker", "relro",
     ])
 ] : []
-let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags(["-static-stdlib"])] : []
+let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags([
+    "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
+])] : []
 
 let package = Package(
     name: "libflyteauth",

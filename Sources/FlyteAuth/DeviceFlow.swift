@@ -6,19 +6,12 @@ struct DeviceFlow: Flow {
 
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
         let settings = context.settings
-        guard settings.interactive else {
-            throw AuthError(.loginRequired, "a device login is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
-        }
-        let p = try context.parameters()
+        let login = try InteractiveLogin(context, what: "a device login")
+        let p = login.parameters
         guard let deviceEndpoint = p.deviceAuthorizationEndpoint else {
             throw AuthError(.unsupported, "Device Authentication is not available on the Flyte backend / authentication server (no device_authorization_endpoint in its OAuth2 metadata; set \"device_authorization_endpoint\" or use Pkce)")
         }
-        guard let tokenEndpoint = p.tokenEndpoint else {
-            throw AuthError(.unsupported, "the server's OAuth2 metadata has no token_endpoint; set \"token_url\"")
-        }
-        guard let clientID = p.clientID else {
-            throw AuthError(.config, "no client id: the server's public client config has none; set \"client_id\"")
-        }
+        let (tokenEndpoint, clientID) = (login.tokenEndpoint, login.clientID)
         let start = Clock.now()
         let authorization = try DeviceAuthorization.decode(
             try context.send(TokenRequests.deviceAuthorization(endpoint: deviceEndpoint, clientID: clientID,

@@ -6,26 +6,19 @@ struct PKCEFlow: Flow {
 
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
         let settings = context.settings
-        guard settings.interactive else {
-            throw AuthError(.loginRequired, "a browser login is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
-        }
-        let p = try context.parameters()
+        let login = try InteractiveLogin(context, what: "a browser login")
+        let p = login.parameters
         guard let authorizationEndpoint = p.authorizationEndpoint else {
             throw AuthError(.unsupported, "the server's OAuth2 metadata has no authorization_endpoint; set \"authorization_endpoint\"")
         }
-        guard let tokenEndpoint = p.tokenEndpoint else {
-            throw AuthError(.unsupported, "the server's OAuth2 metadata has no token_endpoint; set \"token_url\"")
-        }
-        guard let clientID = p.clientID else {
-            throw AuthError(.config, "no client id: the server's public client config has none; set \"client_id\"")
-        }
+        let (tokenEndpoint, clientID) = (login.tokenEndpoint, login.clientID)
         let redirect = try RedirectURI(p.redirectURI)
-        let login = PKCELogin(verifierBytes: try SecureRandom.bytes(64), stateBytes: try SecureRandom.bytes(40))
+        let pkce = PKCELogin(verifierBytes: try SecureRandom.bytes(64), stateBytes: try SecureRandom.bytes(40))
         let outcome = CallbackOutcomeBox()
 
         // Bind before the browser opens, so the redirect cannot arrive at nothing.
         let listener = try LoopbackListener(redirect: redirect) { path, parameters in
-            switch login.interpretCallback(path: path, parameters: parameters, redirect: redirect) {
+            switch pkce.interpretCallback(path: path, parameters: parameters, redirect: redirect) {
             case .notTheCallback:
                 return (404, LoginPage.render(title: "Not found", text: "This is the Flyte login callback."))
             case .wrongState:
@@ -40,7 +33,7 @@ struct PKCEFlow: Flow {
         }
         defer { listener.stop() }
 
-        let url = login.authorizeURL(endpoint: authorizationEndpoint, parameters: p, clientID: clientID)
+        let url = pkce.authorizeURL(endpoint: authorizationEndpoint, parameters: p, clientID: clientID)
         Browser.open(url, context: context)
 
         let deadline = Clock.monotonic() + settings.loginTimeoutSeconds
@@ -54,7 +47,7 @@ struct PKCEFlow: Flow {
         }
         listener.stop()
         let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
-                                                      clientID: clientID, codeVerifier: login.codeVerifier)
+                                                      clientID: clientID, codeVerifier: pkce.codeVerifier)
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: Clock.now())
     }

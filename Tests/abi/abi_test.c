@@ -20,32 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed, failed;
+#include "check.h"
+
 static char workdir[256];
-
-#define CHECK(cond, ...) check_((cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
-static void check_(int ok, const char *expr, const char *file, int line, const char *fmt, ...) {
-    if (ok) { passed++; return; }
-    failed++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "FAIL %s:%d: %s: ", file, line, expr);
-    vfprintf(stderr, fmt, ap);
-    const flyteauth_error *e = flyteauth_error_last();
-    fprintf(stderr, " [last error: %s]\n", e ? e->message : "none");
-    va_end(ap);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static const char *last_message(void) {
-    const flyteauth_error *e = flyteauth_error_last();
-    return e ? e->message : "";
-}
 
 /* Writes an executable script into the work directory; returns its path. */
 static const char *script(const char *name, const char *body) {

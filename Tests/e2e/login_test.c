@@ -24,31 +24,7 @@
 #include <unistd.h>
 
 extern char **environ;
-static int passed, failed;
-
-#define CHECK(cond, ...) check_((cond), #cond, __LINE__, __VA_ARGS__)
-static void check_(int ok, const char *expr, int line, const char *fmt, ...) {
-    if (ok) { passed++; return; }
-    failed++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "FAIL line %d: %s: ", line, expr);
-    vfprintf(stderr, fmt, ap);
-    const flyteauth_error *e = flyteauth_error_last();
-    fprintf(stderr, " [last error: %s]\n", e ? e->message : "none");
-    va_end(ap);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static const char *last_message(void) {
-    const flyteauth_error *e = flyteauth_error_last();
-    return e ? e->message : "";
-}
+#include "check.h"
 
 /* ---- the harness ---------------------------------------------------------- */
 

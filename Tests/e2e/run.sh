@@ -12,7 +12,7 @@ export PYTHON=${PYTHON:-python3}
 export PYTHONPATH=$ROOT/Tests/e2e${PYTHONPATH:+:$PYTHONPATH}
 
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-    Tests/e2e/login_test.c -o "$OUT/login_test" $(pkg-config --cflags --libs flyteauth libcurl) -lpthread
+    -I Tests/abi Tests/e2e/login_test.c -o "$OUT/login_test" $(pkg-config --cflags --libs flyteauth libcurl) -lpthread
 
 tmp=$(mktemp -d)
 cleanup() {
