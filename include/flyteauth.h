@@ -352,6 +352,16 @@ typedef enum flyteauth_log_level {
 typedef void (*flyteauth_log_fn)(void *user_data, flyteauth_log_level level,
                                  const char *message);
 
+/*
+ * Callback lifetime: once a setter returns, the previous callback is not called
+ * again, except by a login already running on another thread, which may still
+ * show its URL or code with the callback it started with (logins run on the
+ * calling thread, never in the background). Log callbacks are serialised: when
+ * flyteauth_client_set_log_callback returns, no call to the previous one is in
+ * progress. After flyteauth_client_free returns, no callback of the client is
+ * called, so user_data may be released then.
+ */
+
 /** Replace the browser opener; fn NULL restores the default. */
 flyteauth_status flyteauth_client_set_browser_callback(flyteauth_client *client,
                                                        flyteauth_browser_fn fn,

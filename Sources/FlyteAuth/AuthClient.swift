@@ -93,6 +93,7 @@ public final class AuthClient: @unchecked Sendable {
         policy = RefreshPolicy(window: settings.refreshWindowSeconds)
         proxy = settings.proxyCommand.map { ProxyAuthorization(command: $0) }
         discovery = Discovery(settings: settings, endpoint: endpoint, logger: logger)
+        discoveredHeaderKeyStorage = Mutex(settings.authorizationHeader.nonEmpty?.lowercased())
         forkGeneration = ForkDetection.generation()
         id = AuthClient.idCounter.add(1, ordering: .relaxed).newValue
     }
@@ -134,9 +135,6 @@ public final class AuthClient: @unchecked Sendable {
             ranOwnFlight = true
         }
     }
-
-    /// The current access token and expiry, refreshing as needed.
-    public func credentials() throws(AuthError) -> HeaderSnapshot { try headers() }
 
     /// After a server rejected `rejected` (token or "Bearer token"; nil forces a refresh).
     public func refresh(rejected: String?) throws(AuthError) -> HeaderSnapshot {
@@ -199,6 +197,11 @@ public final class AuthClient: @unchecked Sendable {
             throw AuthError(.invalidArgument, "the token is empty or contains control characters")
         }
         let credentials = Credentials(accessToken: bare, expiresAt: expiresAt ?? JWT.expiry(of: bare), obtainedAt: Clock.now())
+        if settings.authType != .passthrough && discoveredHeaderKey == nil {
+            // Without a configured key, the server's is the one to use from the first call.
+            let key = try parameters(cancel: cancelSource.token()).headerKey
+            discoveredHeaderKeyStorage.withLock { $0 = key }
+        }
         let proxyHeader = try proxy?.header(self, force: false)
         state.withLock {
             rejectedTokens.removeAll { $0 == bare }
@@ -305,7 +308,14 @@ public final class AuthClient: @unchecked Sendable {
         }
         state.lock()
         finish(id, result)
-        if case .failure(let e) = result { throw e }
+        if case .failure(let e) = result {
+            if let rejected, snapshot?.accessToken == rejected {
+                // The server refused it: failing to replace it must not bring it back.
+                snapshot = nil
+                bumpGeneration()
+            }
+            throw e
+        }
     }
 
     private func startBackgroundFlight() {
@@ -370,7 +380,8 @@ public final class AuthClient: @unchecked Sendable {
 
     // MARK: - Obtaining credentials (no lock held)
 
-    private let discoveredHeaderKeyStorage = Mutex<String?>(nil)
+    /// The header key: the configured one from the start, else the server's once discovered.
+    private let discoveredHeaderKeyStorage: Mutex<String?>
     private var discoveredHeaderKey: String? { discoveredHeaderKeyStorage.withLock { $0 } }
 
     /// New credentials: from the shared cache if another process refreshed, else by
@@ -397,7 +408,7 @@ public final class AuthClient: @unchecked Sendable {
     private func obtainToken(context: FlowContext, previous: Credentials?, rejected: String?, freshLogin: Bool,
                              background: Bool) throws(AuthError) -> (Credentials, String) {
         guard flow.cached else {
-            if settings.authType == .passthrough, let previous, previous.accessToken != rejected,
+            if settings.authType == .passthrough, let previous, !isRejected(previous.accessToken, rejected),
                Clock.now() < policy.hardDeadline(for: previous) {
                 return (previous, "host")
             }
@@ -496,8 +507,9 @@ public final class AuthClient: @unchecked Sendable {
         }
         let request = TokenRequests.refresh(endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
                                             scopes: [], audience: nil)
+        let sentAt = Clock.now()
         let response = try context.send(request)
-        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: Clock.now())
+        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
     }
 
     func makeContext(cancel: CancelToken) -> FlowContext {

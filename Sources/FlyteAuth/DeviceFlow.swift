@@ -30,9 +30,10 @@ struct DeviceFlow: Flow {
             if context.cancel.isCancelled { throw AuthError(.cancelled, "the device login was cancelled") }
             let step: DevicePolling.Step
             do throws(AuthError) {
+                let sentAt = Clock.now()
                 let response = try context.send(TokenRequests.deviceToken(endpoint: tokenEndpoint, deviceCode: authorization.deviceCode,
                                                                           clientID: clientID))
-                step = polling.next(after: response, endpoint: tokenEndpoint, now: Clock.now())
+                step = polling.next(after: response, endpoint: tokenEndpoint, sentAt: sentAt, now: Clock.now())
             } catch where error.isTransient {
                 context.logger.log(.info, "device login: polling failed (\(error.message)); trying again")
                 step = polling.afterTransientFailure(now: Clock.now())

@@ -48,8 +48,9 @@ struct PKCEFlow: Flow {
         listener.stop()
         let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
                                                       clientID: clientID, codeVerifier: pkce.codeVerifier)
+        let sentAt = Clock.now()
         let response = try context.send(request)
-        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: Clock.now())
+        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
     }
 }
 

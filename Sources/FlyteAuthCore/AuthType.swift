@@ -10,7 +10,11 @@ public enum AuthType: String, Sendable, CaseIterable {
 
     /// Parses any known spelling, case-insensitively.
     public init?(spelling: String) {
-        switch spelling.lowercased().filter({ $0 != "_" && $0 != "-" }) {
+        var folded = spelling.lowercased().filter({ $0 != "_" && $0 != "-" })
+        // flytekit plugin names (admin.authType: flyteauth_pkce) name our flows too;
+        // plain "flyteauth" is flytekit's default, PKCE.
+        if folded.hasPrefix("flyteauth") { folded = String(folded.dropFirst(9)); if folded.isEmpty { folded = "pkce" } }
+        switch folded {
         case "pkce", "standard": self = .pkce
         case "deviceflow", "device": self = .deviceFlow
         case "clientsecret", "clientcredentials", "basic": self = .clientSecret

@@ -70,9 +70,10 @@ public struct DevicePolling: Sendable {
         deadline = min(authorization.expiresAt, now + timeout)
     }
 
-    public mutating func next(after response: HTTPResponse, endpoint: String, now: Double) -> Step {
+    /// `sentAt`: when the poll was sent (expiry counts from then); `now`: after the answer.
+    public mutating func next(after response: HTTPResponse, endpoint: String, sentAt: Double? = nil, now: Double) -> Step {
         if response.isSuccess {
-            do { return .done(try TokenResponse.credentials(from: response, endpoint: endpoint, now: now)) }
+            do { return .done(try TokenResponse.credentials(from: response, endpoint: endpoint, now: sentAt ?? now)) }
             catch { return .fail(error) }
         }
         let error = TokenResponse.error(from: response, endpoint: endpoint)
@@ -98,10 +99,11 @@ public struct DevicePolling: Sendable {
     /// After a transient failure (network, 5xx) keep polling until the deadline.
     public func afterTransientFailure(now: Double) -> Step { timeLeft(now: now) }
 
+    /// The next wait, shortened so the last poll happens at the deadline itself.
     private func timeLeft(now: Double) -> Step {
-        if now + interval >= deadline {
+        if now >= deadline - 0.05 {
             return .fail(AuthError(.timeout, "the device login was not approved in time (waited until the code expired or device_flow_timeout_seconds passed)"))
         }
-        return .wait(interval)
+        return .wait(min(interval, deadline - now))
     }
 }

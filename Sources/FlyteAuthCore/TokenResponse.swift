@@ -2,6 +2,8 @@
 /// every flow.
 public enum TokenResponse {
     /// Credentials from a successful answer, or the error the IdP or the transport gave.
+    /// `now` is when the request was *sent*: `expires_in` counts from the IdP's issue
+    /// time, which is before the answer arrives.
     public static func credentials(from response: HTTPResponse, endpoint: String, now: Double) throws(AuthError) -> Credentials {
         guard response.isSuccess else { throw error(from: response, endpoint: endpoint) }
         let what = "token response from \(endpoint)"
@@ -17,10 +19,12 @@ public enum TokenResponse {
         let tokenType = o["token_type"]?.stringValue ?? "Bearer"
         var expiresAt: Double?
         // expires_in is RECOMMENDED, not required; some servers send it as a string.
+        let jwtExpiry = JWT.expiry(of: access)
         if let n = o["expires_in"]?.numberValue ?? o["expires_in"]?.stringValue.flatMap(Double.init), n.isFinite, n > 0 {
-            expiresAt = now + n
+            // The JWT's own exp, when earlier, is what the server will enforce.
+            expiresAt = min(now + n, jwtExpiry ?? .infinity)
         } else {
-            expiresAt = JWT.expiry(of: access)
+            expiresAt = jwtExpiry
         }
         let scopes = o["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) }
         return Credentials(accessToken: access, tokenType: tokenType,

@@ -80,9 +80,12 @@ import Testing
         #expect(e.kind == .protocol)
     }
 
-    @Test func stopsAtTheDeadline() {
+    @Test func pollsOnceMoreAtTheDeadlineThenStops() {
         var p = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
-        guard case .fail(let e) = p.next(after: error("authorization_pending"), endpoint: "t", now: 8) else { Issue.record("deadline"); return }
+        guard case .wait(let w) = p.next(after: error("authorization_pending"), endpoint: "t", now: 8), w == 4 else {
+            Issue.record("the last wait is shortened to the deadline"); return
+        }
+        guard case .fail(let e) = p.next(after: error("authorization_pending"), endpoint: "t", now: 12) else { Issue.record("deadline"); return }
         #expect(e.kind == .timeout)
     }
 

@@ -16,6 +16,9 @@ import Testing
         ("standard", AuthType.pkce), ("Pkce", .pkce), ("DeviceFlow", .deviceFlow), ("basic", .clientSecret),
         ("client_credentials", .clientSecret), ("ClientSecret", .clientSecret), ("external_process", .externalCommand),
         ("ExternalCommand", .externalCommand), ("Passthrough", .passthrough), ("api_key", .apiKey), ("CLIENTSECRET", .clientSecret),
+        // flytekit plugin names (bindings/python) in a shared config.yaml mean the same flows.
+        ("flyteauth_pkce", .pkce), ("flyteauth_deviceflow", .deviceFlow), ("flyteauth_clientsecret", .clientSecret),
+        ("flyteauth_externalcommand", .externalCommand), ("flyteauth", .pkce),
     ])
     func everyAuthTypeSpelling(spelling: String, expected: AuthType) throws {
         #expect(try parse("{\"auth_type\":\"\(spelling)\"}").authType == expected)

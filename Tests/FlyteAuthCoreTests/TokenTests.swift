@@ -18,6 +18,10 @@ func jwt(_ claims: String) -> String {
         #expect(c.expiresAt == nil)
         let d = try TokenResponse.credentials(from: response(200, #"{"access_token":"x","expires_in":"60"}"#), endpoint: "t", now: 0)
         #expect(d.expiresAt == 60)
+        // A JWT whose exp comes before now + expires_in: the server enforces exp.
+        let e = try TokenResponse.credentials(from: response(200, "{\"access_token\":\"\(jwt(#"{"exp":1003}"#))\",\"expires_in\":5}"),
+                                              endpoint: "t", now: 1000)
+        #expect(e.expiresAt == 1003)
     }
 
     @Test func oauthErrorsCarryCodeAndDescription() {

@@ -164,8 +164,12 @@ static void test_passthrough(void) {
     int64_t exp = -1;
     CHECK(flyteauth_client_token(c, &tok, &exp) == FLYTEAUTH_OK && tok && strcmp(tok, "abc.def") == 0 && exp == 0, "token");
     flyteauth_string_free(tok);
-    /* A rejected host token cannot be refreshed by the library. */
+    /* A rejected host token cannot be refreshed by the library, and is not handed out again. */
     CHECK(flyteauth_client_refresh(c, "abc.def", NULL) == FLYTEAUTH_E_LOGIN_REQUIRED, "refresh passthrough");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_LOGIN_REQUIRED && md == NULL, "rejected token not reused");
+    CHECK(flyteauth_client_set_token(c, "abc.def", 0) == FLYTEAUTH_OK, "the host may supply it again");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK, "and then it is used");
+    flyteauth_metadata_free(md);
     /* Expired host token: login required again. */
     CHECK(flyteauth_client_set_token(c, "old", (int64_t)time(NULL) - 10) == FLYTEAUTH_OK, "set expired");
     CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_LOGIN_REQUIRED, "expired host token");

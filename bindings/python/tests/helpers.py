@@ -241,3 +241,53 @@ class HttpEchoServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+class SlowTokenProxy:
+    """A token endpoint in front of `upstream` that answers `delay` seconds after the
+    upstream answered (network latency between issuance and receipt). Use its `url` as
+    the "token_url" setting."""
+
+    def __init__(self, upstream: str, delay: float):
+        import urllib.request
+
+        outer = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() in ("authorization", "content-type", "accept")}
+                req = urllib.request.Request(upstream, data=body, headers=headers, method="POST")
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                try:
+                    with opener.open(req, timeout=15) as r:
+                        status, payload, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+                except urllib.error.HTTPError as e:
+                    status, payload, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+                outer.requests += 1
+                time.sleep(delay)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype or "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = _HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/token" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

@@ -11,7 +11,7 @@ import pytest
 
 import flyteauth
 from flyteauth import _cache
-from helpers import AUTH_KEY, bare, jwt_exp, require
+from helpers import AUTH_KEY, SlowTokenProxy, bare, jwt_exp, require
 
 
 def test_client_credentials_through_discovery(cs_client, front):
@@ -224,3 +224,16 @@ def test_close_while_a_call_waits(cs_settings, front):
     assert time.monotonic() - started < 4
     t.join(5)
     assert len(out) == 1 and isinstance(out[0], flyteauth.CancelledError), out
+
+
+def test_expiry_is_dated_from_the_request(stack, cs_settings):
+    with SlowTokenProxy(stack.front.token_endpoint, delay=1.5) as proxy:
+        with flyteauth.Client(dict(cs_settings, token_url=proxy.url)) as c:
+            value = c.metadata()[0][1]
+            exp = jwt_exp(value)
+            # Dated from the request, not from the answer 1.5 s later: never after the JWT's exp.
+            assert c.token().expires_at.timestamp() <= exp
+            time.sleep(max(0.0, exp - time.time()) + 0.1)  # the token has expired by its own claim
+            requests_before = proxy.requests
+            again = c.metadata()[0][1]
+            assert again != value and proxy.requests == requests_before + 1, "an expired token is never handed out"

@@ -1,7 +1,6 @@
 """The exception hierarchy and the status mapping, in isolation and from real failures."""
 import builtins
 import pickle
-import sys
 
 import pytest
 

@@ -122,9 +122,11 @@ def test_unclosed_client_is_freed_by_the_garbage_collector():
 
 def test_api_key(stack, front, cache_dir):
     st = stack.state
-    host = stack.endpoint.split("://", 1)[1]
-    key = base64.b64encode(("%s:%s:%s:None" % (host, st["service_client_id"], st["service_client_secret"])).encode())
-    with flyteauth.Client.from_api_key(key.decode(), insecure=True, keyring=False, cache_dir=cache_dir,
+    # The key's endpoint is a bare host (the format splits on colons, so it cannot carry a
+    # port); the harness's endpoint has one, so it is given as a setting, which wins.
+    key = base64.b64encode(("flyte.example.com:%s:%s:None" % (st["service_client_id"],
+                                                              st["service_client_secret"])).encode())
+    with flyteauth.Client.from_api_key(key.decode(), endpoint=stack.endpoint, keyring=False, cache_dir=cache_dir,
                                        scopes=["all"]) as c:
         md = c.metadata()
         assert md[0][0] == "flyte-authorization"
@@ -177,7 +179,7 @@ def test_library_not_found_lists_every_place(tmp_path):
 
 def test_environment_variable_wins(tmp_path):
     script = "import flyteauth._library as l; print(l.load().path)"
-    staged = str(_library.staged_build_path())
+    staged = str(pathlib.Path(_library.load().path).resolve())  # the library under test, wherever it is
     env = dict(os.environ, FLYTEAUTH_LIBRARY=staged)
     p = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60,
                        cwd=str(pathlib.Path(flyteauth.__file__).parents[1]))

@@ -1,7 +1,6 @@
 """``Client``: one Flyte endpoint's credentials, backed by a flyteauth_client."""
 from __future__ import annotations
 
-import atexit
 import ctypes
 import datetime
 import enum
@@ -18,7 +17,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 from . import _callbacks
 from ._cache import ReusePolicy
 from ._library import ClientPtr, Library, MetadataPtr, load
-from .errors import FlyteAuthError, ForkedError, InvalidArgumentError, ConfigurationError, UnsupportedError
+from .errors import ConfigurationError, FlyteAuthError, InvalidArgumentError, UnsupportedError
 from .errors import Status, error_for_status
 
 __all__ = ["Client", "Token", "LogLevel", "DevicePrompt", "Metadata", "resolve_config", "library_version"]
@@ -52,6 +51,7 @@ class LogLevel(enum.IntEnum):
     ERROR = 3
 
 
+_NULL_THUNKS = {"browser": _callbacks.NULL_BROWSER, "device": _callbacks.NULL_DEVICE_PROMPT, "log": _callbacks.NULL_LOG}
 _TO_PY_LEVEL = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
 
 
@@ -147,10 +147,11 @@ def _error(lib: Library, status: int, function: str) -> FlyteAuthError:
         def text(raw: Optional[bytes]) -> Optional[str]:
             return None if raw is None else raw.decode("utf-8", "replace")
 
-        message = text(e.message) or lib.strerror(status).decode()
-        err = error_for_status(status, message, oauth_error=text(e.oauth_error),
-                               oauth_error_description=text(e.oauth_error_description),
-                               http_status=e.http_status, function=function)
+        # Copy every field before any other flyteauth_ call (strerror included).
+        message, oauth_error = text(e.message), text(e.oauth_error)
+        description, http_status = text(e.oauth_error_description), int(e.http_status)
+        err = error_for_status(status, message or lib.strerror(status).decode(), oauth_error=oauth_error,
+                               oauth_error_description=description, http_status=http_status, function=function)
     else:
         err = error_for_status(status, "%s failed: %s" % (function, lib.strerror(status).decode()),
                                function=function)
@@ -162,6 +163,8 @@ def _error(lib: Library, status: int, function: str) -> FlyteAuthError:
 
 def _take_metadata(lib: Library, md: Any) -> Tuple[Metadata, int]:
     """Copies and frees a flyteauth_metadata."""
+    if not md:
+        raise error_for_status(Status.INTERNAL, "the library reported success but returned no metadata")
     try:
         m = md.contents
         headers = m.headers
@@ -206,24 +209,92 @@ def resolve_config(path: Union[str, os.PathLike, None] = None, **overrides: Any)
 # Client
 # ---------------------------------------------------------------------------
 
-_live: "weakref.WeakSet[Client]" = weakref.WeakSet()
+_CALLBACK_SLOTS = (("browser", "client_set_browser_callback", ()),
+                   ("device", "client_set_device_prompt_callback", ()),
+                   ("log", "client_set_log_callback", (LogLevel.WARNING,)))
 
 
-def _free_unclosed(lib: Library, handle: int, pid: int) -> None:
-    """weakref.finalize callback for a Client dropped without close()."""
-    if _PID[0] == pid:  # never free the parent's client in a forked child
-        lib.client_free(handle)
+class _Handle:
+    """A flyteauth_client * and everything its lifetime needs: the calls in progress,
+    the registered callbacks, closing. Shared with the Client's finalizer, so it never
+    refers to the Client itself."""
+
+    __slots__ = ("lib", "value", "pid", "lock", "idle", "inflight", "closed", "callback_keys", "__weakref__")
+
+    def __init__(self, lib: Library, value: int, pid: int):
+        self.lib = lib
+        self.value: Optional[int] = value
+        self.pid = pid
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.inflight = 0
+        self.closed = False
+        self.callback_keys: Dict[str, Optional[int]] = {"browser": None, "device": None, "log": None}
+
+    def acquire(self) -> int:
+        """The pointer, held open for one library call (pair with release())."""
+        if _PID[0] != self.pid:
+            # A forked child: never touch locks inherited from the parent (a thread that
+            # held one does not exist here); the library answers FLYTEAUTH_E_FORKED itself.
+            if self.value is None or self.closed:
+                raise InvalidArgumentError("this flyteauth Client is closed")
+            return self.value
+        with self.lock:
+            if self.closed or self.value is None:
+                raise InvalidArgumentError("this flyteauth Client is closed")
+            self.inflight += 1
+            return self.value
+
+    def release(self) -> None:
+        if _PID[0] != self.pid:
+            return
+        with self.lock:
+            self.inflight -= 1
+            if self.inflight == 0 and self.closed:
+                self.idle.notify_all()
+
+    def close(self, wait: bool = True) -> None:
+        """Cancel waiting calls, wait for calls in progress (`wait`), reset the callbacks,
+        free. Idempotent. In a forked child the parent's client is left alone."""
+        if _PID[0] != self.pid:
+            self.closed = True
+            return
+        lib = self.lib
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            value = self.value
+            busy = self.inflight > 0
+        if value is None:
+            return
+        if busy:
+            if not wait:
+                # Interpreter exit with a daemon thread inside a call: leak rather than
+                # free the client under it.
+                return
+            if lib.has("client_cancel"):
+                lib.client_cancel(value)
+            with self.lock:
+                while self.inflight:
+                    self.idle.wait()
+        with self.lock:
+            self.value = None
+        # Back to the library's own callbacks before freeing: a background refresh that
+        # outlives the client must not call into Python (maybe during interpreter exit).
+        for slot, function, extra in _CALLBACK_SLOTS:
+            key = self.callback_keys.get(slot)
+            if key is not None and lib.has(function):
+                getattr(lib, function)(value, _NULL_THUNKS[slot], None, *extra)
+            _callbacks.unregister(key)
+            self.callback_keys[slot] = None
+        lib.client_free(value)
 
 
-@atexit.register
-def _drop_callbacks_at_exit() -> None:
-    # Library threads may still log after the interpreter is gone: route them back to
-    # the library's default sink first.
-    for client in list(_live):
-        try:
-            client._reset_callbacks()
-        except Exception:
-            pass
+def _finalize(handle: _Handle) -> None:
+    """weakref.finalize callback: a Client garbage-collected unclosed, or still alive at
+    interpreter exit."""
+    handle.close(wait=False)
 
 
 class Client:
@@ -286,20 +357,15 @@ class Client:
         if not handle:
             raise error_for_status(Status.INTERNAL, "the library returned no client")
         self._lib = lib
-        self._handle: Optional[int] = handle
         self._pid = _PID[0]
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._inflight = 0
-        self._closed = False
+        self._h = _Handle(lib, handle, self._pid)
+        self._lock = threading.Lock()  # guards the cache, its generation and the reuse policy
         self._generation = 0
         # (pid, monotonic deadline, metadata tuple, headers dict) or None
         self._cache: Optional[Tuple[int, float, Metadata, Dict[str, str]]] = None
         self._policy = ReusePolicy(window)
         self._callback_lock = threading.Lock()
-        self._callback_keys: Dict[str, Optional[int]] = {"browser": None, "device": None, "log": None}
-        self._finalizer = weakref.finalize(self, _free_unclosed, lib, handle, self._pid)
-        _live.add(self)
+        self._finalizer = weakref.finalize(self, _finalize, self._h)
 
     # -- lifetime ------------------------------------------------------------
 
@@ -307,64 +373,28 @@ class Client:
         return _PID[0] != self._pid
 
     def _acquire(self) -> int:
-        """The handle, held open for one library call (pair with _release)."""
-        if self._in_child():
-            # Never touch locks inherited from the parent (a thread that held one is
-            # gone); the library answers FLYTEAUTH_E_FORKED by itself.
-            handle = self._handle
-            if handle is None:
-                raise InvalidArgumentError("this flyteauth Client is closed")
-            return handle
-        with self._lock:
-            if self._closed or self._handle is None:
-                raise InvalidArgumentError("this flyteauth Client is closed")
-            self._inflight += 1
-            return self._handle
+        return self._h.acquire()
 
     def _release(self) -> None:
-        if self._in_child():
-            return
-        with self._lock:
-            self._inflight -= 1
-            if self._inflight == 0 and self._closed:
-                self._idle.notify_all()
+        self._h.release()
 
     def close(self) -> None:
         """Release the client: cancels its waiting logins and refreshes, waits for calls
         in progress, frees the library's client. Idempotent; later calls raise
-        InvalidArgumentError. Must not be called from one of its own callbacks."""
-        if self._in_child():
-            # The parent's client: leave it alone (its memory is the parent's copy).
-            self._closed = True
+        InvalidArgumentError. Must not be called from one of its own callbacks. In a
+        forked child it only marks this (the parent's) client closed."""
+        if not self._in_child():
+            with self._lock:
+                self._cache = None
+                self._generation += 1
+        else:
             self._cache = None
-            self._finalizer.detach()
-            return
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._cache = None
-            self._generation += 1
-            handle = self._handle
-            busy = self._inflight > 0
-        if busy and handle is not None and self._lib.has("client_cancel"):
-            self._lib.client_cancel(handle)
-        with self._lock:
-            while self._inflight:
-                self._idle.wait()
-            self._handle = None
-        with self._callback_lock:
-            for name, key in self._callback_keys.items():
-                _callbacks.unregister(key)
-                self._callback_keys[name] = None
-        _live.discard(self)
+        self._h.close()
         self._finalizer.detach()
-        if handle is not None:
-            self._lib.client_free(handle)
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._h.closed
 
     def __enter__(self) -> "Client":
         return self
@@ -373,7 +403,7 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        if self._closed:
+        if self._h.closed:
             return "<flyteauth.Client closed>"
         try:
             s = self.status()
@@ -429,7 +459,7 @@ class Client:
             deadline = math.inf if until == math.inf else now_mono + (until - now_wall)
             entry = (self._pid, deadline, pairs, dict(pairs))
             # Only if nothing invalidated the cache since the library call began.
-            if generation == self._generation and not self._closed:
+            if generation == self._generation and not self._h.closed:
                 self._cache = entry
         return entry
 
@@ -546,7 +576,7 @@ class Client:
             key = _callbacks.register(fn) if fn is not None else None
             handle = self._acquire()
             try:
-                status = getattr(lib, function)(handle, thunk if fn is not None else None, key, *extra)
+                status = getattr(lib, function)(handle, thunk if fn is not None else _NULL_THUNKS[slot], key, *extra)
                 if status:
                     raise _error(lib, status, "flyteauth_" + function)
             except BaseException:
@@ -554,8 +584,8 @@ class Client:
                 raise
             finally:
                 self._release()
-            _callbacks.unregister(self._callback_keys[slot])
-            self._callback_keys[slot] = key
+            _callbacks.unregister(self._h.callback_keys[slot])
+            self._h.callback_keys[slot] = key
 
     def on_browser(self, fn: Optional[Callable[[str], Optional[bool]]]) -> None:
         """``fn(url)`` opens the PKCE authorization URL for the person. Return False to
@@ -587,15 +617,6 @@ class Client:
             def fn(lvl: int, message: str) -> None:  # type: ignore[misc]
                 user(LogLevel(lvl) if 0 <= lvl <= 3 else lvl, message)  # type: ignore[arg-type]
         self._set_callback("log", "client_set_log_callback", _callbacks.LOG_THUNK, fn, _log_level(level))
-
-    def _reset_callbacks(self) -> None:
-        if self._closed or self._in_child():
-            return
-        for slot, function, extra in (("browser", "client_set_browser_callback", ()),
-                                      ("device", "client_set_device_prompt_callback", ()),
-                                      ("log", "client_set_log_callback", (LogLevel.WARNING,))):
-            if self._callback_keys.get(slot) is not None:
-                self._set_callback(slot, function, None, None, *extra)
 
 
 def _resolved_window(resolved: Dict[str, Any]) -> Optional[float]:

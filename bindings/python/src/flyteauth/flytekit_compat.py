@@ -80,6 +80,15 @@ def as_flytekit_error(e: FlyteAuthError) -> FlyteAuthError:
     return new
 
 
+def _reraise(e: FlyteAuthError) -> BaseException:
+    new = as_flytekit_error(e)
+    if new is not e:
+        new.__cause__ = e.__cause__
+        new.__suppress_context__ = True
+        new.__traceback__ = e.__traceback__
+    return new
+
+
 class _translated:
     """Context manager re-raising FlyteAuthError as :func:`as_flytekit_error`."""
 
@@ -121,8 +130,10 @@ class FlyteAuthAuthenticator(Authenticator):
         return self._client
 
     def fetch_grpc_call_auth_metadata(self) -> Optional[Tuple[str, str]]:
-        with _translated():
+        try:  # (no context manager here: this is the per-call path)
             md = self._client.metadata()
+        except FlyteAuthError as e:
+            raise _reraise(e)
         if not md:
             return None
         pair = md[0]

@@ -39,9 +39,12 @@ from __future__ import annotations
 
 import collections.abc
 import logging
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
 
-import grpc
+try:
+    import grpc
+except ImportError as _e:  # pragma: no cover - optional dependency
+    raise ImportError("flyteauth.grpc needs grpcio: pip install 'flyteauth[grpc]'") from _e
 
 from .client import Client
 from .errors import FlyteAuthError

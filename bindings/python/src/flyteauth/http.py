@@ -181,6 +181,14 @@ if _HTTPX:
             yield request
 
 
+def __getattr__(name: str) -> Any:
+    """A clear ImportError for the class whose library is not installed."""
+    needs = {"FlyteAuth": "requests", "FlyteRequestsAuth": "requests", "FlyteHTTPXAuth": "httpx"}
+    if name in needs:
+        raise ImportError("flyteauth.http.%s needs %s: pip install 'flyteauth[%s]'" % (name, needs[name], needs[name]))
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
 if TYPE_CHECKING:  # pragma: no cover
     import requests  # noqa: F811
     import httpx  # noqa: F811
