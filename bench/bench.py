@@ -1,0 +1,1329 @@
+"""The libflyteauth benchmarks (issue 8). Run through bench/run.sh, which builds the
+programs, and runs this inside a private Secret Service (Tests/e2e/keyring-session.sh).
+
+    bench.py --mode full|quick|smoke --bin DIR --tmp DIR --out DIR --command CMD
+             --python-impl binding|ctypes-fallback --go-impl binding|cgo-fallback|none
+             [--markdown FILE]
+
+Starts two private glewlwyd + Flyte front stacks on 127.0.0.1 (Tests/e2e/harness, by
+`python -m harness up`; stopped by pid with `down` at the end): A with one-hour access
+tokens (cases 1-4, 6) and B with 4-second ones (case 5). Logs in once with PKCE on each
+(the harness plays the user). Then, side by side in the same run:
+
+ 1. process start to first header, token in the keyring: C, Python binding, Go,
+    `flyteauth token`, against flytekit's PKCEAuthenticator reading the same token from
+    the same keyring, `import flytekit` alone, and baselines;
+ 2. process start to first header with client credentials (one token request per run,
+    counted at the front): C and Python binding against flytekit's
+    ClientCredentialsAuthenticator;
+ 3. per-call cost of the header with a warm cache: C on 1 and 2 threads
+    (metadata_bench, passthrough and keyring-backed PKCE clients), Python binding, Go
+    binding, against flytekit's fetch_grpc_call_auth_metadata() and the C floor;
+ 4. refresh storm, P processes x T threads rejected at once: token requests at the IdP,
+    against flytekit's refresh_credentials() in the same shape;
+ 5. latency of the header call across token expiries (C), the IdP made slow (100 ms per
+    token request) for the second half;
+ 6. footprint: stripped .so size, resident memory added by dlopen and the first header.
+
+Writes <out>/<stem>.json and <stem>.png, and the Markdown report (--markdown). Tokens
+and secrets are never printed or stored: programs print header keys, lengths and 64-bit
+FNV-1a fingerprints only.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+E2E = os.path.join(ROOT, "Tests", "e2e")
+sys.path.insert(0, E2E)
+sys.path.insert(0, HERE)
+
+from harness import netutil  # noqa: E402
+
+import chart  # noqa: E402
+
+PY = sys.executable  # the venv's interpreter path (a symlink to the real binary, not a shim)
+
+MODES = {
+    # startup: case 1 repetitions; cc: case 2; percall: case 3 repetitions x seconds;
+    # storm: case 4 repetitions per shape; expiry: case 5 seconds (window s);
+    # footprint: case 6 repetitions.
+    "full": dict(startup=20, cc=15, percall=5, percall_seconds=1.0, storm=5, expiry=150, window=10, footprint=7),
+    "quick": dict(startup=5, cc=5, percall=3, percall_seconds=0.5, storm=2, expiry=20, window=5, footprint=3),
+    "smoke": dict(startup=1, cc=1, percall=1, percall_seconds=0.1, storm=1, expiry=8, window=4, footprint=1),
+}
+STORM_SHAPES = [(1, 8), (4, 8)]
+IDP_DELAY_S = 0.1  # case 5, second half: every token request takes this much longer
+MB = 1000 * 1000   # targets in decimal megabytes (stricter than MiB)
+
+
+class BenchError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# statistics
+# ---------------------------------------------------------------------------
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    pos = q * (len(xs) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def summary(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
+    return {"n": len(xs), "median": statistics.median(xs), "p25": quantile(xs, 0.25), "p75": quantile(xs, 0.75),
+            "min": min(xs), "max": max(xs)}
+
+
+def fmt_num(v, digits=3):
+    if v is None:
+        return "n/a"
+    if float(v).is_integer() and abs(v) < 1000:
+        return "%d" % v
+    if abs(v) >= 1000:
+        return "{:,.0f}".format(v)
+    if abs(v) >= 100:
+        return "%.0f" % v
+    if abs(v) >= 10:
+        return "%.1f" % v
+    return ("%." + str(digits - 1) + "f") % v if abs(v) >= 1 else "%.3g" % v
+
+
+def fmt_stat(s, unit=""):
+    if not s:
+        return "n/a"
+    if s["n"] == 1:
+        return "%s%s (1 run)" % (fmt_num(s["median"]), unit)
+    return "%s%s [%s-%s] (%s-%s, n=%d)" % (fmt_num(s["median"]), unit, fmt_num(s["p25"]), fmt_num(s["p75"]),
+                                          fmt_num(s["min"]), fmt_num(s["max"]), s["n"])
+
+
+# ---------------------------------------------------------------------------
+# the run
+# ---------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.mode = a.mode
+        self.p = MODES[a.mode]
+        self.bin = a.bin
+        self.tmp = a.tmp
+        self.stage = a.stage
+        self.stacks = {}
+        self.server_pids = {}
+        self.errors = []
+        self.results = {"schema": 1, "mode": a.mode, "command": a.command, "cases": {}, "errors": self.errors,
+                        "implementations": {"python": a.python_impl, "go": a.go_impl, "c": "pkg-config flyteauth"}}
+        self.lib = os.path.join(self.stage, "lib", "libflyteauth.so.0")
+        self.cli = os.path.join(self.stage, "bin", "flyteauth")
+        self.base_env = dict(os.environ)
+        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                  "DISPLAY", "WAYLAND_DISPLAY", "BROWSER", "BENCH_FP", "BENCH_T0_NS", "FLYTECTL_CONFIG"):
+            self.base_env.pop(k, None)
+        self.base_env["NO_PROXY"] = self.base_env["no_proxy"] = "127.0.0.1,localhost"
+        self.base_env["LD_LIBRARY_PATH"] = os.path.join(self.stage, "lib")
+        self.base_env["FLYTEAUTH_LIBRARY"] = self.lib
+        self.base_env["PYTHONPATH"] = os.path.join(ROOT, "bindings", "python", "src")
+        self.base_env["PYTHONDONTWRITEBYTECODE"] = "0"
+        py_prog = "py_flyteauth.py" if a.python_impl == "binding" else "py_ctypes.py"
+        self.py_prog = os.path.join(HERE, py_prog)
+        self.fk_prog = os.path.join(HERE, "py_flytekit.py")
+        self.go = os.path.join(self.bin, "go-bench") if a.go_impl != "none" else None
+
+    # -- helpers -------------------------------------------------------------
+
+    def log(self, msg):
+        print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+    def env(self, **extra):
+        e = dict(self.base_env)
+        e.update({k: str(v) for k, v in extra.items()})
+        return e
+
+    def run(self, argv, env=None, timeout=120, what=None, input=None):
+        p = subprocess.run(argv, env=env or self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout, input=input, text=True)
+        if p.returncode != 0:
+            raise BenchError("%s failed (exit %d): %s" % (what or os.path.basename(argv[0]), p.returncode,
+                                                          p.stderr.strip()[-1500:]))
+        return p
+
+    def timed(self, argv, env, timeout=120, what=None):
+        """Whole-process wall time (ms) of argv, and its stdout. BENCH_T0_NS lets the
+        program report when it had the header, on the same clock (CLOCK_MONOTONIC)."""
+        env = dict(env)
+        t0 = time.monotonic_ns()
+        env["BENCH_T0_NS"] = str(t0)
+        p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, text=True)
+        t1 = time.monotonic_ns()
+        if p.returncode != 0:
+            raise BenchError("%s failed (exit %d): %s" % (what or os.path.basename(argv[0]), p.returncode,
+                                                          p.stderr.strip()[-1500:]))
+        return (t1 - t0) / 1e6, p.stdout
+
+    def counts(self, stack):
+        return netutil.get_json(self.stacks[stack]["counts_url"])
+
+    def post(self, stack, path):
+        status, _, _ = netutil.request(netutil.opener(), "POST", self.stacks[stack]["endpoint"] + path, body=b"")
+        if status != 200:
+            raise BenchError("POST %s: HTTP %d" % (path, status))
+
+    def case(self, name, fn):
+        self.log("case %s" % name)
+        start = time.monotonic()
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - recorded, the other cases still run
+            msg = "%s: %s: %s" % (name, type(e).__name__, e)
+            self.errors.append(msg)
+            self.log("ERROR " + msg)
+            if os.environ.get("BENCH_DEBUG"):
+                traceback.print_exc()
+        self.results["cases"].setdefault(name, {})["seconds"] = round(time.monotonic() - start, 1)
+
+    # -- stacks ----------------------------------------------------------------
+
+    def start_stacks(self):
+        """Both stacks at once, as `python -m harness up` would start them, but through
+        bench/harness_serve.py (a listen backlog that a 32-request storm does not overflow).
+        Each runs in its own session and stops itself after --max-seconds if all else fails."""
+        self.redirect_port = netutil.free_port()
+        specs = {"A": 3600, "B": 4}
+        procs = {}
+        for name, duration in specs.items():
+            state = os.path.join(self.tmp, "state-%s.json" % name)
+            log = open(state + ".log", "ab")
+            try:
+                procs[name] = (state, subprocess.Popen(
+                    [PY, os.path.join(HERE, "harness_serve.py"), "serve", "--state", state,
+                     "--access-token-duration", str(duration), "--redirect-port", str(self.redirect_port),
+                     "--max-seconds", "1800"],
+                    cwd=E2E, env=self.env(PYTHONPATH=E2E), stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True))
+            finally:
+                log.close()
+            self.server_pids[name] = procs[name][1].pid
+        deadline = time.monotonic() + 90
+        for name, (state, p) in procs.items():
+            while True:
+                try:
+                    with open(state) as f:
+                        st = json.load(f)
+                    if st.get("pid") == p.pid:
+                        break
+                except (OSError, ValueError):
+                    pass
+                if p.poll() is not None or time.monotonic() > deadline:
+                    with open(state + ".log", errors="replace") as f:
+                        tail = f.read()[-1500:]
+                    raise BenchError("stack %s did not start: %s" % (name, tail))
+                time.sleep(0.1)
+            st["state_file"] = state
+            self.stacks[name] = st
+        self.log("stacks up: A %s (1 h tokens), B %s (4 s tokens)" % (self.stacks["A"]["endpoint"],
+                                                                      self.stacks["B"]["endpoint"]))
+
+    def stop_stacks(self):
+        """`python -m harness down` for each state file: stops the server and its glewlwyd by pid."""
+        for name in list(self.server_pids):
+            state = os.path.join(self.tmp, "state-%s.json" % name)
+            if os.path.exists(state):
+                subprocess.run([PY, "-m", "harness", "down", "--state", state], cwd=E2E,
+                               env=self.env(PYTHONPATH=E2E), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=60)
+            pid = self.server_pids.pop(name)
+            try:
+                os.waitpid(pid, os.WNOHANG)  # reap our child if down stopped it
+            except ChildProcessError:
+                pass
+            self.stacks.pop(name, None)
+
+    def pkce_settings(self, stack, interactive=False):
+        st = self.stacks[stack]
+        return {"endpoint": st["endpoint"], "insecure": True, "auth_type": "Pkce",
+                "redirect_uri": "http://localhost:%d/callback" % self.redirect_port, "interactive": interactive}
+
+    def flytekit_args(self, stack):
+        st = self.stacks[stack]
+        cc = netutil.get_json(st["endpoint"] + "/config/v1/flyte_client", headers={"Accept": "application/json"})
+        return {"endpoint": st["endpoint"].split("://", 1)[1], "token_endpoint": st["token_endpoint"],
+                "authorization_endpoint": st["authorization_endpoint"],
+                "redirect_uri": "http://localhost:%d/callback" % self.redirect_port,
+                "client_id": st["public_client_id"], "scopes": cc.get("scopes") or None,
+                "header_key": cc.get("authorization_metadata_key") or "authorization"}
+
+    def login(self, stack):
+        """One PKCE login through the library, the harness playing the user; the library
+        stores the tokens in the keyring and mirrors them into flytekit's layout."""
+        s = self.pkce_settings(stack, interactive=True)
+        p = self.run([PY, os.path.join(E2E, "cache_driver.py"), json.dumps(s), "login"],
+                     env=self.env(PYTHONPATH=E2E, DRIVER_ALLOW_BROWSER=1), timeout=120, what="PKCE login")
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+        if not out.get("ok"):
+            raise BenchError("PKCE login on %s failed" % stack)
+
+    # -- facts ---------------------------------------------------------------------
+
+    def facts(self):
+        def sh(argv, default=None):
+            try:
+                p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30,
+                                   env=self.env())
+                return p.stdout.strip() if p.returncode == 0 else default
+            except (OSError, subprocess.TimeoutExpired):
+                return default
+
+        cpu = None
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        cpu = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        cpu = cpu or sh(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"])
+        mem_kb = None
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kb = int(line.split()[1])
+        osr = {}
+        try:
+            with open("/etc/os-release") as f:
+                for line in f:
+                    if "=" in line:
+                        k, v = line.rstrip().split("=", 1)
+                        osr[k] = v.strip('"')
+        except OSError:
+            pass
+        real_py = os.path.realpath(PY)
+        with open(real_py, "rb") as f:
+            elf = f.read(4) == b"\x7fELF"
+        self.results["machine"] = {
+            "host": socket.gethostname(), "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 1048576, 1),
+            "kernel": platform.release(), "os": osr.get("PRETTY_NAME"), "loadavg_start": list(os.getloadavg())}
+        fk = sh([PY, "-c", "import importlib.metadata as m; print(m.version('flytekit'), m.version('keyring'))"], "? ?")
+        self.results["tools"] = {
+            "libflyteauth": sh([self.cli, "--version"]) or "?",
+            "libflyteauth_so": os.path.join(self.a.stage_origin or self.stage, "lib",
+                                            os.path.basename(os.path.realpath(self.lib))),
+            "libflyteauth_so_sha256": sha256_file(os.path.realpath(self.lib))[:16],
+            "git_commit": sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+            "git_dirty": bool(sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"])),
+            "cc": (sh(["cc", "--version"]) or "?").splitlines()[0],
+            "go": sh(["go", "version"]) if self.a.go_impl != "none" else None,
+            "python": sh([PY, "-c", "import sys; print(sys.version.split()[0])"]),
+            "python_interpreter": PY, "python_real_binary": real_py, "python_is_elf_not_shim": elf,
+            "flytekit": fk.split()[0], "keyring": fk.split()[-1],
+            "glewlwyd": sh(["glewlwyd", "--version"]) or "?",
+            "gnome_keyring": (sh(["gnome-keyring-daemon", "--version"]) or "?").splitlines()[0],
+        }
+
+    # -- case 1 ----------------------------------------------------------------------
+
+    def parse_first(self, out):
+        """'<key> <len> <ms> [fp]' -> (key, len, ms, fp)."""
+        parts = out.strip().splitlines()[-1].split()
+        return parts[0], int(parts[1]), float(parts[2]), parts[3] if len(parts) > 3 else None
+
+    def fnv(self, s):
+        h = 1469598103934665603
+        for b in s.encode():
+            h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+        return "%016x" % h
+
+    def case_startup(self):
+        s = json.dumps(self.pkce_settings("A"))
+        fk = json.dumps(self.flytekit_args("A"))
+        progs = [
+            ("C", "ours", [os.path.join(self.bin, "first_header"), s]),
+            ("Python binding", "ours", [PY, self.py_prog, "first", s]),
+        ]
+        if self.go:
+            progs.append(("Go binding", "ours", [self.go, "first", s]))
+        progs += [
+            ("flyteauth token (CLI)", "ours", [self.cli, "token", "--header", "--settings", s]),
+            ("flytekit PKCEAuthenticator", "theirs", [PY, self.fk_prog, "first-pkce", fk]),
+            ("python -c 'import flytekit'", "base", [PY, "-c", "import flytekit"]),
+            ("python -c 'pass'", "base", [PY, "-c", "pass"]),
+            ("/bin/true", "base", ["/bin/true"]),
+        ]
+        env = self.env()
+
+        def header_of(name, out):
+            if name.startswith("flyteauth token"):
+                line = out.strip().splitlines()[-1]
+                key, value = line.split(": ", 1)
+                return key, len(value), None, self.fnv(value)
+            return self.parse_first(out)
+
+        # Check: every implementation produced the same header value from the same
+        # keyring token, and nothing asked the IdP.
+        before = self.counts("A")
+        check = {}
+        for name, kind, argv in progs:
+            if kind == "base":
+                continue
+            _, out = self.timed(argv, self.env(BENCH_FP=1), what=name)
+            key, length, _, fp = header_of(name, out)
+            check[name] = {"key": key, "value_length": length, "fingerprint": fp}
+        fps = {v["fingerprint"] for v in check.values()}
+        res = self.results["cases"].setdefault("startup_keyring", {})
+        res["check"] = check
+        res["same_token_everywhere"] = len(fps) == 1
+        if len(fps) != 1:
+            raise BenchError("not every implementation read the same token: %s" % check)
+        for name, _, argv in progs:  # warm-up (page cache, .pyc)
+            self.timed(argv, env, what=name)
+        whole = {name: [] for name, _, _ in progs}
+        to_header = {name: [] for name, _, _ in progs}
+        for rep in range(self.p["startup"]):
+            order = list(progs)
+            random.shuffle(order)
+            for name, kind, argv in order:
+                ms, out = self.timed(argv, env, what=name)
+                whole[name].append(ms)
+                if kind != "base" and not name.startswith("flyteauth token"):
+                    to_header[name].append(self.parse_first(out)[2])
+        after = self.counts("A")
+        res["token_requests_during_case"] = after["token_total"] - before["token_total"]
+        res["discovery_requests_during_case"] = sum(
+            n for path, n in after["paths"].items() if not path.startswith("/oauth2")) - sum(
+            n for path, n in before["paths"].items() if not path.startswith("/oauth2"))
+        if res["token_requests_during_case"]:
+            raise BenchError("%d token requests reached the IdP while every process should have read the keyring"
+                             % res["token_requests_during_case"])
+        # Extra (no target): 4 C processes started at the same moment, as a fan-out of workers
+        # would; each reads the keyring once. Time to first header of the slowest and the median one.
+        slowest, middle = [], []
+        for rep in range(min(self.p["startup"], 10)):
+            e = dict(env)
+            e["BENCH_T0_NS"] = str(time.monotonic_ns())
+            procs = [subprocess.Popen(progs[0][2], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(4)]
+            got = []
+            for p in procs:
+                out, err = p.communicate(timeout=60)
+                if p.returncode != 0:
+                    raise BenchError("C, 4 at once: %s" % err.strip()[-1500:])
+                got.append(self.parse_first(out)[2])
+            slowest.append(max(got))
+            middle.append(statistics.median(got))
+        res["c_4_at_once_to_header_ms"] = {"slowest": summary(slowest), "median": summary(middle)}
+        res["kinds"] = {name: kind for name, kind, _ in progs}
+        res["whole_process_ms"] = {k: v for k, v in whole.items()}
+        res["to_first_header_ms"] = {k: v for k, v in to_header.items() if v}
+        res["whole_process"] = {k: summary(v) for k, v in whole.items()}
+        res["to_first_header"] = {k: summary(v) for k, v in to_header.items() if v}
+        # Where the Python binding's time goes (for the report).
+        res["python_phases"] = self.python_phases(s)
+
+    def python_phases(self, settings):
+        code = r"""
+import json, os, sys, time
+t_start = time.monotonic_ns()
+import flyteauth
+t_import = time.monotonic_ns()
+from flyteauth import _library
+_library.load()
+t_load = time.monotonic_ns()
+c = flyteauth.Client(json.loads(sys.argv[1]))
+t_client = time.monotonic_ns()
+c.metadata()
+t_md = time.monotonic_ns()
+import ctypes, ctypes.util
+t = time.monotonic_ns(); ctypes.util.find_library("flyteauth"); t_find = time.monotonic_ns() - t
+t = time.monotonic_ns(); ctypes.CDLL(os.environ["FLYTEAUTH_LIBRARY"]); t_cdll = time.monotonic_ns() - t
+t0 = int(os.environ["BENCH_T0_NS"])
+ms = lambda a, b: round((b - a) / 1e6, 2)
+print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms": ms(t_start, t_import),
+                  "load_library_ms": ms(t_import, t_load), "client_new_ms": ms(t_load, t_client),
+                  "first_metadata_ms": ms(t_client, t_md), "find_library_alone_ms": round(t_find / 1e6, 2)}))
+"""
+        if self.a.python_impl != "binding":
+            return None
+        runs = []
+        for _ in range(max(3, min(7, self.p["startup"]))):
+            _, out = self.timed([PY, "-c", code, settings], self.env(), what="python phases")
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+        phases = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        p = subprocess.run([PY, "-X", "importtime", "-c", "import flyteauth"], env=self.env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60)
+        top = []
+        for line in p.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+            if m and len(m.group(3)) <= 5:  # flyteauth and the modules it imports directly
+                top.append((int(m.group(2)) / 1000, m.group(4)))
+        top.sort(reverse=True)
+        phases["import_tree_top_ms"] = [[name, round(ms, 1)] for ms, name in top[:10]]
+        return phases
+
+    # -- case 2 ----------------------------------------------------------------------
+
+    def case_client_credentials(self):
+        st = self.stacks["A"]
+        settings = json.dumps({"endpoint": st["endpoint"], "insecure": True, "auth_type": "ClientSecret",
+                               "client_id": st["service_client_id"], "client_secret_env_var": "BENCH_CLIENT_SECRET",
+                               "keyring": False, "file_cache": False})
+        fk = self.flytekit_args("A")
+        fk["client_id"] = st["service_client_id"]
+        progs = [("C", "ours", [os.path.join(self.bin, "first_header"), settings]),
+                 ("Python binding", "ours", [PY, self.py_prog, "first", settings]),
+                 ("flytekit ClientCredentialsAuthenticator", "theirs",
+                  [PY, self.fk_prog, "first-cc", json.dumps(fk)])]
+        env = self.env(BENCH_CLIENT_SECRET=st["service_client_secret"])
+        res = self.results["cases"].setdefault("startup_client_credentials", {})
+        whole = {n: [] for n, _, _ in progs}
+        to_header = {n: [] for n, _, _ in progs}
+        requests = {n: [] for n, _, _ in progs}
+        discovery = {n: [] for n, _, _ in progs}
+
+        def one(name, argv, record):
+            before = self.counts("A")
+            ms, out = self.timed(argv, env, what=name)
+            after = self.counts("A")
+            n_tok = after["token_total"] - before["token_total"]
+            n_cc = after["token"].get("client_credentials", 0) - before["token"].get("client_credentials", 0)
+            n_disc = sum(after["paths"].values()) - sum(before["paths"].values()) - n_tok
+            if n_tok != 1 or n_cc != 1:
+                raise BenchError("%s: %d token requests (%d client_credentials) in one run, expected exactly 1"
+                                 % (name, n_tok, n_cc))
+            if record:
+                whole[name].append(ms)
+                to_header[name].append(self.parse_first(out)[2])
+                requests[name].append(n_tok)
+                discovery[name].append(n_disc)
+
+        for name, _, argv in progs:  # warm-up; also fills the library's discovery disk cache
+            one(name, argv, False)
+        for rep in range(self.p["cc"]):
+            order = list(progs)
+            random.shuffle(order)
+            for name, _, argv in order:
+                one(name, argv, True)
+        res["kinds"] = {n: k for n, k, _ in progs}
+        res["whole_process_ms"] = whole
+        res["to_first_header_ms"] = to_header
+        res["whole_process"] = {k: summary(v) for k, v in whole.items()}
+        res["to_first_header"] = {k: summary(v) for k, v in to_header.items()}
+        res["token_requests_per_run"] = {k: sorted(set(v)) for k, v in requests.items()}
+        res["discovery_requests_per_run"] = {k: sorted(set(v)) for k, v in discovery.items()}
+
+    # -- case 3 ----------------------------------------------------------------------
+
+    def case_per_call(self):
+        s = json.dumps(self.pkce_settings("A"))
+        fk = json.dumps(self.flytekit_args("A"))
+        secs = self.p["percall_seconds"]
+        token_length = self.results["cases"].get("startup_keyring", {}).get("check", {}).get("C", {}).get(
+            "value_length", 808) - len("Bearer ")
+        mb = os.path.join(self.bin, "metadata_bench")
+        series = {}
+
+        def add(name, kind, value, floor=None):
+            series.setdefault(name, {"kind": kind, "ns": [], "floor_ns": []})
+            series[name]["ns"].append(value)
+            if floor is not None:
+                series[name]["floor_ns"].append(floor)
+
+        for rep in range(self.p["percall"]):
+            for threads in (1, 2):
+                for variant, extra in (("passthrough", {}), ("keyring PKCE", {"FLYTEAUTH_BENCH_SETTINGS": s})):
+                    p = self.run([mb, str(threads), str(secs), str(token_length)], env=self.env(**extra),
+                                 timeout=60 + 4 * secs, what="metadata_bench")
+                    j = json.loads(p.stdout.strip().splitlines()[-1])
+                    if j["errors"]:
+                        raise BenchError("metadata_bench: %d errors" % j["errors"])
+                    add("C, %d thread%s (%s)" % (threads, "s" if threads > 1 else "", variant), "ours",
+                        j["ns_per_call"], j["floor_ns_per_call"])
+                    if variant == "keyring PKCE":
+                        add("C floor: mutex + strdup/free, %d thread%s" % (threads, "s" if threads > 1 else ""),
+                            "base", j["floor_ns_per_call"])
+            p = self.run([PY, self.py_prog, "percall", s, str(secs)], timeout=120, what="python percall")
+            j = json.loads(p.stdout.strip().splitlines()[-1])
+            add("Python binding metadata()", "ours", j["ns_per_call"])
+            if self.go:
+                p = self.run([self.go, "percall", s, str(secs)], timeout=120, what="go percall")
+                j = json.loads(p.stdout.strip().splitlines()[-1])
+                add("Go binding Metadata()", "ours", j["metadata_ns_per_call"])
+                if j.get("headers_ns_per_call") is not None:
+                    add("Go binding Headers()", "ours", j["headers_ns_per_call"])
+            p = self.run([PY, self.fk_prog, "percall", fk, str(secs)], timeout=120, what="flytekit percall")
+            j = json.loads(p.stdout.strip().splitlines()[-1])
+            add("flytekit fetch_grpc_call_auth_metadata()", "theirs", j["ns_per_call"])
+        res = self.results["cases"].setdefault("per_call", {})
+        res["token_length"] = token_length
+        res["seconds_per_measurement"] = secs
+        res["ns_per_call"] = {k: v["ns"] for k, v in series.items()}
+        res["kinds"] = {k: v["kind"] for k, v in series.items()}
+        res["stats"] = {k: summary(v["ns"]) for k, v in series.items()}
+
+    # -- case 4 ----------------------------------------------------------------------
+
+    def storm(self, impl, procs_n, threads):
+        if impl == "ours":
+            argv = [os.path.join(self.bin, "storm"), json.dumps(self.pkce_settings("A")), str(threads)]
+            margin = 0.2
+        else:
+            argv = [PY, self.fk_prog, "storm", json.dumps(self.flytekit_args("A")), str(threads)]
+            margin = 0.3
+        self.post("A", "/_test/reset")
+        procs = [subprocess.Popen(argv, env=self.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(procs_n)]
+        # A process that never becomes ready is killed, so the readline below returns.
+        watchdog = threading.Timer(120, lambda: [p.kill() for p in procs if p.poll() is None])
+        watchdog.start()
+        try:
+            for p in procs:
+                line = p.stdout.readline()
+                if line.strip() != "ready":
+                    raise BenchError("storm process (%s) not ready: %s" % (impl, p.stderr.read()[-1500:]))
+            watchdog.cancel()
+            before = self.counts("A")
+            start = time.monotonic_ns() + int(margin * 1e9)
+            for p in procs:
+                p.stdin.write("%d\n" % start)
+                p.stdin.flush()
+            outs = []
+            for p in procs:
+                out, err = p.communicate(timeout=120)
+                lines = [l for l in out.splitlines() if l.startswith("{")]
+                if not lines:
+                    raise BenchError("storm process (%s) exit %s: %s" % (impl, p.returncode, err.strip()[-1500:]))
+                outs.append(json.loads(lines[-1]))
+        finally:
+            watchdog.cancel()
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        time.sleep(0.5)  # anything still in flight reaches the counters
+        after = self.counts("A")
+        requests = after["token_total"] - before["token_total"]
+        fps = sorted({f for o in outs for f in o["fps"]})
+        olds = {o["old"] for o in outs}
+        out = {"token_requests": requests, "by_grant": after["token"], "distinct_tokens_after": len(fps),
+               "rejected_token_returned": bool(olds & set(fps)), "max_ms": max(o["max_ms"] for o in outs),
+               "all_ok": all(o["ok"] for o in outs)}
+        if impl == "theirs":
+            oc = {}
+            for o in outs:
+                for k, v in o["outcomes"].items():
+                    oc[k] = oc.get(k, 0) + v
+            out["outcomes"] = oc
+            # Threads that sent a refresh request (a `login` outcome sent none: no refresh token).
+            out["attempts"] = procs_n * threads - oc.get("login", 0)
+        elif not out["all_ok"] or len(fps) != 1 or out["rejected_token_returned"]:
+            raise BenchError("libflyteauth storm %dx%d: callers did not all get one new token: %s"
+                             % (procs_n, threads, out))
+        return out
+
+    def case_storm(self):
+        res = self.results["cases"].setdefault("storm", {"shapes": {}})
+        for rep in range(self.p["storm"]):
+            for procs_n, threads in STORM_SHAPES:
+                for impl in ("ours", "theirs"):
+                    key = "%dx%d" % (procs_n, threads)
+                    r = self.storm(impl, procs_n, threads)
+                    res["shapes"].setdefault(key, {"ours": [], "theirs": []})[impl].append(r)
+        for key, v in res["shapes"].items():
+            for impl in ("ours", "theirs"):
+                v[impl + "_requests"] = summary([r["token_requests"] for r in v[impl]])
+                if impl == "theirs":
+                    v["theirs_attempts"] = summary([r["attempts"] for r in v[impl]])
+                v[impl + "_storm_ms"] = summary([r["max_ms"] for r in v[impl]])
+
+    # -- case 5 ----------------------------------------------------------------------
+
+    def case_expiry(self):
+        self.login("B")
+        s = json.dumps(self.pkce_settings("B"))
+        secs = self.p["expiry"]
+        window = self.p["window"]
+        self.post("B", "/_test/reset")
+        argv = [os.path.join(self.bin, "expiry_bench"), s, str(secs), "2", "500", str(window)]
+        t_spawn = time.monotonic()
+        p = subprocess.Popen(argv, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        half = secs / 2.0
+        switched_at = None
+        try:
+            # The program's clock starts after its first header (well under a second).
+            end = t_spawn + half
+            while time.monotonic() < end and p.poll() is None:
+                time.sleep(0.1)
+            if p.poll() is None:
+                self.post("B", "/_test/delay?seconds=%g&n=all" % IDP_DELAY_S)
+                switched_at = time.monotonic() - t_spawn
+            out, err = p.communicate(timeout=secs + 120)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        counts = self.counts("B")
+        self.post("B", "/_test/reset")
+        lines = [l for l in out.splitlines() if l.startswith("{")]
+        if p.returncode != 0 or not lines:
+            raise BenchError("expiry_bench exit %s: %s" % (p.returncode, err.strip()[-1500:]))
+        j = json.loads(lines[-1])
+        res = self.results["cases"].setdefault("expiry", {})
+        res.update({"seconds": secs, "token_lifetime_s": 4, "idp_delay_second_half_s": IDP_DELAY_S,
+                    "delay_switched_at_s": switched_at, "callers": j["callers"], "interval_us": j["interval_us"],
+                    "library": j["library"], "control": j["control"], "errors": j["errors"],
+                    "expired_returned": j["expired_returned"], "token_changes_seen": j["token_changes_thread0"],
+                    "token_requests": counts["token_total"], "token_requests_by_grant": counts["token"],
+                    "slow_calls": j["slow_calls"][:50], "control_slow_calls": j["control_slow_calls"][:50],
+                    "windows": j["windows"]})
+        # Halves: windows wholly before / after the switch (the straddling one is left out).
+        if switched_at is not None:
+            fast = [w for w in j["windows"] if w["from_s"] + window <= switched_at - 0.5]
+            slow = [w for w in j["windows"] if w["from_s"] >= switched_at]
+            res["fast_idp_windows"] = len(fast)
+            res["slow_idp_windows"] = len(slow)
+            for name, ws in (("fast_idp", fast), ("slow_idp", slow)):
+                if ws:
+                    res[name] = {"max_ns": max(w["library"]["max_ns"] for w in ws),
+                                 "p99_ns_worst_window": max(w["library"]["p99_ns"] for w in ws),
+                                 "over_1ms": sum(w["library"]["over_1ms"] for w in ws),
+                                 "over_50ms": sum(w["library"]["over_50ms"] for w in ws),
+                                 "control_over_1ms": sum(w["control"]["over_1ms"] for w in ws)}
+        res["window_p99_ns"] = summary([w["library"]["p99_ns"] for w in j["windows"] if w["library"]["calls"]])
+        if j["errors"]:
+            raise BenchError("expiry_bench: %d failed calls" % j["errors"])
+        if j["token_changes_thread0"] < 1 and secs >= 8:
+            raise BenchError("expiry_bench: the token never changed in %d s with 4 s tokens" % secs)
+
+    # -- case 6 ----------------------------------------------------------------------
+
+    def case_footprint(self):
+        res = self.results["cases"].setdefault("footprint", {})
+        real = os.path.realpath(self.lib)
+        res["so_path"] = real
+        res["so_bytes_as_staged"] = os.path.getsize(real)
+        copy = os.path.join(self.tmp, "libflyteauth.stripped.so")
+        shutil.copyfile(real, copy)
+        p = subprocess.run(["strip", "--strip-all", copy], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        res["so_bytes_strip_all"] = os.path.getsize(copy) if p.returncode == 0 else None
+        st = self.stacks["A"]
+        variants = {
+            "keyring PKCE (token from the keyring)": json.dumps(self.pkce_settings("A")),
+            "client credentials (one token request)": json.dumps({
+                "endpoint": st["endpoint"], "insecure": True, "auth_type": "ClientSecret",
+                "client_id": st["service_client_id"], "client_secret_env_var": "BENCH_CLIENT_SECRET",
+                "keyring": False}),
+        }
+        env = self.env(BENCH_CLIENT_SECRET=st["service_client_secret"])
+        res["variants"] = {}
+        for name, s in variants.items():
+            runs = []
+            for _ in range(self.p["footprint"]):
+                p = self.run([os.path.join(self.bin, "footprint"), real, s], env=env, what="footprint")
+                runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
+            res["variants"][name] = {
+                "runs": runs,
+                "added_by_dlopen_kb": summary([r["added_by_dlopen_kb"] for r in runs]),
+                "added_total_kb": summary([r["added_total_kb"] for r in runs]),
+                "rss_before_kb": summary([r["rss_before_kb"] for r in runs]),
+                "rss_anon_kb": summary([r["rss_anon_kb"] for r in runs]),
+                "pss_added_kb": summary([r["pss_after_kb"] - r["pss_before_kb"] for r in runs]),
+                "rss_file_kb": summary([r["rss_file_kb"] for r in runs]),
+                "dlopen_ms": summary([r["dlopen_ms"] for r in runs]),
+                "client_new_ms": summary([r["client_new_ms"] for r in runs]),
+                "first_header_ms": summary([r["first_header_ms"] for r in runs]),
+                "rss_by_mapping_kb": runs[len(runs) // 2]["rss_by_mapping_kb"],
+            }
+
+    # -- targets -------------------------------------------------------------------------
+
+    def targets(self):
+        t = []
+        C = self.results["cases"]
+
+        def add(case, what, target, value, met, margin):
+            t.append({"case": case, "what": what, "target": target, "value": value, "met": met, "margin": margin})
+
+        s1 = C.get("startup_keyring", {}).get("whole_process")
+        if s1 and s1.get("flytekit PKCEAuthenticator"):
+            fk = s1["flytekit PKCEAuthenticator"]["median"]
+            for name in ("C", "Python binding", "Go binding", "flyteauth token (CLI)"):
+                if not s1.get(name):
+                    continue
+                need = 50 if name == "C" else 20
+                ratio = fk / s1[name]["median"]
+                add(1, "%s vs flytekit, whole process%s" % (name, " (50x target for C)" if name == "C" else ""),
+                    ">= %dx faster" % need,
+                    "%.1fx (%s ms vs %s ms)" % (ratio, fmt_num(s1[name]["median"]), fmt_num(fk)), ratio >= need,
+                    "%+.0f%% (%.1fx of %dx)" % ((ratio / need - 1) * 100, ratio, need))
+                if name == "C":
+                    r20 = ratio
+                    add(1, "C vs flytekit, whole process (20x target, every language)", ">= 20x faster",
+                        "%.1fx" % r20, r20 >= 20,
+                        "%+.0f%% (%.1fx of 20x)" % ((r20 / 20 - 1) * 100, r20))
+        pc = C.get("per_call", {}).get("stats")
+        if pc:
+            for variant in ("keyring PKCE", "passthrough"):
+                one = pc.get("C, 1 thread (%s)" % variant)
+                two = pc.get("C, 2 threads (%s)" % variant)
+                if one:
+                    v = one["median"]
+                    add(3, "C per call, 1 thread (%s client)" % variant, "<= 100 ns", "%.1f ns" % v, v <= 100,
+                        "%+.0f%% of the budget" % ((v / 100 - 1) * 100))
+                if one and two:
+                    r = two["median"] / one["median"]
+                    add(3, "C per call, 2 threads / 1 thread (%s client)" % variant, "<= 1.5x",
+                        "%.2fx (%.1f / %.1f ns)" % (r, two["median"], one["median"]), r <= 1.5,
+                        "%+.0f%% of the budget" % ((r / 1.5 - 1) * 100))
+            py, fkc = pc.get("Python binding metadata()"), pc.get("flytekit fetch_grpc_call_auth_metadata()")
+            if py and fkc:
+                r = py["median"] / fkc["median"]
+                add(3, "Python binding per call vs flytekit", "<= 2x flytekit's",
+                    "%.2fx (%.0f vs %.0f ns)" % (r, py["median"], fkc["median"]), r <= 2,
+                    "%+.0f%% of the budget" % ((r / 2 - 1) * 100))
+        st = C.get("storm", {}).get("shapes")
+        if st:
+            for key, v in st.items():
+                ours = [r["token_requests"] for r in v["ours"]]
+                theirs = [r["token_requests"] for r in v["theirs"]]
+                met = bool(ours) and all(n == 1 for n in ours)
+                add(4, "token requests, storm %s (processes x threads)" % key, "exactly 1 per storm",
+                    "%s per storm over %d storms (flytekit: %s)" % (
+                        "/".join(str(n) for n in sorted(set(ours))), len(ours),
+                        "/".join(str(n) for n in sorted(set(theirs))) or "n/a"), met,
+                    "met" if met else "up to %d extra" % (max(ours) - 1 if ours else 0))
+        ex = C.get("expiry")
+        if ex and ex.get("library"):
+            p99 = ex["library"]["p99_ns"]
+            add(5, "header call p99 across expiries", "< 1 ms",
+                "%.1f us (p50 %.2f us, max %.2f ms)" % (p99 / 1e3, ex["library"]["p50_ns"] / 1e3,
+                                                       ex["library"]["max_ns"] / 1e6), p99 < 1e6,
+                "%.2f%% of the budget" % (p99 / 1e6 * 100))
+            waited = ex["library"]["over_50ms"]
+            slow_max = ex.get("slow_idp", {}).get("max_ns")
+            met = waited == 0 and ex["expired_returned"] == 0
+            add(5, "no caller waits for the IdP while a valid token exists",
+                "0 calls >= the IdP round trip (%d ms injected); 0 expired tokens returned" % (IDP_DELAY_S * 1000),
+                "%d calls > 50 ms, %d expired tokens, %d calls > 1 ms (control thread: %d)%s" % (
+                    waited, ex["expired_returned"], ex["library"]["over_1ms"], ex["control"]["over_1ms"],
+                    "; slowest call with the slow IdP %.2f ms" % (slow_max / 1e6) if slow_max else ""), met,
+                "met" if met else "%d callers waited" % waited)
+        fp = C.get("footprint")
+        if fp and fp.get("so_bytes_as_staged"):
+            size = fp["so_bytes_as_staged"]
+            add(6, "libflyteauth.so size, stripped (as staged)", "<= 16 MB",
+                "%.2f MB (%s bytes; strip --strip-all: %s)" % (size / MB, "{:,}".format(size),
+                                                               "{:,}".format(fp["so_bytes_strip_all"])
+                                                               if fp.get("so_bytes_strip_all") else "n/a"),
+                size <= 16 * MB, "%+.0f%% of the budget" % ((size / (16 * MB) - 1) * 100))
+            for name, v in fp.get("variants", {}).items():
+                kb = v["added_total_kb"]["median"]
+                add(6, "resident memory added, dlopen + first header, %s" % name, "<= 10 MB",
+                    "%.1f MB (dlopen alone %.1f MB; max over runs %.1f MB)" % (
+                        kb * 1024 / MB, v["added_by_dlopen_kb"]["median"] * 1024 / MB,
+                        v["added_total_kb"]["max"] * 1024 / MB),
+                    kb * 1024 <= 10 * MB, "%+.0f%% of the budget" % ((kb * 1024 / (10 * MB) - 1) * 100))
+        self.results["targets"] = t
+        return t
+
+    # -- output -----------------------------------------------------------------------
+
+    def headline_rows(self):
+        """(case, measure, libflyteauth, flytekit, ratio) rows for the headline table."""
+        rows = []
+        C = self.results["cases"]
+        s1 = C.get("startup_keyring", {}).get("whole_process")
+        if s1:
+            fk = s1.get("flytekit PKCEAuthenticator")
+            for name in ("C", "Python binding", "Go binding", "flyteauth token (CLI)"):
+                if s1.get(name):
+                    rows.append(("1 start to header, keyring", name + " (ms)", fmt_stat(s1[name]),
+                                 fmt_stat(fk), "%.0fx" % (fk["median"] / s1[name]["median"]) if fk else ""))
+            if s1.get("python -c 'import flytekit'"):
+                rows.append(("1 start to header, keyring", "`import flytekit` alone (ms)", "",
+                             fmt_stat(s1["python -c 'import flytekit'"]), ""))
+        s2 = C.get("startup_client_credentials", {}).get("whole_process")
+        if s2:
+            fk = s2.get("flytekit ClientCredentialsAuthenticator")
+            for name in ("C", "Python binding"):
+                if s2.get(name):
+                    rows.append(("2 start to header, client credentials", name + " (ms)", fmt_stat(s2[name]),
+                                 fmt_stat(fk), "%.0fx" % (fk["median"] / s2[name]["median"]) if fk else ""))
+        pc = C.get("per_call", {}).get("stats")
+        if pc:
+            fk = pc.get("flytekit fetch_grpc_call_auth_metadata()")
+            for name in ("C, 1 thread (keyring PKCE)", "C, 2 threads (keyring PKCE)", "C, 1 thread (passthrough)",
+                         "C, 2 threads (passthrough)", "C floor: mutex + strdup/free, 1 thread",
+                         "C floor: mutex + strdup/free, 2 threads", "Python binding metadata()",
+                         "Go binding Metadata()"):
+                if pc.get(name):
+                    rows.append(("3 per call, warm", name + " (ns)", fmt_stat(pc[name]),
+                                 fmt_stat(fk) if name.startswith("Python") else "",
+                                 "%.2fx" % (pc[name]["median"] / fk["median"]) if fk and name.startswith("Python")
+                                 else ""))
+        st = C.get("storm", {}).get("shapes")
+        if st:
+            for key, v in st.items():
+                rows.append(("4 refresh storm", "%s: token requests at the IdP" % key,
+                             fmt_stat(v["ours_requests"]), fmt_stat(v["theirs_requests"]), ""))
+                rows.append(("4 refresh storm", "%s: until every caller has a token (ms)" % key,
+                             fmt_stat(v["ours_storm_ms"]), fmt_stat(v["theirs_storm_ms"]), ""))
+        ex = C.get("expiry")
+        if ex and ex.get("library"):
+            L = ex["library"]
+            rows.append(("5 across expiry (%d s, 4 s tokens)" % ex["seconds"], "p50 / p99 / max",
+                         "%.2f us / %.2f us / %.2f ms" % (L["p50_ns"] / 1e3, L["p99_ns"] / 1e3, L["max_ns"] / 1e6),
+                         "", ""))
+            rows.append(("5 across expiry", "calls > 1 ms (control thread)",
+                         "%d of %s (%d)" % (L["over_1ms"], "{:,}".format(L["calls"]), ex["control"]["over_1ms"]),
+                         "", ""))
+        fp = C.get("footprint")
+        if fp and fp.get("so_bytes_as_staged"):
+            rows.append(("6 footprint", "libflyteauth.so, stripped (MB)", "%.2f" % (fp["so_bytes_as_staged"] / MB),
+                         "", ""))
+            for name, v in fp.get("variants", {}).items():
+                rows.append(("6 footprint", "RSS added, %s (MB)" % name,
+                             fmt_stat({k: (x * 1024 / MB if isinstance(x, (int, float)) and k != "n" else x)
+                                       for k, x in v["added_total_kb"].items()}), "", ""))
+        return rows
+
+    def chart(self, path):
+        C = self.results["cases"]
+        panels = []
+
+        def bars_from(stats, kinds, names, unit_scale=1.0):
+            out = []
+            for label, name in names:
+                s = stats.get(name)
+                if not s:
+                    continue
+                out.append({"label": label, "value": s["median"] * unit_scale,
+                            "lo": s["p25"] * unit_scale, "hi": s["p75"] * unit_scale, "kind": kinds.get(name, "ours")})
+            return out
+
+        s1 = C.get("startup_keyring", {})
+        if s1.get("whole_process"):
+            panels.append({"title": "1. PROCESS START TO FIRST HEADER, TOKEN IN KEYRING", "unit": "MS", "log": True,
+                           "bars": bars_from(s1["whole_process"], s1["kinds"], [
+                               ("C", "C"), ("PYTHON BINDING", "Python binding"), ("GO BINDING", "Go binding"),
+                               ("FLYTEAUTH TOKEN (CLI)", "flyteauth token (CLI)"),
+                               ("FLYTEKIT PKCE AUTHENTICATOR", "flytekit PKCEAuthenticator"),
+                               ("IMPORT FLYTEKIT ALONE", "python -c 'import flytekit'"),
+                               ("PYTHON -C PASS", "python -c 'pass'"), ("/BIN/TRUE", "/bin/true")])})
+        s2 = C.get("startup_client_credentials", {})
+        if s2.get("whole_process"):
+            panels.append({"title": "2. PROCESS START TO FIRST HEADER, CLIENT CREDENTIALS", "unit": "MS", "log": True,
+                           "bars": bars_from(s2["whole_process"], s2["kinds"], [
+                               ("C", "C"), ("PYTHON BINDING", "Python binding"),
+                               ("FLYTEKIT CLIENT CREDENTIALS", "flytekit ClientCredentialsAuthenticator")])})
+        pc = C.get("per_call", {})
+        if pc.get("stats"):
+            panels.append({"title": "3. PER-CALL COST OF THE HEADER, WARM CACHE", "unit": "NS", "log": True,
+                           "target": 100, "target_label": "C TARGET 100 NS",
+                           "bars": bars_from(pc["stats"], pc["kinds"], [
+                               ("C 1 THREAD (KEYRING PKCE)", "C, 1 thread (keyring PKCE)"),
+                               ("C 2 THREADS (KEYRING PKCE)", "C, 2 threads (keyring PKCE)"),
+                               ("C 1 THREAD (PASSTHROUGH)", "C, 1 thread (passthrough)"),
+                               ("C 2 THREADS (PASSTHROUGH)", "C, 2 threads (passthrough)"),
+                               ("C FLOOR 1 THREAD", "C floor: mutex + strdup/free, 1 thread"),
+                               ("C FLOOR 2 THREADS", "C floor: mutex + strdup/free, 2 threads"),
+                               ("GO BINDING METADATA()", "Go binding Metadata()"),
+                               ("PYTHON BINDING METADATA()", "Python binding metadata()"),
+                               ("FLYTEKIT FETCH_..._METADATA()", "flytekit fetch_grpc_call_auth_metadata()")])})
+        st = C.get("storm", {}).get("shapes")
+        if st:
+            bars = []
+            for key, v in st.items():
+                for impl, label, kind in (("ours", "LIBFLYTEAUTH", "ours"), ("theirs", "FLYTEKIT", "theirs")):
+                    s = v.get(impl + "_requests")
+                    if s:
+                        bars.append({"label": "%s %s" % (label, key.upper().replace("X", " X ")),
+                                     "value": s["median"], "lo": s["min"], "hi": s["max"], "kind": kind,
+                                     "text": "%g" % s["median"]})
+            panels.append({"title": "4. TOKEN REQUESTS AT THE IDP, REFRESH STORM (PROCESSES X THREADS)",
+                           "unit": "REQUESTS", "log": False, "bars": bars, "target": 1, "target_label": "TARGET 1"})
+        ex = C.get("expiry")
+        if ex and ex.get("library"):
+            L, K = ex["library"], ex["control"]
+            panels.append({"title": "5. HEADER CALL ACROSS EXPIRIES, %d S, 4 S TOKENS" % ex["seconds"], "unit": "US",
+                           "log": True, "target": 1000, "target_label": "P99 TARGET 1 MS",
+                           "bars": [{"label": "LIBFLYTEAUTH P50", "value": L["p50_ns"] / 1e3, "kind": "ours"},
+                                    {"label": "LIBFLYTEAUTH P99", "value": L["p99_ns"] / 1e3, "kind": "ours"},
+                                    {"label": "LIBFLYTEAUTH P99.9", "value": L["p999_ns"] / 1e3, "kind": "ours"},
+                                    {"label": "LIBFLYTEAUTH MAX", "value": L["max_ns"] / 1e3, "kind": "ours"},
+                                    {"label": "CONTROL (STRDUP) P99", "value": K["p99_ns"] / 1e3, "kind": "base"},
+                                    {"label": "CONTROL (STRDUP) MAX", "value": K["max_ns"] / 1e3, "kind": "base"}]})
+        fp = C.get("footprint")
+        if fp and fp.get("so_bytes_as_staged"):
+            bars = [{"label": ".SO SIZE, STRIPPED", "value": fp["so_bytes_as_staged"] / MB, "kind": "ours"}]
+            for name, v in fp.get("variants", {}).items():
+                s = v["added_total_kb"]
+                bars.append({"label": "RSS ADDED, " + ("KEYRING PKCE" if "PKCE" in name else "CLIENT CREDS"),
+                             "value": s["median"] * 1024 / MB, "lo": s["min"] * 1024 / MB, "hi": s["max"] * 1024 / MB,
+                             "kind": "ours"})
+            panels.append({"title": "6. FOOTPRINT (TARGETS: .SO 16 MB, RSS 10 MB)", "unit": "MB", "log": False,
+                           "bars": bars})
+        m = self.results.get("machine", {})
+        chart.render(path, panels, title="LIBFLYTEAUTH BENCHMARKS (%s RUN)" % self.mode.upper(),
+                     subtitle="%s, %s CPUS, %s; %s" % (self.results.get("date", ""), m.get("nproc"),
+                                                      (m.get("cpu") or "")[:40], m.get("host", "")))
+
+    def markdown(self, json_rel, png_rel):
+        r = self.results
+        m, tl = r.get("machine", {}), r.get("tools", {})
+        out = []
+        w = out.append
+        w("# libflyteauth benchmarks\n")
+        w("Produced by `%s` (%s run) on %s; the run took %.1f minutes. Raw results: `%s`; chart: `%s`. "
+          "Regenerate with `make bench` (or `bash bench/run.sh`); `bash bench/run.sh --quick` for a short "
+          "development run, `bash bench/run.sh --smoke` for CI (each case once, fails only on errors).\n"
+          % (r["command"], r["mode"], r.get("date"), r.get("duration_s", 0) / 60, json_rel, png_rel))
+        w("Figures are medians over repeated runs with [p25-p75] and (min-max); never single runs. "
+          "libflyteauth and flytekit run side by side in the same session, interleaved in random order.\n")
+        w("## Machine and tools\n")
+        w("| | |\n|---|---|")
+        w("| host | %s |" % m.get("host"))
+        w("| CPU | %s, nproc %s |" % (m.get("cpu"), m.get("nproc")))
+        w("| memory | %s GiB |" % m.get("memory_gib"))
+        w("| OS, kernel | %s, %s |" % (m.get("os"), m.get("kernel")))
+        w("| load average at start / end | %s / %s |" % (
+            ", ".join("%.2f" % x for x in m.get("loadavg_start", [])),
+            ", ".join("%.2f" % x for x in m.get("loadavg_end", []))))
+        w("| libflyteauth | %s (`%s`, sha256 %s...), checkout at commit %s%s |" % (
+            tl.get("libflyteauth"), os.path.relpath(tl.get("libflyteauth_so"), ROOT)
+            if tl.get("libflyteauth_so", "").startswith(ROOT) else tl.get("libflyteauth_so"),
+            tl.get("libflyteauth_so_sha256"), tl.get("git_commit"),
+            " with uncommitted changes" if tl.get("git_dirty") else ""))
+        w("| C compiler | %s |" % tl.get("cc"))
+        w("| Go | %s (bench program: %s) |" % (tl.get("go"), r["implementations"]["go"]))
+        w("| Python | %s, `%s` -> `%s` (ELF: %s, not a pyenv shim) (bench program: %s) |" % (
+            tl.get("python"), tl.get("python_interpreter"), tl.get("python_real_binary"),
+            tl.get("python_is_elf_not_shim"), r["implementations"]["python"]))
+        w("| flytekit, keyring | %s, %s |" % (tl.get("flytekit"), tl.get("keyring")))
+        w("| glewlwyd (IdP), gnome-keyring | %s, %s |" % (tl.get("glewlwyd"), tl.get("gnome_keyring")))
+        w("")
+        w("## Headline\n")
+        w("![headline figures](%s)\n" % png_rel)
+        w("| case | measure | libflyteauth | flytekit | flytekit / libflyteauth |")
+        w("|---|---|---|---|---|")
+        for row in self.headline_rows():
+            w("| %s |" % " | ".join(row))
+        w("")
+        w("## Targets\n")
+        w("| case | target | required | result | met? | margin |")
+        w("|---|---|---|---|---|---|")
+        for t in r.get("targets", []):
+            w("| %d | %s | %s | %s | %s | %s |" % (t["case"], t["what"], t["target"], t["value"],
+                                                  "**met**" if t["met"] else "**MISSED**", t["margin"]))
+        if r["errors"]:
+            w("\n**Errors in this run:**\n")
+            for e in r["errors"]:
+                w("- %s" % e)
+        w("")
+        w(self.details_markdown())
+        return "\n".join(out) + "\n"
+
+    def details_markdown(self):
+        C = self.results["cases"]
+        out = []
+        w = out.append
+        w("## Cases in detail\n")
+        s1 = C.get("startup_keyring")
+        if s1 and s1.get("whole_process"):
+            w("### 1. Process start to first header, token already in the keyring\n")
+            w("One PKCE login through the library at the start (the harness plays the user); the library "
+              "stores it in the Secret Service and mirrors it into flytekit's layout, so every program below reads "
+              "the same token from the same private gnome-keyring (checked: same header fingerprint everywhere: "
+              "%s; token requests at the IdP during the case: %s; discovery requests: %s, the library's disk "
+              "cache serves them). flytekit runs `PKCEAuthenticator(endpoint, StaticClientConfigStore(...))`, whose "
+              "constructor loads the token through `KeyringStore.retrieve`, then `fetch_grpc_call_auth_metadata()`: "
+              "flytekit's best case, without its two discovery round trips. Whole process: spawn to exit, "
+              "measured by the benchmark; to first header: from just before spawn to the moment the program holds "
+              "the header (reported by the program on the same monotonic clock).\n"
+              % (s1.get("same_token_everywhere"), s1.get("token_requests_during_case"),
+                 s1.get("discovery_requests_during_case")))
+            w("| program | whole process (ms) | to first header (ms) |")
+            w("|---|---|---|")
+            for name, s in s1["whole_process"].items():
+                w("| %s | %s | %s |" % (name, fmt_stat(s), fmt_stat(s1.get("to_first_header", {}).get(name))))
+            four = s1.get("c_4_at_once_to_header_ms")
+            if four:
+                w("\nFour C processes started at the same moment (no target; a fan-out of workers): to first header "
+                  "%s for the slowest, %s for the median one, against %s for one alone. The first read of the "
+                  "token cache takes the cross-process lock, and a process that finds it taken polls it with "
+                  "`flock(LOCK_NB)` and sleeps of 2, 4, 8, 16, 32 ms, so readers queue behind each other.\n"
+                  % (fmt_stat(four["slowest"], " ms"), fmt_stat(four["median"], " ms"),
+                     fmt_stat(s1.get("to_first_header", {}).get("C"), " ms")))
+            fpv = C.get("footprint", {}).get("variants", {}).get("keyring PKCE (token from the keyring)")
+            if fpv:
+                w("\nWhere a C program's time goes (the footprint host below, median of %d): `dlopen` of "
+                  "libflyteauth and its dependencies %s ms, `flyteauth_client_new` %s ms, the first header "
+                  "(the keyring read over D-Bus) %s ms; the rest is exec, the dynamic loader and exit.\n"
+                  % (fpv["dlopen_ms"]["n"], fmt_num(fpv["dlopen_ms"]["median"]),
+                     fmt_num(fpv["client_new_ms"]["median"]), fmt_num(fpv["first_header_ms"]["median"])))
+            ph = s1.get("python_phases")
+            if ph:
+                w("\nWhere the Python binding's time goes (median of %s runs): interpreter start %s ms, "
+                  "`import flyteauth` %s ms, loading the library %s ms (of which `ctypes.util.find_library` alone "
+                  "costs %s ms), `Client()` %s ms, first `metadata()` %s ms. Largest imports under "
+                  "`import flyteauth` (cumulative ms, `-X importtime`): %s.\n"
+                  % (max(3, min(7, self.p["startup"])), ph["interpreter_start_ms"], ph["import_flyteauth_ms"],
+                     ph["load_library_ms"], ph["find_library_alone_ms"], ph["client_new_ms"],
+                     ph["first_metadata_ms"], ", ".join("%s %s" % (n, ms) for n, ms in ph["import_tree_top_ms"])))
+            w("")
+        s2 = C.get("startup_client_credentials")
+        if s2 and s2.get("whole_process"):
+            w("### 2. Process start to first header, client credentials\n")
+            w("Settings `keyring: false`, no file cache: every run makes its own token request, counted at the "
+              "front: token requests per run %s (every run checked to be exactly 1); other requests per run (the "
+              "library's discovery is on its disk cache, flytekit is given a static config): %s.\n"
+              % (s2.get("token_requests_per_run"), s2.get("discovery_requests_per_run")))
+            w("| program | whole process (ms) | to first header (ms) |")
+            w("|---|---|---|")
+            for name, s in s2["whole_process"].items():
+                w("| %s | %s | %s |" % (name, fmt_stat(s), fmt_stat(s2.get("to_first_header", {}).get(name))))
+            w("")
+        pc = C.get("per_call")
+        if pc and pc.get("stats"):
+            w("### 3. Per-call cost of the header, warm cache\n")
+            w("Each figure is one process measuring %.1f s of back-to-back calls (after a warm-up); the spread "
+              "is across %d such processes. C: `bench/metadata_bench` (call + `flyteauth_metadata_free`), with a "
+              "passthrough client and with a PKCE client whose token came from the keyring; the floor is a "
+              "mutex-protected strdup/free of a string as long as the token (%d characters). Python: "
+              "`Client.metadata()`; Go: `Client.Metadata(ctx)` (a map, as gRPC wants) and `Headers(ctx)`; "
+              "flytekit: `fetch_grpc_call_auth_metadata()` of a PKCEAuthenticator holding the keyring token. "
+              "Per-thread wall time per call.\n" % (pc["seconds_per_measurement"], self.p["percall"],
+                                                    pc["token_length"]))
+            w("| implementation | ns per call |")
+            w("|---|---|")
+            for name, s in pc["stats"].items():
+                w("| %s | %s |" % (name, fmt_stat(s)))
+            w("")
+        st = C.get("storm")
+        if st and st.get("shapes"):
+            w("### 4. Refresh storm\n")
+            w("P processes x T threads, each holding a valid token from the keyring, all told at the same instant "
+              "(a shared CLOCK_MONOTONIC start time) that it was rejected. libflyteauth: "
+              "`flyteauth_client_refresh(client, rejected)` (C, `bench/storm.c`); flytekit: "
+              "`PKCEAuthenticator.refresh_credentials()` from T threads sharing one authenticator per process "
+              "(`bench/py_flytekit.py storm`). Token requests counted at the front. With 4 processes, "
+              "libflyteauth's time is mostly the cross-process lock: the process that wins refreshes, the others "
+              "poll the lock with growing sleeps (2, 4, 8, 16, 32 ms) and then re-read the keyring.\n")
+            w("| shape | libflyteauth requests | flytekit requests | libflyteauth ms until all callers have a token "
+              "| flytekit ms | flytekit outcomes (all storms) |")
+            w("|---|---|---|---|---|---|")
+            for key, v in st["shapes"].items():
+                oc = {}
+                for r in v["theirs"]:
+                    for k, n in r.get("outcomes", {}).items():
+                        oc[k] = oc.get(k, 0) + n
+                w("| %s | %s | %s | %s | %s | %s |" % (
+                    key, fmt_stat(v["ours_requests"]), fmt_stat(v["theirs_requests"]), fmt_stat(v["ours_storm_ms"]),
+                    fmt_stat(v["theirs_storm_ms"]), ", ".join("%s: %d" % kv for kv in sorted(oc.items()))))
+            w("\nflytekit outcomes: `ok` = the thread's refresh request succeeded; `login` = the thread found no "
+              "refresh token in the authenticator's memory (an earlier thread's refresh had replaced the "
+              "credentials with a response carrying none, as a non-rotating IdP answers) and flytekit fell back to "
+              "a full browser login, which the benchmark stops instead of opening a browser; any other name is "
+              "the exception the refresh raised. The front listens with a backlog of 128 "
+              "(`bench/harness_serve.py`), so simultaneous requests are not refused by the harness itself.\n")
+        ex = C.get("expiry")
+        if ex and ex.get("library"):
+            L, K = ex["library"], ex["control"]
+            w("### 5. Latency across expiry\n")
+            w("`bench/expiry_bench.c`: %d caller threads each call `flyteauth_client_metadata()` every %d us for "
+              "%d s with 4-second access tokens (refresh window: half the lifetime), timing every call; a control "
+              "thread times a mutex + strdup/free at the same cadence to show this machine's scheduling noise. "
+              "From %.0f s on, the front delays every token request by %d ms, so a caller that waited for the "
+              "IdP would show it. Token requests at the IdP during the run: %s %s; token changes seen by one "
+              "caller: %d; calls that returned an expired token: %d; failed calls: %d.\n"
+              % (ex["callers"], ex["interval_us"], ex["seconds"], ex.get("delay_switched_at_s") or 0,
+                 IDP_DELAY_S * 1000, ex["token_requests"], ex["token_requests_by_grant"], ex["token_changes_seen"],
+                 ex["expired_returned"], ex["errors"]))
+            w("| | calls | p50 | p90 | p99 | p99.9 | max | > 1 ms | > 10 ms | > 50 ms |")
+            w("|---|---|---|---|---|---|---|---|---|---|")
+            for name, s in (("libflyteauth", L), ("control (strdup)", K)):
+                w("| %s | {:,} | %.2f us | %.2f us | %.2f us | %.2f us | %.3f ms | %d | %d | %d |".format(s["calls"])
+                  % (name, s["p50_ns"] / 1e3, s["p90_ns"] / 1e3, s["p99_ns"] / 1e3, s["p999_ns"] / 1e3,
+                     s["max_ns"] / 1e6, s["over_1ms"], s["over_10ms"], s["over_50ms"]))
+            for half, label in (("fast_idp", "IdP at full speed"), ("slow_idp", "IdP slowed by %d ms" %
+                                                                      (IDP_DELAY_S * 1000))):
+                h = ex.get(half)
+                if h:
+                    w("\n%s (%d windows of %d s): worst window p99 %.2f us, max %.3f ms, calls > 1 ms: %d "
+                      "(control: %d), > 50 ms: %d." % (label, ex.get(half + "_windows", 0), self.p["window"],
+                                                       h["p99_ns_worst_window"] / 1e3, h["max_ns"] / 1e6,
+                                                       h["over_1ms"], h["control_over_1ms"], h["over_50ms"]))
+            if ex.get("window_p99_ns"):
+                s = ex["window_p99_ns"]
+                w("\np99 per %d-s window: median %.2f us, min %.2f us, max %.2f us (%d windows)."
+                  % (self.p["window"], s["median"] / 1e3, s["min"] / 1e3, s["max"] / 1e3, s["n"]))
+            if ex.get("slow_calls"):
+                w("\nLibrary calls over 1 ms [offset ms, duration ns] (first %d): %s; token changes at (ms): "
+                  "see the JSON." % (len(ex["slow_calls"]), ex["slow_calls"][:20]))
+            w("")
+        fp = C.get("footprint")
+        if fp and fp.get("variants"):
+            w("### 6. Footprint\n")
+            w("`%s`: %s bytes as staged (`strip --strip-unneeded`), %s bytes after `strip --strip-all`. "
+              "Resident memory from `bench/footprint.c`, a C host not linked with the library: VmRSS before "
+              "`dlopen`, after it, and after `flyteauth_client_new` + the first header.\n"
+              % (os.path.basename(fp["so_path"]), "{:,}".format(fp["so_bytes_as_staged"]),
+                 "{:,}".format(fp["so_bytes_strip_all"]) if fp.get("so_bytes_strip_all") else "n/a"))
+            w("| first header via | RSS before (kB) | added by dlopen (kB) | added in total (kB) | process RSS after: "
+              "anonymous / file-backed (kB) | PSS added (kB) |")
+            w("|---|---|---|---|---|---|")
+            for name, v in fp["variants"].items():
+                w("| %s | %s | %s | %s | %s / %s | %s |" % (
+                    name, fmt_stat(v["rss_before_kb"]), fmt_stat(v["added_by_dlopen_kb"]),
+                    fmt_stat(v["added_total_kb"]), fmt_num(v["rss_anon_kb"]["median"]),
+                    fmt_num(v["rss_file_kb"]["median"]), fmt_stat(v["pss_added_kb"])))
+            w("\nFile-backed pages are the clean text and read-only data of the library and its dependencies, "
+              "shared with every other process that maps the same files; PSS divides them among those "
+              "processes.")
+            for name, v in fp["variants"].items():
+                w("\nResident memory by mapping after the first header (%s; one run, kB): %s." % (
+                    name, ", ".join("%s %d" % (n, kb) for n, kb in v["rss_by_mapping_kb"])))
+            w("\nTime inside the same host (median ms): %s." % "; ".join(
+                "%s: dlopen %s, client %s, first header %s" % (
+                    name, fmt_num(v["dlopen_ms"]["median"]), fmt_num(v["client_new_ms"]["median"]),
+                    fmt_num(v["first_header_ms"]["median"])) for name, v in fp["variants"].items()))
+            w("")
+        w("## Method and caveats\n")
+        w("- Everything runs on 127.0.0.1: a private glewlwyd 2.7 behind the Flyte front of `Tests/e2e/harness`, "
+          "and a private gnome-keyring (`Tests/e2e/keyring-session.sh`); both are stopped by pid at the end.")
+        w("- Process timings include spawning from Python (`/bin/true` shows that floor) and run on a shared "
+          "2-core machine: compare rows of the same run, not runs across machines. The load average at start "
+          "and end is recorded above.")
+        w("- flytekit is measured at its best: a static client config (no discovery round trips), the "
+          "interpreter binary itself (no pyenv shim), warm page cache and `.pyc` files.")
+        w("- The programs never print a token: header keys, lengths and 64-bit FNV-1a fingerprints only.")
+        return "\n".join(out)
+
+    def print_summary(self):
+        print()
+        print("%-38s %-52s %-44s %-44s %s" % ("case", "measure", "libflyteauth", "flytekit", "ratio"))
+        for row in self.headline_rows():
+            print("%-38s %-52s %-44s %-44s %s" % row)
+        print()
+        for t in self.results.get("targets", []):
+            print("case %d  %-7s  %s: %s (required %s; %s)" % (t["case"], "met" if t["met"] else "MISSED",
+                                                              t["what"], t["value"], t["target"], t["margin"]))
+        if self.errors:
+            print("\nerrors:")
+            for e in self.errors:
+                print("  " + e)
+
+    # -- main ------------------------------------------------------------------------------
+
+    def main(self):
+        t_start = time.time()
+        self.results["date"] = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+        self.results["started_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.results["parameters"] = dict(self.p, storm_shapes=STORM_SHAPES, idp_delay_s=IDP_DELAY_S)
+        self.facts()
+        try:
+            self.start_stacks()
+            self.login("A")
+            self.case("startup_keyring", self.case_startup)
+            self.case("startup_client_credentials", self.case_client_credentials)
+            self.case("per_call", self.case_per_call)
+            self.case("footprint", self.case_footprint)
+            self.case("storm", self.case_storm)
+            self.case("expiry", self.case_expiry)
+        except Exception as e:  # noqa: BLE001 - setup failures end the run, reported
+            self.errors.append("setup: %s: %s" % (type(e).__name__, e))
+            self.log("ERROR setup: %s" % e)
+        finally:
+            self.stop_stacks()
+        self.results["machine"]["loadavg_end"] = list(os.getloadavg())
+        self.results["duration_s"] = round(time.time() - t_start, 1)
+        self.targets()
+        os.makedirs(self.a.out, exist_ok=True)
+        stem = self.a.stem
+        json_path = os.path.join(self.a.out, stem + ".json")
+        png_path = os.path.join(self.a.out, stem + ".png")
+        tmp = json_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.results, f, indent=1, sort_keys=False)
+            f.write("\n")
+        os.replace(tmp, json_path)
+        try:
+            self.chart(png_path + ".tmp")
+            os.replace(png_path + ".tmp", png_path)
+        except Exception as e:  # noqa: BLE001
+            self.errors.append("chart: %s: %s" % (type(e).__name__, e))
+        if self.a.markdown:
+            md_dir = os.path.dirname(os.path.abspath(self.a.markdown))
+            png_rel = os.path.relpath(png_path, md_dir)
+            text = self.markdown(os.path.relpath(json_path, md_dir), png_rel)
+            with open(self.a.markdown + ".tmp", "w") as f:
+                f.write(text)
+            os.replace(self.a.markdown + ".tmp", self.a.markdown)
+        self.print_summary()
+        print("\nresults: %s\nchart:   %s%s" % (json_path, png_path,
+                                               "\nreport:  %s" % self.a.markdown if self.a.markdown else ""))
+        return 1 if self.errors else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", choices=sorted(MODES), default="full")
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--tmp", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--stem", required=True)
+    ap.add_argument("--stage", required=True, help="the staged build to use (run.sh passes a snapshot)")
+    ap.add_argument("--stage-origin", help="where the snapshot was taken from (for the report)")
+    ap.add_argument("--markdown")
+    ap.add_argument("--command", default="bash bench/run.sh")
+    ap.add_argument("--python-impl", default="binding")
+    ap.add_argument("--go-impl", default="binding")
+    a = ap.parse_args()
+
+    def on_term(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    # run.sh forwards an interrupt as SIGTERM to this pid; the finally blocks stop the servers.
+    signal.signal(signal.SIGTERM, on_term)
+    with open(os.path.join(a.tmp, "bench.pid"), "w") as f:
+        f.write("%d\n" % os.getpid())
+    b = Bench(a)
+    try:
+        return b.main()
+    finally:
+        b.stop_stacks()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

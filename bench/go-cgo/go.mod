@@ -1,0 +1,3 @@
+module github.com/flyteorg/libflyteauth/bench/go-cgo
+
+go 1.21

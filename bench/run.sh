@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# libflyteauth benchmarks (issue 8): libflyteauth from C, Python, Go and the `flyteauth`
+# tool side by side with flytekit, against a private glewlwyd and a private Secret
+# Service on 127.0.0.1. `make bench` runs this after staging the build.
+#
+#   bash bench/run.sh            full run (about 8 minutes on 2 cores): writes
+#                                bench/results/<date>-<host>.json and .png, and BENCHMARKS.md
+#   bash bench/run.sh --quick    few repetitions, for development (about 2 minutes): results and
+#                                a report in bench/results/quick/ (git-ignored); BENCHMARKS.md is
+#                                left alone
+#   bash bench/run.sh --smoke    CI: every case once at minimal size (under 2 minutes);
+#                                fails only on errors, never on timing; results in a
+#                                temporary directory (printed); BENCHMARKS.md is left alone
+#   --out DIR                    write the results (and the chart) to DIR instead
+#
+# Needs the staged build (build/stage: `make`), the venv with flytekit and keyring
+# (scripts/install-deps.sh; VENV=/opt/flyteauth-venv by default), cc, glewlwyd,
+# gnome-keyring and dbus; go is optional (the Go rows are skipped without it).
+# Never builds Swift. Every server it starts is stopped by pid when it ends.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+mode=full
+out=
+args=("$@")
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) mode=quick ;;
+        --smoke) mode=smoke ;;
+        --full) mode=full ;;
+        --out) out=${2:?--out needs a directory}; shift ;;
+        --out=*) out=${1#--out=} ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument $1 (use --quick, --smoke, --out DIR)" >&2; exit 64 ;;
+    esac
+    shift
+done
+
+VENV=${VENV:-/opt/flyteauth-venv}
+PY=$VENV/bin/python
+STAGE=${FLYTEAUTH_STAGE:-$root/build/stage}
+for f in "$STAGE/lib/libflyteauth.so.0" "$STAGE/include/flyteauth.h" "$STAGE/bin/flyteauth"; do
+    [ -e "$f" ] || { echo "run.sh: $f is missing: stage the build first (make)" >&2; exit 2; }
+done
+[ -x "$PY" ] || { echo "run.sh: no Python venv at $VENV (bash scripts/install-deps.sh)" >&2; exit 2; }
+for tool in cc pkg-config glewlwyd gnome-keyring-daemon dbus-run-session; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (bash scripts/install-deps.sh)" >&2; exit 2; }
+done
+"$PY" -c 'import flytekit.clients.auth.authenticator, keyring' 2>/dev/null \
+    || { echo "run.sh: flytekit or keyring missing from $VENV (bash scripts/install-deps.sh)" >&2; exit 2; }
+
+if [ -n "${MAKELEVEL:-}" ]; then
+    command="make bench${BENCH_ARGS:+ BENCH_ARGS=\"$BENCH_ARGS\"}"
+else
+    command="bash bench/run.sh${args[*]:+ ${args[*]}}"
+fi
+
+host=$(hostname -s 2>/dev/null || hostname)
+day=$(date +%Y-%m-%d)
+markdown=()
+case "$mode" in
+    full)  stem="$day-$host"; : "${out:=$root/bench/results}"; markdown=(--markdown "$root/BENCHMARKS.md") ;;
+    quick) stem="$day-$host-quick"; : "${out:=$root/bench/results/quick}" ;;
+    smoke) stem="smoke-$host"; : "${out:=$(mktemp -d "${TMPDIR:-/tmp}/flyteauth-bench-smoke.XXXXXX")}" ;;
+esac
+mkdir -p "$out"
+# Quick and smoke runs write their report next to their results, never BENCHMARKS.md.
+[ "$mode" = full ] || markdown=(--markdown "$out/$stem.md")
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/flyteauth-bench.XXXXXX")
+chmod 700 "$tmp"
+child=
+cleanup() {
+    # The benchmark itself stops its servers; this is the backstop if it could not.
+    if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+        bpid=$(cat "$tmp/bench.pid" 2>/dev/null || true)
+        if [ -n "$bpid" ] && grep -qs bench.py "/proc/$bpid/cmdline"; then kill -TERM "$bpid" 2>/dev/null || true; fi
+        for _ in $(seq 300); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+    fi
+    for s in "$tmp"/state-*.json; do
+        [ -f "$s" ] && (cd "$root/Tests/e2e" && "$PY" -m harness down --state "$s" >/dev/null 2>&1) || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A snapshot of the staged build, so a rebuild of build/stage during the run cannot mix
+# two libraries into one set of results.
+origin=$STAGE
+mkdir -p "$tmp/stage"
+cp -a "$STAGE/." "$tmp/stage/"
+STAGE=$tmp/stage
+# A private .pc for the snapshot (the staged one names the directory it was built in).
+mkdir -p "$tmp/pkgconfig" "$tmp/bin"
+sed -e "s|@PREFIX@|$STAGE|" -e 's|@LIBDIR@|${prefix}/lib|' -e 's|@INCLUDEDIR@|${prefix}/include|' \
+    -e 's|@VERSION@|0.1.0|' "$root/pkgconfig/flyteauth.pc.in" > "$tmp/pkgconfig/flyteauth.pc"
+export PKG_CONFIG_PATH=$tmp/pkgconfig
+export LD_LIBRARY_PATH=$STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+echo "run.sh: $mode run; building the benchmark programs"
+CFLAGS_BENCH=(-std=gnu11 -O2 -Wall -Wextra)
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" $(pkg-config --cflags --libs flyteauth)
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" $(pkg-config --cflags --libs flyteauth) -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" $(pkg-config --cflags flyteauth) -ldl
+
+# Go: the binding (bindings/go) when it builds, else a tiny cgo program (bench/go-cgo).
+go_impl=none
+if command -v go >/dev/null; then
+    export GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=1
+    if (cd "$here/go" && go build -o "$tmp/bin/go-bench" . ) 2>"$tmp/go-build.log"; then
+        go_impl=binding
+    else
+        echo "run.sh: the Go binding does not build; using the cgo fallback (bench/go-cgo):" >&2
+        tail -5 "$tmp/go-build.log" >&2
+        if (cd "$here/go-cgo" && go build -o "$tmp/bin/go-bench" . ); then go_impl=cgo-fallback; fi
+    fi
+else
+    echo "run.sh: go not found; the Go rows are skipped" >&2
+fi
+
+# Python: the binding (bindings/python) when it imports and works, else ctypes (bench/py_ctypes.py).
+python_impl=binding
+if ! PYTHONPATH=$root/bindings/python/src FLYTEAUTH_LIBRARY=$STAGE/lib/libflyteauth.so.0 "$PY" -c '
+import flyteauth
+c = flyteauth.Client({"auth_type": "passthrough"})
+c.set_token("x" * 10)
+assert c.metadata()[0][1] == "Bearer " + "x" * 10
+c.close()' 2>"$tmp/py-check.log"; then
+    echo "run.sh: the Python binding is not usable; using ctypes (bench/py_ctypes.py):" >&2
+    tail -5 "$tmp/py-check.log" >&2
+    python_impl=ctypes-fallback
+fi
+
+echo "run.sh: programs built (Go: $go_impl, Python: $python_impl); starting the benchmark"
+# Inside a private Secret Service (fresh HOME and XDG_RUNTIME_DIR), as the tests do.
+"$root/Tests/e2e/keyring-session.sh" "$PY" "$here/bench.py" --mode "$mode" --bin "$tmp/bin" --tmp "$tmp" \
+    --out "$out" --stem "$stem" --stage "$STAGE" --stage-origin "$origin" --command "$command" \
+    --python-impl "$python_impl" --go-impl "$go_impl" "${markdown[@]}" &
+child=$!
+rc=0
+wait "$child" || rc=$?
+child=
+if [ "$mode" = smoke ]; then
+    echo "run.sh: smoke results in $out"
+fi
+exit "$rc"
