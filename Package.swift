@@ -14,10 +14,14 @@ let libraryLinkFlags: [LinkerSetting] = dist ? [
         "-Xlinker", "-soname=libflyteauth.so.0",
         "-Xlinker", "-z", "-Xlinker", "now",
         "-Xlinker", "-z", "-Xlinker", "relro",
+        // DT_RELR (glibc 2.36+, Debian 12): the static Swift runtime's ~35,000 relative
+        // relocations in a few KB instead of 850 KB that every process would read at load.
+        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
     ])
 ] : []
 let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags([
     "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
+    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
 ])] : []
 
 let package = Package(
@@ -32,13 +36,16 @@ let package = Package(
     targets: [
         // System libraries, each with a shim header of static inline wrappers for what
         // Swift cannot call directly (variadic C functions, schemas).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSecret", pkgConfig: "libsecret-1", providers: [.apt(["libsecret-1-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CSystem"),
         // The public header itself, so the ABI layer uses its types and cannot drift from it.
         .systemLibrary(name: "CFlyteAuthHeader", path: "include"),
+        // libcurl and libmicrohttpd are loaded on first use (dlopen) rather than linked, so a
+        // host that only reads a cached token never loads them or their dependencies:
+        // C targets holding the loaders and the wrappers for what Swift cannot call.
+        .target(name: "CCurl"),
+        .target(name: "CMicroHTTPD"),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 

@@ -22,14 +22,14 @@ public struct CurlTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
-        _ = curlGlobalInit
-        guard let handle = curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
-        defer { curl_easy_cleanup(handle) }
+        if let why = fa_curl_load_error() { throw AuthError(.internal, String(cString: why)) }
+        guard let handle = fa_curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
+        defer { fa_curl_easy_cleanup(handle) }
         let sink = ResponseSink(limit: maximumResponseSize, cancel: cancel)
         let sinkPointer = Unmanaged.passRetained(sink)
         defer { sinkPointer.release() }
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { fa_curl_slist_free_all(headerList) }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
@@ -49,10 +49,10 @@ public struct CurlTransport: HTTPTransport {
         }
         if let proxy { fa_curl_setopt_string(handle, CURLOPT_PROXY, proxy) }
         for header in request.headers {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+            headerList = fa_curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
         // curl adds "Expect: 100-continue" to larger POSTs: a needless round trip.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = fa_curl_slist_append(headerList, "Expect:")
         fa_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
         if request.method == .post {
             fa_curl_setopt_long(handle, CURLOPT_POST, 1)
@@ -84,10 +84,10 @@ public struct CurlTransport: HTTPTransport {
             fa_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
         }
 
-        let code = curl_easy_perform(handle)
+        let code = fa_curl_easy_perform(handle)
         let target = CurlTransport.describe(request.url)
         guard code == CURLE_OK else {
-            let detail = Optional(String(cString: errorBuffer).trimmingSpaces()).nonEmpty ?? String(cString: curl_easy_strerror(code))
+            let detail = Optional(String(cString: errorBuffer).trimmingSpaces()).nonEmpty ?? String(cString: fa_curl_easy_strerror(code))
             switch code {
             case CURLE_OPERATION_TIMEDOUT:
                 throw AuthError(.timeout, "\(request.method.rawValue) \(target): no answer within \(CurlTransport.seconds(timeout)) (\(detail))")
@@ -115,9 +115,6 @@ public struct CurlTransport: HTTPTransport {
         s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
     }
 }
-
-/// libcurl needs one process-wide init before threads use it; this is it.
-private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
 private final class ResponseSink {
     let limit: Int

@@ -1,4 +1,3 @@
-import CCrypto
 import FlyteAuthCore
 import Glibc
 
@@ -22,7 +21,7 @@ final class Discovery: @unchecked Sendable {
         self.logger = logger
         if let endpoint, settings.discoveryCacheTTLSeconds > 0,
            let dir = Paths.cacheDirectory(override: settings.cacheDir) {
-            cacheFile = dir + "/discovery-" + Discovery.digest(endpoint.baseURL) + ".json"
+            cacheFile = dir + "/" + CacheFileName.make(prefix: "discovery-", key: endpoint.baseURL, suffix: ".json")
         } else {
             cacheFile = nil
         }
@@ -143,13 +142,5 @@ final class Discovery: @unchecked Sendable {
         }
         do { try FileIO.writeAtomically(cacheFile, Array(JSONValue.object(o).serialized.utf8)) }
         catch { logger.warnOnce("discovery-cache", "discovery: \(error.message); documents are not cached on disk") }
-    }
-
-    /// First 16 bytes of SHA-256, hex: a file name for a URL.
-    static func digest(_ text: String) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let input = Array(text.utf8)
-        _ = input.withUnsafeBufferPointer { p in SHA256(p.baseAddress, p.count, &digest) }
-        return digest.prefix(16).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

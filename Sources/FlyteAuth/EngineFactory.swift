@@ -32,7 +32,7 @@ public enum EngineFactory {
             ?? Paths.cacheDirectory(override: settings.cacheDir).map { $0 + "/locks" }
         if let lockDir {
             if Paths.makeDirectories(lockDir) {
-                lock = FlockLock(path: lockDir + "/" + Discovery.digest(key.fileKey) + ".lock")
+                lock = FlockLock(path: lockDir + "/" + CacheFileName.make(prefix: "", key: key.fileKey, suffix: ".lock"))
             } else {
                 logger.warnOnce("lock-dir", "cannot create \(lockDir): refreshes are not coordinated with other processes")
             }

@@ -20,6 +20,7 @@ final class LoopbackListener: @unchecked Sendable {
     init(redirect: RedirectURI, handler: @escaping Handler) throws(AuthError) {
         context = Unmanaged.passRetained(Context(handler))
         do throws(AuthError) {
+            if let why = fa_mhd_load_error() { throw AuthError(.internal, String(cString: why)) }
             for address in redirect.bindAddresses {
                 guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1") else { continue }
                 sockets.append(fd)
@@ -37,7 +38,7 @@ final class LoopbackListener: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        for d in daemons { MHD_stop_daemon(d) }
+        for d in daemons { fa_mhd_stop(d) }
         daemons.removeAll()
         for fd in sockets { close(fd) }
         sockets.removeAll()
@@ -108,11 +109,11 @@ final class LoopbackListener: @unchecked Sendable {
         let bytes = Array(page.utf8)
         let response = bytes.withUnsafeBytes { fa_mhd_response($0.baseAddress, $0.count) }
         guard let response else { return fa_mhd_no() }
-        MHD_add_response_header(response, "Content-Type", "text/html; charset=utf-8")
-        MHD_add_response_header(response, "Cache-Control", "no-store")
-        MHD_add_response_header(response, "Connection", "close")
-        let result = MHD_queue_response(connection, UInt32(status), response)
-        MHD_destroy_response(response)
+        fa_mhd_add_header(response, "Content-Type", "text/html; charset=utf-8")
+        fa_mhd_add_header(response, "Cache-Control", "no-store")
+        fa_mhd_add_header(response, "Connection", "close")
+        let result = fa_mhd_queue(connection, UInt32(status), response)
+        fa_mhd_destroy_response(response)
         return result
     }
 }

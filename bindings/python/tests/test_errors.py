@@ -1,4 +1,5 @@
 """The exception hierarchy and the status mapping, in isolation and from real failures."""
+import pathlib
 import builtins
 import pickle
 
@@ -28,7 +29,7 @@ EXPECTED = {
 def test_status_values_match_the_header():
     # flyteauth.h: FLYTEAUTH_OK = 0 ... FLYTEAUTH_E_INTERNAL = 13
     assert [s.value for s in Status] == list(range(14))
-    header = (flyteauth._library.staged_build_path().parents[2] / "include" / "flyteauth.h")
+    header = (pathlib.Path(flyteauth._library.staged_build_path()).parents[2] / "include" / "flyteauth.h")
     if header.exists():
         text = header.read_text()
         for s in Status:

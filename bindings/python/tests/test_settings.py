@@ -141,7 +141,7 @@ def test_every_function_of_the_header_is_declared():
     lib = _library.load()
     assert lib.missing == []
     assert lib.version == flyteauth.library_version()
-    header = _library.staged_build_path().parents[2] / "include" / "flyteauth.h"
+    header = pathlib.Path(_library.staged_build_path()).parents[2] / "include" / "flyteauth.h"
     if header.exists():
         import re
 
@@ -159,7 +159,8 @@ def test_library_not_found_lists_every_place(tmp_path):
         sys.path.insert(0, %r)
         ctypes.util.find_library = lambda name: None
         from flyteauth import _library
-        _library.staged_build_path = lambda: _library.Path(%r)
+        _library.staged_build_path = lambda: %r
+        _library.SONAME = "libflyteauth-not-installed.so.0"
         import flyteauth
         try:
             flyteauth.Client({})
@@ -174,6 +175,7 @@ def test_library_not_found_lists_every_place(tmp_path):
     out = p.stdout
     assert "$FLYTEAUTH_LIBRARY = %s" % (tmp_path / "nope.so") in out
     assert 'find_library("flyteauth")' in out
+    assert "libflyteauth-not-installed.so.0 (the dynamic loader's search path)" in out
     assert str(tmp_path / "missing" / "libflyteauth.so.0") in out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import logging
 import threading
 from typing import Any, Callable, Dict, NamedTuple, Optional
 
@@ -22,7 +21,13 @@ from ._library import BROWSER_FN, DEVICE_PROMPT_FN, LOG_FN
 _lock = threading.Lock()
 _registry: Dict[int, Callable[..., Any]] = {}
 _keys = itertools.count(1)
-_log = logging.getLogger("flyteauth")
+
+
+def _log_exception(message: str) -> None:
+    # `logging` only when a callback has failed: it costs milliseconds of every start.
+    import logging
+
+    logging.getLogger("flyteauth").exception(message)
 
 
 class DevicePrompt(NamedTuple):
@@ -76,7 +81,7 @@ def _browser(user_data: Optional[int], url: Optional[bytes]) -> int:
     try:
         handled = fn(_text(url))
     except BaseException:  # never let an exception unwind into C
-        _log.exception("flyteauth: the browser callback raised; using the default opener")
+        _log_exception("flyteauth: the browser callback raised; using the default opener")
         return 1
     return 1 if handled is False else 0
 
@@ -90,7 +95,7 @@ def _device_prompt(user_data: Optional[int], uri: Optional[bytes], uri_complete:
         fn(DevicePrompt(_text(uri) or "", _text(uri_complete), _text(code) or "",
                         datetime.datetime.fromtimestamp(int(expires_at), tz=datetime.timezone.utc)))
     except BaseException:
-        _log.exception("flyteauth: the device prompt callback raised")
+        _log_exception("flyteauth: the device prompt callback raised")
 
 
 def _log_line(user_data: Optional[int], level: int, message: Optional[bytes]) -> None:

@@ -3,9 +3,12 @@
 Search order (the first that loads wins):
 
 1. ``$FLYTEAUTH_LIBRARY``: a path to the shared library;
-2. ``ctypes.util.find_library("flyteauth")`` (the system's library path);
+2. ``libflyteauth.so.0`` through the dynamic loader (``LD_LIBRARY_PATH``, the system's
+   library path: an installed package);
 3. the staged build of the source tree this package sits in,
-   ``<repo>/build/stage/lib/libflyteauth.so.0`` (``bindings/python/../../build/...``).
+   ``<repo>/build/stage/lib/libflyteauth.so.0`` (``bindings/python/../../build/...``);
+4. ``ctypes.util.find_library("flyteauth")``, last because it runs ``ldconfig`` and a
+   compiler (tens of milliseconds).
 
 The library is loaded on first use, not at import, so ``import flyteauth`` works
 without it (flytekit imports entry points lazily too). Every function of the header
@@ -15,11 +18,9 @@ declarations.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import threading
-from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from .errors import LibraryNotFoundError
 
@@ -106,25 +107,31 @@ SIGNATURES = {
 # ---------------------------------------------------------------------------
 
 
-def staged_build_path() -> Path:
+SONAME = "libflyteauth.so.0"
+
+
+def staged_build_path() -> str:
     """``<repo>/build/stage/lib/libflyteauth.so.0`` for a package inside the source tree
-    (``<repo>/bindings/python/src/flyteauth/_library.py``)."""
-    here = Path(__file__).resolve().parent
-    python_dir = here.parent.parent if here.parent.name == "src" else here.parent
-    return python_dir.parent.parent / "build" / "stage" / "lib" / "libflyteauth.so.0"
+    (``<repo>/bindings/python/src/flyteauth/_library.py``). (os.path, not pathlib: every
+    import here is paid by every process's start.)"""
+    here = os.path.dirname(os.path.realpath(__file__))
+    parent = os.path.dirname(here)
+    python_dir = os.path.dirname(parent) if os.path.basename(parent) == "src" else parent
+    return os.path.join(os.path.dirname(os.path.dirname(python_dir)), "build", "stage", "lib", SONAME)
 
 
-def candidates() -> List[Tuple[str, Optional[str]]]:
-    """(description, path or name to load) in search order; None when a place gives nothing."""
-    out: List[Tuple[str, Optional[str]]] = []
+def candidates() -> Iterator[Tuple[str, Optional[str]]]:
+    """(description, path or name to load) in search order; None when a place gives
+    nothing. Lazy: the expensive last place is consulted only when the others fail."""
     env = os.environ.get(ENV_VAR)
-    out.append(("$%s" % ENV_VAR + (" = %s" % env if env else " (not set)"), env or None))
-    found = ctypes.util.find_library("flyteauth")
-    out.append(('ctypes.util.find_library("flyteauth")' + (" = %s" % found if found else " (found nothing)"),
-                found))
+    yield ("$%s" % ENV_VAR + (" = %s" % env if env else " (not set)"), env or None)
+    yield ("%s (the dynamic loader's search path)" % SONAME, SONAME)
     staged = staged_build_path()
-    out.append(("staged build %s" % staged, str(staged) if staged.exists() else None))
-    return out
+    yield ("staged build %s" % staged, staged if os.path.exists(staged) else None)
+    import ctypes.util
+
+    found = ctypes.util.find_library("flyteauth")
+    yield ('ctypes.util.find_library("flyteauth")' + (" = %s" % found if found else " (found nothing)"), found)
 
 
 class Library:

@@ -5,20 +5,21 @@ import ctypes
 import datetime
 import enum
 import json
-import logging
 import math
 import os
 import threading
 import time
 import weakref
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import _callbacks
 from ._cache import ReusePolicy
 from ._library import ClientPtr, Library, MetadataPtr, load
 from .errors import ConfigurationError, FlyteAuthError, InvalidArgumentError, UnsupportedError
 from .errors import Status, error_for_status
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = ["Client", "Token", "LogLevel", "DevicePrompt", "Metadata", "resolve_config", "library_version"]
 
@@ -52,7 +53,9 @@ class LogLevel(enum.IntEnum):
 
 
 _NULL_THUNKS = {"browser": _callbacks.NULL_BROWSER, "device": _callbacks.NULL_DEVICE_PROMPT, "log": _callbacks.NULL_LOG}
-_TO_PY_LEVEL = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
+# logging.DEBUG .. logging.ERROR: `logging` is imported only when a Logger is attached
+# (it costs milliseconds of start time that a header-only process need not pay).
+_TO_PY_LEVEL = {0: 10, 1: 20, 2: 30, 3: 40}
 
 
 def _log_level(level: Union[int, LogLevel]) -> int:
@@ -60,22 +63,44 @@ def _log_level(level: Union[int, LogLevel]) -> int:
     level = int(level)
     if 0 <= level <= 3:
         return level
-    if level < logging.INFO:
+    if level < 20:  # logging.INFO
         return LogLevel.DEBUG
-    if level < logging.WARNING:
+    if level < 30:  # logging.WARNING
         return LogLevel.INFO
-    if level < logging.ERROR:
+    if level < 40:  # logging.ERROR
         return LogLevel.WARNING
     return LogLevel.ERROR
 
 
-@dataclass(frozen=True, repr=False)
 class Token:
-    """An access token and its expiry. ``repr()`` never shows the token."""
+    """An access token and its expiry, immutable. ``repr()`` never shows the token.
+
+    (A plain class rather than a frozen dataclass: ``dataclasses`` imports ``inspect``,
+    several milliseconds of every process's start.)"""
+
+    __slots__ = ("access_token", "expires_at")
 
     access_token: str
     #: UTC expiry, or None when unknown.
     expires_at: Optional[datetime.datetime]
+
+    def __init__(self, access_token: str, expires_at: Optional[datetime.datetime]) -> None:
+        object.__setattr__(self, "access_token", access_token)
+        object.__setattr__(self, "expires_at", expires_at)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Token is immutable (cannot assign %s)" % name)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Token is immutable (cannot delete %s)" % name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Token):
+            return NotImplemented
+        return self.access_token == other.access_token and self.expires_at == other.expires_at
+
+    def __hash__(self) -> int:
+        return hash((self.access_token, self.expires_at))
 
     @property
     def header_value(self) -> str:
@@ -600,12 +625,14 @@ class Client:
         ``user_code``, ``expires_at``, and ``url``). None restores the default (stderr)."""
         self._set_callback("device", "client_set_device_prompt_callback", _callbacks.DEVICE_PROMPT_THUNK, fn)
 
-    def on_log(self, fn: Union[Callable[[LogLevel, str], None], logging.Logger, None],
+    def on_log(self, fn: Union[Callable[[LogLevel, str], None], "logging.Logger", None],
                level: Union[int, LogLevel] = LogLevel.WARNING) -> None:
         """Receive the client's log lines (never secrets) at `level` and above:
         ``fn(level, message)``, or a ``logging.Logger``. Any thread may call it. `level`
         is a LogLevel or a ``logging`` level. None restores the default (warnings and
         errors on stderr)."""
+        import logging
+
         if isinstance(fn, logging.Logger):
             logger = fn
 
