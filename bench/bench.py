@@ -1078,8 +1078,8 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
             if four:
                 w("\nFour C processes started at the same moment (no target; a fan-out of workers): to first header "
                   "%s for the slowest, %s for the median one, against %s for one alone. The first read of the "
-                  "token cache takes the cross-process lock, and a process that finds it taken polls it with "
-                  "`flock(LOCK_NB)` and sleeps of 2, 4, 8, 16, 32 ms, so readers queue behind each other.\n"
+                  "token cache takes no lock (only refreshes do), so the processes do not queue behind each "
+                  "other; what remains is two cores shared by four processes and one gnome-keyring daemon.\n"
                   % (fmt_stat(four["slowest"], " ms"), fmt_stat(four["median"], " ms"),
                      fmt_stat(s1.get("to_first_header", {}).get("C"), " ms")))
             fpv = C.get("footprint", {}).get("variants", {}).get("keyring PKCE (token from the keyring)")
@@ -1136,7 +1136,7 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
               "`PKCEAuthenticator.refresh_credentials()` from T threads sharing one authenticator per process "
               "(`bench/py_flytekit.py storm`). Token requests counted at the front. With 4 processes, "
               "libflyteauth's time is mostly the cross-process lock: the process that wins refreshes, the others "
-              "poll the lock with growing sleeps (2, 4, 8, 16, 32 ms) and then re-read the keyring.\n")
+              "poll the lock (`flock(LOCK_NB)`, sleeps of 1, 2, 4, 8, then 10 ms) and then re-read the keyring.\n")
             w("| shape | libflyteauth requests | flytekit requests | libflyteauth ms until all callers have a token "
               "| flytekit ms | flytekit outcomes (all storms) |")
             w("|---|---|---|---|---|---|")

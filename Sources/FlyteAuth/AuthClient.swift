@@ -415,8 +415,23 @@ public final class AuthClient: @unchecked Sendable {
             return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
         }
         let storage = try storage(cancel: context.cancel)
-        let store = storage.store
+        var store = storage.store
         if let crossProcessLock = storage.lock {
+            // First look at the cache without the lock: the lock serialises refreshes, and
+            // readers queued behind it would make N processes starting together wait for
+            // each other. Writes replace whole items, so an unlocked read sees the old
+            // token or the new one; the decision is the same the locked path would make.
+            if previous == nil, !freshLogin, let unlocked = store {
+                do throws(AuthError) {
+                    if let stored = try unlocked.load(), !isRejected(stored.accessToken, rejected),
+                       Clock.now() < policy.hardDeadline(for: stored) {
+                        return (stored, "cache")
+                    }
+                } catch {
+                    warnCacheUnreadable(error)
+                    store = nil  // unreadable now: do not wait for it a second time under the lock
+                }
+            }
             let timeout = settings.lockTimeoutSeconds + (settings.authType.isInteractive ? settings.loginTimeoutSeconds : 0)
             return try crossProcessLock.withLock(timeout: timeout, cancel: context.cancel) { () throws(AuthError) in
                 try obtainThroughCache(store, context: context, previous: previous, rejected: rejected, freshLogin: freshLogin,
@@ -427,15 +442,17 @@ public final class AuthClient: @unchecked Sendable {
                                       background: background)
     }
 
+    private func warnCacheUnreadable(_ error: AuthError) {
+        logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
+    }
+
     /// Runs with the cross-process lock held: re-read, then refresh, then log in.
     private func obtainThroughCache(_ store: TokenStore?, context: FlowContext, previous: Credentials?, rejected: String?,
                                     freshLogin: Bool, background: Bool) throws(AuthError) -> (Credentials, String) {
         let now = Clock.now()
         var stored: Credentials?
         if let store {
-            do throws(AuthError) { stored = try store.load() } catch {
-                logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
-            }
+            do throws(AuthError) { stored = try store.load() } catch { warnCacheUnreadable(error) }
         }
         if !freshLogin, let stored, !isRejected(stored.accessToken, rejected) {
             // Another process refreshed already, or this is our first look at the cache.

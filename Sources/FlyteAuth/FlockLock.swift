@@ -11,7 +11,9 @@ struct FlockLock: CrossProcessLock {
         guard fd >= 0 else { throw AuthError(.cache, "cannot open the lock file \(path): \(errnoText())") }
         defer { close(fd) }
         let deadline = Clock.monotonic() + timeout
-        var pause = 0.002
+        // Polled (flock has no timeout): short sleeps, since a refresh holds the lock
+        // for one IdP round trip (tens of ms) and every waiter wants the result at once.
+        var pause = 0.001
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 throw AuthError(.cache, "cannot lock \(path): \(errnoText())")
@@ -22,7 +24,7 @@ struct FlockLock: CrossProcessLock {
             }
             var ts = timespec(tv_sec: 0, tv_nsec: Int(pause * 1e9))
             nanosleep(&ts, nil)
-            pause = min(pause * 2, 0.05)
+            pause = min(pause * 2, 0.01)
         }
         defer { flock(fd, LOCK_UN) }
         return try body()

@@ -85,6 +85,9 @@ final class FileStore: TokenStore, @unchecked Sendable {
     var name: String { "file \(path)" }
 
     func load() throws(AuthError) -> Credentials? {
+        // A writer killed between its write and its rename leaves a temporary file; the
+        // next process to look cleans up, whether or not it writes (a dead pid never renames).
+        FileIO.removeAbandonedTemporaries(of: path)
         guard let entry = try readAll()[key.fileKey] else { return nil }
         return CanonicalItem.decode(entry.serialized)
     }
