@@ -156,7 +156,9 @@ class Bench:
         self.base_env["LD_LIBRARY_PATH"] = os.path.join(self.stage, "lib")
         self.base_env["FLYTEAUTH_LIBRARY"] = self.lib
         self.base_env["PYTHONPATH"] = os.path.join(ROOT, "bindings", "python", "src")
-        self.base_env["PYTHONDONTWRITEBYTECODE"] = "0"
+        # Python writes .pyc files only when this is unset (any value, even "0", disables
+        # writing): the warm-up run compiles the binding once, as an installed package is.
+        self.base_env.pop("PYTHONDONTWRITEBYTECODE", None)
         py_prog = "py_flyteauth.py" if a.python_impl == "binding" else "py_ctypes.py"
         self.py_prog = os.path.join(HERE, py_prog)
         self.fk_prog = os.path.join(HERE, "py_flytekit.py")

@@ -17,11 +17,12 @@ header's JWT ``exp`` bounds the reuse too (the library uses a fixed 60 s window 
 """
 from __future__ import annotations
 
-import base64
 import json
 import math
 from collections import OrderedDict
-from typing import Optional, Sequence, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Sequence, Tuple
 
 #: The library's default refresh_window_seconds, and the proxy header's fixed one.
 DEFAULT_WINDOW = 60.0
@@ -37,6 +38,8 @@ def jwt_expiry(header_value: str) -> Optional[float]:
         return None
     try:
         payload = parts[1] + "=" * (-len(parts[1]) % 4)
+        import base64
+
         claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
         exp = claims.get("exp") if isinstance(claims, dict) else None
     except (ValueError, UnicodeError, TypeError):

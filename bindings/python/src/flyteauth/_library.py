@@ -20,7 +20,9 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from typing import Iterator, List, Optional, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, List, Optional, Tuple
 
 from .errors import LibraryNotFoundError
 

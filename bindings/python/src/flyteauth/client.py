@@ -1,8 +1,8 @@
 """``Client``: one Flyte endpoint's credentials, backed by a flyteauth_client."""
 from __future__ import annotations
 
+import collections.abc
 import ctypes
-import datetime
 import enum
 import json
 import math
@@ -10,7 +10,14 @@ import os
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
+
+# typing, datetime and logging are imported for type checkers only (or where used): each
+# costs milliseconds of every process's start, and annotations are strings here.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime
+    import logging
+    from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import _callbacks
 from ._cache import ReusePolicy
@@ -18,13 +25,13 @@ from ._library import ClientPtr, Library, MetadataPtr, load
 from .errors import ConfigurationError, FlyteAuthError, InvalidArgumentError, UnsupportedError
 from .errors import Status, error_for_status
 
-if TYPE_CHECKING:
-    import logging
-
 __all__ = ["Client", "Token", "LogLevel", "DevicePrompt", "Metadata", "resolve_config", "library_version"]
 
 #: gRPC metadata shape: ((key, value), ...), the authorization header first.
-Metadata = Tuple[Tuple[str, str], ...]
+if TYPE_CHECKING:
+    Metadata = Tuple[Tuple[str, str], ...]
+else:
+    Metadata = tuple
 DevicePrompt = _callbacks.DevicePrompt
 
 _monotonic = time.monotonic
@@ -108,6 +115,8 @@ class Token:
 
     @property
     def expired(self) -> bool:
+        import datetime
+
         return self.expires_at is not None and self.expires_at <= datetime.datetime.now(datetime.timezone.utc)
 
     def __repr__(self) -> str:
@@ -150,7 +159,7 @@ def _json_default(value: Any) -> Any:
 def _settings_json(settings: Mapping[str, Any], what: str) -> bytes:
     """The JSON object for flyteauth_client_new. A value that cannot be encoded is a
     ConfigurationError naming its key; the library checks names and types."""
-    if not isinstance(settings, Mapping):
+    if not isinstance(settings, collections.abc.Mapping):
         raise TypeError("%s must be a dict of settings, not %s" % (what, type(settings).__name__))
     for key, value in settings.items():
         if not isinstance(key, str):
@@ -208,7 +217,11 @@ def _take_string(lib: Library, ptr: ctypes.c_void_p) -> str:
 
 
 def _utc(seconds: int) -> Optional[datetime.datetime]:
-    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc) if seconds > 0 else None
+    if seconds <= 0:
+        return None
+    import datetime
+
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
 
 
 def library_version() -> str:
@@ -547,6 +560,8 @@ class Client:
         seconds or an aware datetime; None = unknown, or the JWT's exp) or until it is
         rejected. Not written to the token cache."""
         token = _cstr(access_token, "access_token")
+        import datetime
+
         if isinstance(expires_at, datetime.datetime):
             if expires_at.tzinfo is None:
                 raise InvalidArgumentError("expires_at must be a timezone-aware datetime")

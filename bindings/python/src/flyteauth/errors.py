@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import builtins
 import enum
-from typing import Dict, List, Optional, Type
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Type
 
 __all__ = [
     "Status", "FlyteAuthError", "InvalidArgumentError", "ConfigurationError", "AuthenticationError",
