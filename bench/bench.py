@@ -2,7 +2,7 @@
 programs, and runs this inside a private Secret Service (Tests/e2e/keyring-session.sh).
 
     bench.py --mode full|quick|smoke --bin DIR --tmp DIR --out DIR --command CMD
-             --python-impl binding|ctypes-fallback --go-impl binding|cgo-fallback|none
+             --python-impl binding --go-impl binding|none
              [--markdown FILE]
 
 Starts two private glewlwyd + Flyte front stacks on 127.0.0.1 (Tests/e2e/harness, by
@@ -159,8 +159,7 @@ class Bench:
         # Python writes .pyc files only when this is unset (any value, even "0", disables
         # writing): the warm-up run compiles the binding once, as an installed package is.
         self.base_env.pop("PYTHONDONTWRITEBYTECODE", None)
-        py_prog = "py_flyteauth.py" if a.python_impl == "binding" else "py_ctypes.py"
-        self.py_prog = os.path.join(HERE, py_prog)
+        self.py_prog = os.path.join(HERE, "py_flyteauth.py")
         self.fk_prog = os.path.join(HERE, "py_flytekit.py")
         self.go = os.path.join(self.bin, "go-bench") if a.go_impl != "none" else None
 

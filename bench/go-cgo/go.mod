@@ -1,3 +1,0 @@
-module github.com/flyteorg/libflyteauth/bench/go-cgo
-
-go 1.21
