@@ -47,7 +47,9 @@ stage:
 	strip $(STAGE)/bin/flyteauth
 	mkdir -p $(STAGE)/share/man/man1
 	python3 scripts/gen-man.py $(STAGE)/bin/flyteauth $(STAGE)/share/man/man1/flyteauth.1
-	sed -e 's|@PREFIX@|$(STAGE)|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
+	# Relocatable: the prefix is found from the .pc file itself, so the stage works
+	# wherever it is copied (a clone, a benchmark snapshot); make install writes a fixed prefix.
+	sed -e 's|@PREFIX@|$${pcfiledir}/../..|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
 	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/flyteauth.pc.in > $(STAGE)/lib/pkgconfig/flyteauth.pc
 	@$(MAKE) --no-print-directory check-exports
 

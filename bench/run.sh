@@ -92,11 +92,8 @@ origin=$STAGE
 mkdir -p "$tmp/stage"
 cp -a "$STAGE/." "$tmp/stage/"
 STAGE=$tmp/stage
-# A private .pc for the snapshot (the staged one names the directory it was built in).
-mkdir -p "$tmp/pkgconfig" "$tmp/bin"
-sed -e "s|@PREFIX@|$STAGE|" -e 's|@LIBDIR@|${prefix}/lib|' -e 's|@INCLUDEDIR@|${prefix}/include|' \
-    -e 's|@VERSION@|0.1.0|' "$root/pkgconfig/flyteauth.pc.in" > "$tmp/pkgconfig/flyteauth.pc"
-export PKG_CONFIG_PATH=$tmp/pkgconfig
+mkdir -p "$tmp/bin"
+export PKG_CONFIG_PATH=$STAGE/lib/pkgconfig  # relocatable (${pcfiledir}): names the snapshot
 export LD_LIBRARY_PATH=$STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 echo "run.sh: $mode run; building the benchmark programs"

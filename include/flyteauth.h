@@ -348,7 +348,12 @@ typedef enum flyteauth_log_level {
     FLYTEAUTH_LOG_ERROR = 3
 } flyteauth_log_level;
 
-/** Receives the client's log lines (never secrets). Any thread may call it. */
+/**
+ * Receives the client's log lines (never secrets). Any thread may call it, and
+ * calls are serialised. It must not call functions of the same client: a line may
+ * be logged while the client holds its internal locks, so a call back would
+ * deadlock (hand the line to a queue or a logger instead).
+ */
 typedef void (*flyteauth_log_fn)(void *user_data, flyteauth_log_level level,
                                  const char *message);
 

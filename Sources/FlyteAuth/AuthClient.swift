@@ -214,8 +214,12 @@ public final class AuthClient: @unchecked Sendable {
         var snapshot = try headers()
         for attempt in 0..<2 {
             var r = request
-            r.headers += snapshot.headers.map { (name: $0.key, value: $0.value) }
-            let response = try transport.send(r, cancel: cancelSource.token())
+            // Flyte gets its configured header; anyone else (the IdP's userinfo) the standard
+            // one. `send` adds proxy-authorization only where the proxy is: never to the IdP.
+            let auth = request.toFlyteEndpoint ? snapshot.headers[0]
+                : (key: "authorization", value: "Bearer " + snapshot.accessToken)
+            r.headers.append((name: auth.key, value: auth.value))
+            let response = try send(r, cancel: cancelSource.token())
             if response.status != 401 || attempt == 1 { return response }
             snapshot = try refresh(rejected: snapshot.accessToken)
         }
@@ -442,6 +446,7 @@ public final class AuthClient: @unchecked Sendable {
                                       background: background)
     }
 
+    /// The one warning for a cache that cannot be read or written.
     private func warnCacheUnreadable(_ error: AuthError) {
         logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
     }
@@ -502,9 +507,7 @@ public final class AuthClient: @unchecked Sendable {
 
     private func save(_ credentials: Credentials, to store: TokenStore?) {
         guard let store else { return }
-        do throws(AuthError) { try store.save(credentials) } catch {
-            logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
-        }
+        do throws(AuthError) { try store.save(credentials) } catch { warnCacheUnreadable(error) }
     }
 
     private func runFlow(_ context: FlowContext) throws(AuthError) -> Credentials {

@@ -20,7 +20,7 @@ struct DeviceFlow: Flow {
         if let prompt = context.interaction.devicePromptHandler {
             prompt(authorization)
         } else {
-            let minutes = max(1, Int((authorization.expiresAt - start) / 60))
+            let minutes = max(1, Int(saturatingSeconds: (authorization.expiresAt - start) / 60))
             Logger.writeStderr("To log in to Flyte, open \(authorization.preferredURI)\nand confirm the code \(authorization.userCode) (it expires in \(minutes) min).\n")
         }
         var polling = DevicePolling(authorization: authorization, timeout: settings.deviceFlowTimeoutSeconds, now: start)

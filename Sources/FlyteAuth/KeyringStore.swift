@@ -1,5 +1,6 @@
 import FlyteAuthCore
 import Glibc
+import Synchronization
 
 /// The token cache in the Secret Service: our canonical item, the other tools' layouts
 /// read when it is missing, and mirrored after a login so one login serves every tool.
@@ -74,6 +75,7 @@ final class FileStore: TokenStore, @unchecked Sendable {
     private let key: CacheKey
     private let tokenEndpoint: String?
     private let lockTimeout: Double
+    private let sweptAbandoned = Atomic<Bool>(false)
 
     init(path: String, key: CacheKey, tokenEndpoint: String?, lockTimeout: Double) {
         self.path = path
@@ -86,8 +88,9 @@ final class FileStore: TokenStore, @unchecked Sendable {
 
     func load() throws(AuthError) -> Credentials? {
         // A writer killed between its write and its rename leaves a temporary file; the
-        // next process to look cleans up, whether or not it writes (a dead pid never renames).
-        FileIO.removeAbandonedTemporaries(of: path)
+        // next process to look cleans up, whether or not it writes (a dead pid never
+        // renames). Once per store: writers clean up under the lock anyway.
+        if !sweptAbandoned.exchange(true, ordering: .relaxed) { FileIO.removeAbandonedTemporaries(of: path) }
         guard let entry = try readAll()[key.fileKey] else { return nil }
         return CanonicalItem.decode(entry.serialized)
     }

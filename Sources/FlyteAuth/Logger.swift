@@ -42,10 +42,13 @@ public final class Logger: @unchecked Sendable {
     }
 
     /// Swift 6 rejects the global `stderr`; write to fd 2 directly.
-    public static func writeStderr(_ text: String) {
+    public static func writeStderr(_ text: String) { write(text, to: 2) }
+
+    /// All of `text` to `fd`, retrying short writes and EINTR.
+    public static func write(_ text: String, to fd: Int32) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n <= 0 { if errno == EINTR { continue }; return }
             bytes = bytes.dropFirst(n)
         }

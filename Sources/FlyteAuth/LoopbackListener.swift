@@ -14,6 +14,7 @@ final class LoopbackListener: @unchecked Sendable {
     }
 
     private var daemons: [OpaquePointer] = []
+    /// Bound sockets no daemon has taken yet (closed by `stop`).
     private var sockets: [Int32] = []
     private let context: Unmanaged<Context>
 
@@ -28,6 +29,9 @@ final class LoopbackListener: @unchecked Sendable {
                     throw AuthError(.internal, "could not start the login callback listener on \(address) port \(redirect.port)")
                 }
                 daemons.append(daemon)
+                // The daemon owns its listening socket now: MHD_stop_daemon closes it, and
+                // closing it here too could close a descriptor reused by another thread.
+                sockets.removeLast()
             }
         } catch {
             stop()

@@ -171,7 +171,7 @@ public func flyteauth_client_token(_ client: OpaquePointer?, _ token: UnsafeMuta
         let snapshot = try h.takeUnretainedValue().engine.headers()
         guard let copy = duplicate(snapshot.accessToken) else { return fail(.internal, "out of memory") }
         token.pointee = copy
-        expiresAt?.pointee = snapshot.expiresAt.map { Int64($0.rounded(.down)) } ?? 0
+        expiresAt?.pointee = snapshot.expiresAt.map { Int64(saturatingSeconds: $0) } ?? 0
         return succeed()
     } catch {
         return fail(error)
@@ -277,9 +277,9 @@ public func flyteauth_client_set_device_prompt_callback(_ client: OpaquePointer?
             d.verificationURI.withCString { uri in
                 d.userCode.withCString { code in
                     if let complete = d.verificationURIComplete {
-                        complete.withCString { fn(data.pointer, uri, $0, code, Int64(d.expiresAt)) }
+                        complete.withCString { fn(data.pointer, uri, $0, code, Int64(saturatingSeconds: d.expiresAt)) }
                     } else {
-                        fn(data.pointer, uri, nil, code, Int64(d.expiresAt))
+                        fn(data.pointer, uri, nil, code, Int64(saturatingSeconds: d.expiresAt))
                     }
                 }
             }

@@ -136,7 +136,7 @@ struct MetadataBlock {
         memset(t, 0, size)
         let md = t.assumingMemoryBound(to: flyteauth_metadata.self)
         md.pointee.count = count
-        md.pointee.expires_at = snapshot.expiresAt.map { Int64($0.rounded(.down)) } ?? 0
+        md.pointee.expires_at = snapshot.expiresAt.map { Int64(saturatingSeconds: $0) } ?? 0
         for (i, h) in snapshot.headers.enumerated() {
             MetadataBlock.copyString(h.key, to: t + offsets[i].0)
             MetadataBlock.copyString(h.value, to: t + offsets[i].1)

@@ -50,11 +50,4 @@ enum Exit {
 }
 
 /// stdout, a line at a time (Swift 6 rejects the global `stdout` in print's default).
-func out(_ text: String) {
-    var bytes = Array((text + "\n").utf8)[...]
-    while !bytes.isEmpty {
-        let n = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        bytes = bytes.dropFirst(n)
-    }
-}
+func out(_ text: String) { Logger.write(text + "\n", to: 1) }

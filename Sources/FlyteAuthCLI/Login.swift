@@ -57,7 +57,7 @@ final class Countdown: @unchecked Sendable {
         lock.withLock { running = true }
         _ = BackgroundThread.start { [self] in
             while lock.withLock({ running }) {
-                let left = max(0, Int(expiresAt - Clock.now()))
+                let left = max(0, Int(saturatingSeconds: expiresAt - Clock.now()))
                 Logger.writeStderr("\r  Waiting for approval... \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60) left ")
                 lock.withLock { if running { lock.wait(until: Clock.monotonic() + 1) } }
             }

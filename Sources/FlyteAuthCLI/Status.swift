@@ -35,7 +35,7 @@ struct Status: ParsableCommand {
             line("client id", o["client_id"]?.stringValue)
             line("token from", o["token_source"]?.stringValue)
             if let e = o["expires_at"]?.numberValue {
-                let left = Int(e - Clock.now())
+                let left = Int(saturatingSeconds: e - Clock.now())
                 line("expires", RFC3339.format(e) + (left > 0 ? " (in \(left / 60) min \(left % 60) s)" : " (expired)"))
             }
             line("refresh token", o["has_refresh_token"]?.boolValue.map { $0 ? "yes" : "no" })

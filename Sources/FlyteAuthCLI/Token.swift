@@ -28,7 +28,6 @@ struct Token: ParsableCommand {
         do throws(AuthError) {
             var resolved = try common.resolve()
             if isatty(2) != 1 { resolved.settings.interactive = false }
-            if common.nonInteractive { resolved.settings.interactive = false }
             let client = try EngineFactory.makeClient(settings: resolved.settings)
             let s = try client.headers()
             if header {

@@ -2,7 +2,8 @@
 public enum RFC3339 {
     /// "2026-11-23T12:00:00Z" for UTC seconds.
     public static func format(_ seconds: Double) -> String {
-        let t = Int64(seconds.rounded(.down))
+        // Years 0001-9999: what the format can say (and what keeps `civil` in range).
+        let t = min(max(Int64(saturatingSeconds: seconds), -62_135_596_800), 253_402_300_799)
         let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
         let rest = t - days * 86_400
         let (y, m, d) = civil(fromDays: days)

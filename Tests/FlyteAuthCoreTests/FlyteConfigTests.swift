@@ -145,6 +145,16 @@ import Testing
         #expect(RFC3339.parse("0001-01-01T00:00:00Z")! < 0)
         #expect(RFC3339.parse("yesterday") == nil)
     }
+
+    @Test func outOfRangeTimesNeverTrap() {
+        // An IdP's expires_in or a JWT's exp is arbitrary input: Int64(1e300) would trap
+        // and take the host process down.
+        #expect(Int64(saturatingSeconds: 1e300) == .max && Int64(saturatingSeconds: -1e300) == .min)
+        #expect(Int64(saturatingSeconds: .nan) == 0 && Int64(saturatingSeconds: 12.9) == 12)
+        #expect(Int64(saturatingSeconds: .infinity) == .max)
+        #expect(RFC3339.format(1e300) == "9999-12-31T23:59:59Z")
+        #expect(RFC3339.format(-1e300) == "0001-01-01T00:00:00Z")
+    }
 }
 
 @Suite struct CacheLayoutTests {

@@ -177,6 +177,14 @@ static void test_passthrough(void) {
     CHECK(flyteauth_client_status(c, &status) == FLYTEAUTH_OK && strstr(status, "Passthrough") && !strstr(status, "old"),
           "status %s", status ? status : "(null)");
     flyteauth_string_free(status);
+    /* A JWT whose exp is far outside int64 ({"exp":1e300}): the expiry saturates, no trap. */
+    CHECK(flyteauth_client_set_token(c, "eyJhbGciOiJub25lIn0.eyJleHAiOjFlMzAwfQ.sig", 0) == FLYTEAUTH_OK, "set huge-exp JWT");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK && md && md->expires_at == INT64_MAX,
+          "huge exp saturates in metadata (%lld)", md ? (long long)md->expires_at : 0LL);
+    flyteauth_metadata_free(md);
+    exp = 0;
+    CHECK(flyteauth_client_token(c, &tok, &exp) == FLYTEAUTH_OK && exp == INT64_MAX, "huge exp saturates in token");
+    flyteauth_string_free(tok);
     CHECK(flyteauth_client_logout(c) == FLYTEAUTH_OK, "logout");
     CHECK(flyteauth_client_cancel(c) == FLYTEAUTH_OK, "cancel");
     flyteauth_client_free(c);

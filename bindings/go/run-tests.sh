@@ -18,12 +18,7 @@ if ! pkg-config --exists flyteauth 2>/dev/null; then
         echo "run-tests.sh: libflyteauth is neither installed nor staged in $stage (run make)" >&2
         exit 2
     fi
-    # A private .pc for this checkout's stage (the staged one names the directory
-    # it was built in, which need not be this one).
-    mkdir -p "$tmp/pkgconfig"
-    sed -e "s|@PREFIX@|$stage|" -e 's|@LIBDIR@|${prefix}/lib|' -e 's|@INCLUDEDIR@|${prefix}/include|' \
-        -e 's|@VERSION@|0.1.0|' "$root/pkgconfig/flyteauth.pc.in" > "$tmp/pkgconfig/flyteauth.pc"
-    export PKG_CONFIG_PATH=$tmp/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+    export PKG_CONFIG_PATH=$stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
     export LD_LIBRARY_PATH=$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     echo "run-tests.sh: using the staged library in $stage"
 fi

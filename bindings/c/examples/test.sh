@@ -33,11 +33,7 @@ if ! pkg-config --exists flyteauth 2>/dev/null; then
         echo "test.sh: libflyteauth is neither installed nor staged in $stage (run make)" >&2
         exit 2
     fi
-    # A private .pc for this checkout's stage.
-    mkdir -p "$tmp/pkgconfig"
-    sed -e "s|@PREFIX@|$stage|" -e 's|@LIBDIR@|${prefix}/lib|' -e 's|@INCLUDEDIR@|${prefix}/include|' \
-        -e 's|@VERSION@|0.1.0|' "$root/pkgconfig/flyteauth.pc.in" > "$tmp/pkgconfig/flyteauth.pc"
-    export PKG_CONFIG_PATH=$tmp/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+    export PKG_CONFIG_PATH=$stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
     export LD_LIBRARY_PATH=$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 make --no-print-directory -C "$here" BIN="$tmp/protected_call" >/dev/null

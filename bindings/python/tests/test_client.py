@@ -151,10 +151,14 @@ def test_log_to_a_python_logger_and_broken_callbacks(cs_settings, front, caplog)
         assert any(r.name == "flyteauth.test" and r.levelno >= logging.WARNING for r in caplog.records)
 
     with flyteauth.Client(dict(cs_settings, keyring=True, keyring_timeout_seconds=1)) as c:
+        calls = []
+
         def broken(level, msg):
+            calls.append(level)
             raise RuntimeError("a broken sink")
         c.on_log(broken, flyteauth.LogLevel.DEBUG)
-        c.metadata()  # the exception stays in the callback
+        key, value = c.metadata()[0]  # the exception stays in the callback
+        assert value.startswith("Bearer ") and calls, "the sink was called and its exception did not reach us"
         c.on_log(None)
 
 

@@ -29,12 +29,12 @@ EXPECTED = {
 def test_status_values_match_the_header():
     # flyteauth.h: FLYTEAUTH_OK = 0 ... FLYTEAUTH_E_INTERNAL = 13
     assert [s.value for s in Status] == list(range(14))
-    header = (pathlib.Path(flyteauth._library.staged_build_path()).parents[2] / "include" / "flyteauth.h")
-    if header.exists():
-        text = header.read_text()
-        for s in Status:
-            name = "FLYTEAUTH_OK" if s is Status.OK else "FLYTEAUTH_E_" + s.name
-            assert "%s = %d" % (name, s.value) in text
+    # <repo>/build/stage/lib/libflyteauth.so.0 -> <repo>/include/flyteauth.h, the contract.
+    header = pathlib.Path(flyteauth._library.staged_build_path()).parents[3] / "include" / "flyteauth.h"
+    text = header.read_text()
+    for s in Status:
+        name = "FLYTEAUTH_OK" if s is Status.OK else "FLYTEAUTH_E_" + s.name
+        assert "%s = %d" % (name, s.value) in text
 
 
 @pytest.mark.parametrize("status", list(EXPECTED))

@@ -102,6 +102,8 @@ def test_pkce_browser_callback_exception_falls_back(pkce_settings, capfd):
         with pytest.raises(flyteauth.FlyteAuthError) as info:
             skip_if_unsupported(c.login)
         assert isinstance(info.value, flyteauth.TimeoutError)
+    # The library fell back to its own opener, which always prints the URL.
+    assert "Please open the following link" in capfd.readouterr().err
 
 
 def test_non_interactive_pkce_needs_a_login(pkce_settings):

@@ -247,11 +247,6 @@ def resolve_config(path: Union[str, os.PathLike, None] = None, **overrides: Any)
 # Client
 # ---------------------------------------------------------------------------
 
-_CALLBACK_SLOTS = (("browser", "client_set_browser_callback", ()),
-                   ("device", "client_set_device_prompt_callback", ()),
-                   ("log", "client_set_log_callback", (LogLevel.WARNING,)))
-
-
 class _Handle:
     """A flyteauth_client * and everything its lifetime needs: the calls in progress,
     the registered callbacks, closing. Shared with the Client's finalizer, so it never
@@ -318,15 +313,12 @@ class _Handle:
                     self.idle.wait()
         with self.lock:
             self.value = None
-        # Back to the library's own callbacks before freeing: a background refresh that
-        # outlives the client must not call into Python (maybe during interpreter exit).
-        for slot, function, extra in _CALLBACK_SLOTS:
-            key = self.callback_keys.get(slot)
-            if key is not None and lib.has(function):
-                getattr(lib, function)(value, _NULL_THUNKS[slot], None, *extra)
+        # flyteauth_client_free returns only once no callback of the client can run
+        # (flyteauth.h), so the Python functions can be let go after it.
+        lib.client_free(value)
+        for slot, key in self.callback_keys.items():
             _callbacks.unregister(key)
             self.callback_keys[slot] = None
-        lib.client_free(value)
 
 
 def _finalize(handle: _Handle) -> None:
@@ -410,11 +402,17 @@ class Client:
     def _in_child(self) -> bool:
         return _PID[0] != self._pid
 
-    def _acquire(self) -> int:
-        return self._h.acquire()
-
-    def _release(self) -> None:
-        self._h.release()
+    def _call(self, name: str, *args: Any) -> None:
+        """``flyteauth_<name>(client, *args)`` with the handle held against close(); a
+        failure status is raised as its typed error."""
+        lib = self._lib
+        handle = self._h.acquire()
+        try:
+            status = getattr(lib, name)(handle, *args)
+            if status:
+                raise _error(lib, status, "flyteauth_" + name)
+        finally:
+            self._h.release()
 
     def close(self) -> None:
         """Release the client: cancels its waiting logins and refreshes, waits for calls
@@ -462,10 +460,8 @@ class Client:
 
     def headers(self) -> Dict[str, str]:
         """The same as :meth:`metadata`, as a new dict of HTTP headers."""
-        c = self._cache
-        if c is not None and c[0] == _PID[0] and _monotonic() < c[1]:
-            return dict(c[3])
-        return dict(self._fetch()[3])
+        md = self._peek()
+        return dict(md if md is not None else self._fetch()[2])
 
     def _peek(self) -> Optional[Metadata]:
         """The cached metadata if it may be used now, without calling the library."""
@@ -474,28 +470,21 @@ class Client:
             return c[2]
         return None
 
-    def _fetch(self) -> Tuple[int, float, Metadata, Dict[str, str]]:
+    def _fetch(self) -> Tuple[int, float, Metadata]:
         generation = self._generation
-        lib = self._lib
         md = MetadataPtr()
-        handle = self._acquire()
-        try:
-            status = lib.client_metadata(handle, ctypes.byref(md))
-            if status:
-                raise _error(lib, status, "flyteauth_client_metadata")
-        finally:
-            self._release()
-        pairs, expires_at = _take_metadata(lib, md)
+        self._call("client_metadata", ctypes.byref(md))
+        pairs, expires_at = _take_metadata(self._lib, md)
         return self._store(generation, pairs, expires_at)
 
-    def _store(self, generation: int, pairs: Metadata, expires_at: int) -> Tuple[int, float, Metadata, Dict[str, str]]:
+    def _store(self, generation: int, pairs: Metadata, expires_at: int) -> Tuple[int, float, Metadata]:
         now_wall, now_mono = _wall(), _monotonic()
         if self._in_child():
-            return (_PID[0], -math.inf, pairs, dict(pairs))
+            return (_PID[0], -math.inf, pairs)
         with self._lock:
             until = self._policy.reuse_until(pairs, expires_at, now_wall)
             deadline = math.inf if until == math.inf else now_mono + (until - now_wall)
-            entry = (self._pid, deadline, pairs, dict(pairs))
+            entry = (self._pid, deadline, pairs)
             # Only if nothing invalidated the cache since the library call began.
             if generation == self._generation and not self._h.closed:
                 self._cache = entry
@@ -513,17 +502,10 @@ class Client:
 
     def token(self) -> Token:
         """The current access token and its expiry, getting or refreshing it as needed."""
-        lib = self._lib
         out = ctypes.c_void_p()
         expires_at = ctypes.c_int64()
-        handle = self._acquire()
-        try:
-            status = lib.client_token(handle, ctypes.byref(out), ctypes.byref(expires_at))
-            if status:
-                raise _error(lib, status, "flyteauth_client_token")
-        finally:
-            self._release()
-        return Token(_take_string(lib, out), _utc(int(expires_at.value)))
+        self._call("client_token", ctypes.byref(out), ctypes.byref(expires_at))
+        return Token(_take_string(self._lib, out), _utc(int(expires_at.value)))
 
     def refresh(self, rejected: Union[str, bytes, None] = None) -> Metadata:
         """Call after a server rejected a call (gRPC UNAUTHENTICATED, HTTP 401) with
@@ -532,16 +514,9 @@ class Client:
         a request. Returns fresh metadata."""
         arg = None if rejected is None else _cstr(rejected, "rejected")
         generation = self._invalidate()
-        lib = self._lib
         md = MetadataPtr()
-        handle = self._acquire()
-        try:
-            status = lib.client_refresh(handle, arg, ctypes.byref(md))
-            if status:
-                raise _error(lib, status, "flyteauth_client_refresh")
-        finally:
-            self._release()
-        pairs, expires_at = _take_metadata(lib, md)
+        self._call("client_refresh", arg, ctypes.byref(md))
+        pairs, expires_at = _take_metadata(self._lib, md)
         return self._store(generation, pairs, expires_at)[2]
 
     def login(self) -> None:
@@ -578,52 +553,34 @@ class Client:
         self._simple("client_cancel", invalidate=False)
 
     def _simple(self, name: str, *args: Any, invalidate: bool = True) -> None:
-        lib = self._lib
-        if not lib.has(name):
+        if not self._lib.has(name):
             raise UnsupportedError("this libflyteauth has no flyteauth_%s" % name)
         if invalidate:
             self._invalidate()
-        handle = self._acquire()
         try:
-            status = getattr(lib, name)(handle, *args)
-            if status:
-                raise _error(lib, status, "flyteauth_" + name)
+            self._call(name, *args)
         finally:
-            self._release()
             if invalidate:
                 self._invalidate()
 
     def status(self) -> Dict[str, Any]:
         """The client's state for display (endpoint, auth type, header key, token source,
         expiry, identity claims). Never contains a secret; does no I/O."""
-        lib = self._lib
         out = ctypes.c_void_p()
-        handle = self._acquire()
-        try:
-            status = lib.client_status(handle, ctypes.byref(out))
-            if status:
-                raise _error(lib, status, "flyteauth_client_status")
-        finally:
-            self._release()
-        return json.loads(_take_string(lib, out))
+        self._call("client_status", ctypes.byref(out))
+        return json.loads(_take_string(self._lib, out))
 
     # -- callbacks ------------------------------------------------------------------
 
     def _set_callback(self, slot: str, function: str, thunk: Any, fn: Optional[Callable[..., Any]],
                       *extra: Any) -> None:
-        lib = self._lib
         with self._callback_lock:
             key = _callbacks.register(fn) if fn is not None else None
-            handle = self._acquire()
             try:
-                status = getattr(lib, function)(handle, thunk if fn is not None else _NULL_THUNKS[slot], key, *extra)
-                if status:
-                    raise _error(lib, status, "flyteauth_" + function)
+                self._call(function, thunk if fn is not None else _NULL_THUNKS[slot], key, *extra)
             except BaseException:
                 _callbacks.unregister(key)
                 raise
-            finally:
-                self._release()
             _callbacks.unregister(self._h.callback_keys[slot])
             self._h.callback_keys[slot] = key
 
