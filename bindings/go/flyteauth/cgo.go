@@ -19,11 +19,11 @@ import (
 type cerr = C.fa_err
 
 func (e *cerr) toError(op string) error {
-	defer C.fa_err_free(e)
 	status := StatusCode(e.status)
 	if status == StatusOK {
-		return nil
+		return nil // fa_capture allocates nothing on success: no cgo call to free
 	}
+	defer C.fa_err_free(e)
 	err := &Error{Op: op, Status: status, HTTPStatus: int(e.http_status)}
 	if e.has_error != 0 {
 		if e.message != nil {
@@ -42,8 +42,7 @@ func (e *cerr) toError(op string) error {
 	return err
 }
 
-// cString converts s to a C string the caller frees with C.free; the zero-length
-// check keeps NULL-vs-"" explicit at the call sites.
+// cString converts s to a C string the caller frees with C.free.
 func cString(s string) *C.char { return C.CString(s) }
 
 // freeSecret wipes and frees a C string we allocated that held a secret.
@@ -61,15 +60,13 @@ func copyMetadata(md *C.flyteauth_metadata) *Metadata {
 		return nil
 	}
 	defer C.flyteauth_metadata_free(md)
-	n := int(C.fa_metadata_count(md))
-	out := &Metadata{Headers: make([]Header, 0, n)}
-	for i := 0; i < n; i++ {
-		out.Headers = append(out.Headers, Header{
-			Key:   C.GoString(C.fa_metadata_key(md, C.size_t(i))),
-			Value: C.GoString(C.fa_metadata_value(md, C.size_t(i))),
-		})
+	// The struct is read in Go (no cgo call per field): this is the per-call path.
+	headers := unsafe.Slice(md.headers, int(md.count))
+	out := &Metadata{Headers: make([]Header, len(headers))}
+	for i, h := range headers {
+		out.Headers[i] = Header{Key: C.GoString(h.key), Value: C.GoString(h.value)}
 	}
-	out.Expiry = unixOrZero(int64(C.fa_metadata_expires_at(md)))
+	out.Expiry = unixOrZero(int64(md.expires_at))
 	return out
 }
 

@@ -167,21 +167,7 @@ func New(settings any, opts ...Option) (*Client, error) {
 // NewFromAPIKey creates a client from a FLYTE_API_KEY value (it sets the
 // endpoint, client id and secret). WithOverrides adds or overrides settings.
 func NewFromAPIKey(key string, opts ...Option) (*Client, error) {
-	o := collect(opts)
-	base := map[string]any{"api_key": key}
-	payload, m, err := mergeSettings(base, o.overrides)
-	if err == nil {
-		err = noNUL("api key", payload)
-	}
-	if err != nil {
-		return nil, err
-	}
-	insecure, _ := insecureIn(m)
-	return create(o, insecure, func(out **C.flyteauth_client, e *cerr) {
-		cs := cString(payload)
-		defer freeSecret(cs, len(payload))
-		C.fa_client_new(cs, out, e)
-	}, "flyteauth_client_new")
+	return New(map[string]any{"api_key": key}, opts...)
 }
 
 // NewFromConfig creates a client from the user's Flyte configuration, read as
@@ -382,21 +368,16 @@ func (c *Client) Close() error {
 		}
 		var e cerr
 		C.fa_client_cancel(ptr, &e)
-		_ = e.toError("")
+		C.fa_err_free(&e)
 		// Calls that passed the closed check before it was set may still enter the
 		// library (e.g. a Login about to wait for a person): keep cancelling.
 		for !c.mu.TryLock() {
 			time.Sleep(5 * time.Millisecond)
 			C.fa_client_cancel(ptr, &e)
-			_ = e.toError("")
+			C.fa_err_free(&e)
 		}
-		// A background refresh may outlive the client and log: detach our callbacks.
-		C.fa_set_log(ptr, 0, 0, C.int(LogError), &e)
-		_ = e.toError("")
-		C.fa_set_browser(ptr, 0, 0, &e)
-		_ = e.toError("")
-		C.fa_set_device_prompt(ptr, 0, 0, &e)
-		_ = e.toError("")
+		// flyteauth_client_free returns only once no callback of the client can run
+		// (flyteauth.h), so the handle the callbacks look up can be deleted after it.
 		C.flyteauth_client_free(ptr)
 		c.ptr = nil
 		c.mu.Unlock()
@@ -557,7 +538,7 @@ func (c *Client) Login(ctx context.Context) error {
 			// ptr stays valid: Login holds the client until this goroutine ends.
 			var e cerr
 			C.fa_client_cancel(ptr, &e)
-			_ = e.toError("")
+			C.fa_err_free(&e)
 		case <-done:
 		}
 	}()

@@ -126,9 +126,4 @@ static inline flyteauth_status fa_set_log(flyteauth_client *c, int on, uintptr_t
                                                         (flyteauth_log_level)min_level), e);
 }
 
-static inline size_t fa_metadata_count(const flyteauth_metadata *md) { return md->count; }
-static inline const char *fa_metadata_key(const flyteauth_metadata *md, size_t i) { return md->headers[i].key; }
-static inline const char *fa_metadata_value(const flyteauth_metadata *md, size_t i) { return md->headers[i].value; }
-static inline int64_t fa_metadata_expires_at(const flyteauth_metadata *md) { return md->expires_at; }
-
 #endif
