@@ -4,6 +4,9 @@ VERSION := 0.1.0
 SOVERSION := 0
 STAGE := $(CURDIR)/build/stage
 DIST_SCRATCH := $(CURDIR)/.build-dist
+# The toolchain of this machine kind lives in /opt/swift; a shell that did not read
+# /etc/profile.d (CI, sudo, cron) lacks it in PATH, and every recipe and script needs it.
+export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 CC ?= cc
 VENV ?= /opt/flyteauth-venv

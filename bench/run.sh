@@ -3,7 +3,7 @@
 # tool side by side with flytekit, against a private glewlwyd and a private Secret
 # Service on 127.0.0.1. `make bench` runs this after staging the build.
 #
-#   bash bench/run.sh            full run (about 8 minutes on 2 cores): writes
+#   bash bench/run.sh            full run (5-6 minutes on 2 cores): writes
 #                                bench/results/<date>-<host>.json and .png, and BENCHMARKS.md
 #   bash bench/run.sh --quick    few repetitions, for development (about 2 minutes): results and
 #                                a report in bench/results/quick/ (git-ignored); BENCHMARKS.md is

@@ -4,6 +4,12 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
+# Swift 6.1 or newer is not a Debian package: the machine provides it (in /opt/swift here).
+if ! command -v swift >/dev/null && [ ! -x /opt/swift/usr/bin/swift ]; then
+  echo "install-deps: no Swift toolchain (swift not in PATH nor /opt/swift/usr/bin): install Swift 6.1+ from swift.org first" >&2
+  exit 1
+fi
+
 # Go 1.23 lives in bookworm-backports (Debian 12 main has 1.19 only).
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
   cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SRC'

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -228,7 +230,10 @@ static void test_external_command(void) {
           "missing command: %s", last_message());
     flyteauth_client_free(c);
 
-    const char *hang = script("hang.sh", "sleep 30 & sleep 30");
+    /* The command and what it started in the background: the timeout stops the whole group. */
+    char hang_body[512];
+    snprintf(hang_body, sizeof hang_body, "sleep 30 & echo $! > %s/hang.pid; sleep 30", workdir);
+    const char *hang = script("hang.sh", hang_body);
     snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\"],\"command_timeout_seconds\":1,"
              "\"authorization_header\":\"authorization\"}", hang);
     c = client_from(json);
@@ -237,6 +242,23 @@ static void test_external_command(void) {
     double took = now_s() - t0;
     CHECK(s == FLYTEAUTH_E_TIMEOUT && strstr(last_message(), "hang.sh"), "hung command: %d %s", s, last_message());
     CHECK(took < 3.0, "hung command stopped after %.2f s", took);
+    char pid_path[512];
+    snprintf(pid_path, sizeof pid_path, "%s/hang.pid", workdir);
+    FILE *pid_file = fopen(pid_path, "r");
+    int background = 0;
+    if (pid_file) { if (fscanf(pid_file, "%d", &background) != 1) background = 0; fclose(pid_file); }
+    int gone = 0;
+    for (int i = 0; background > 0 && i < 100 && !gone; i++) {
+        /* Gone, or a zombie waiting for init to reap it (it no longer runs). */
+        char stat_path[64], state = 0;
+        snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", background);
+        FILE *st = fopen(stat_path, "r");
+        if (!st) gone = 1;
+        else { gone = fscanf(st, "%*d (%*[^)]) %c", &state) == 1 && state == 'Z'; fclose(st); }
+        if (!gone) usleep(20000);
+    }
+    if (background > 0 && !gone) kill(background, SIGKILL);  /* never leave it behind */
+    CHECK(background > 0 && gone, "the command's background child %d was stopped with it", background);
     flyteauth_client_free(c);
 
     /* Re-run when rejected; a caller holding an already-replaced token gets the new one. */

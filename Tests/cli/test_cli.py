@@ -149,20 +149,27 @@ def test_device_login_shows_code_and_completes(stack, session, port):
     e = session.env()
     p = subprocess.Popen([TOOL, "login"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          stdin=subprocess.DEVNULL)
-    code = None
-    deadline = time.time() + 20
-    lines = []
-    while time.time() < deadline and code is None:
-        line = p.stderr.readline()
-        lines.append(line)
-        m = re.search(r"confirm the code\s+(\S+)", line)
-        if m:
-            code = m.group(1)
-    assert code, "".join(lines)
-    subprocess.run([sys.executable, "-m", "harness", "approve-device", "--code", code, "--idp", stack.state["idp"]],
-                   cwd=E2E, check=True, timeout=30, capture_output=True)
-    stdout, _ = p.communicate(timeout=60)
-    assert p.returncode == 0 and "Logged in to" in stdout
+    try:
+        code = None
+        deadline = time.time() + 20
+        lines = []
+        while time.time() < deadline and code is None:
+            line = p.stderr.readline()
+            if not line:
+                break  # the tool ended without showing a code
+            lines.append(line)
+            m = re.search(r"confirm the code\s+(\S+)", line)
+            if m:
+                code = m.group(1)
+        assert code, "".join(lines)
+        subprocess.run([sys.executable, "-m", "harness", "approve-device", "--code", code, "--idp", stack.state["idp"]],
+                       cwd=E2E, check=True, timeout=30, capture_output=True)
+        stdout, _ = p.communicate(timeout=60)
+        assert p.returncode == 0 and "Logged in to" in stdout
+    finally:
+        if p.poll() is None:  # a failed step must not leave a login polling for 10 minutes
+            p.kill()
+            p.wait(timeout=10)
 
 
 def test_flytekit_external_command_gets_its_header_through_the_tool(stack, session):

@@ -188,10 +188,16 @@ def test_storm_of_4_processes_x_8_threads_makes_one_token_request(stack, redirec
                               cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(4)]
     outs = []
-    for p in procs:
-        stdout, stderr = p.communicate(timeout=90)
-        assert p.returncode == 0, stderr[-800:]
-        outs.append(json.loads(stdout.splitlines()[-1]))
+    try:
+        for p in procs:
+            stdout, stderr = p.communicate(timeout=90)
+            assert p.returncode == 0, stderr[-800:]
+            outs.append(json.loads(stdout.splitlines()[-1]))
+    finally:
+        for p in procs:  # stopped by pid whatever happened above
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
     assert all(o["ok"] for o in outs), outs
     shas = {s for o in outs for s in o["shas"]}
     assert len(shas) == 1, "all 32 callers ended with the same token"
