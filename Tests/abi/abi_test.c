@@ -553,6 +553,21 @@ static void test_client_credentials(void) {
     fprintf(stderr, "client credentials: 16 threads, %d calls, %d token requests\n", calls, requests);
     flyteauth_client_free(c);
 
+    /* The log callback gets the client's lines: here the one warning about a keyring that
+     * cannot be reached (the client goes on from memory). */
+    setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/flyteauth-abi-test-bus", 1);
+    snprintf(json, sizeof json, "{\"endpoint\":\"%s\",\"insecure\":true,\"auth_type\":\"client_credentials\","
+             "\"client_id\":\"%s\",\"client_secret\":\"%s\",\"scopes\":[\"all\"],\"cache_dir\":\"%s\",\"keyring\":true}",
+             endpoint, id, secret, cache);
+    c = client_from(json);
+    __atomic_store_n(&log_lines, 0, __ATOMIC_RELAXED);
+    CHECK(flyteauth_client_set_log_callback(c, log_cb, NULL, FLYTEAUTH_LOG_WARNING) == FLYTEAUTH_OK, "log callback");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK, "works from memory without a keyring: %s", last_message());
+    flyteauth_metadata_free(md);
+    CHECK(__atomic_load_n(&log_lines, __ATOMIC_RELAXED) >= 1, "the keyring warning reached the log callback");
+    flyteauth_client_free(c);
+    unsetenv("DBUS_SESSION_BUS_ADDRESS");
+
     /* Wrong secret: a clear error naming the endpoint, never the secret. */
     snprintf(json, sizeof json, "{\"endpoint\":\"%s\",\"insecure\":true,\"auth_type\":\"ClientSecret\",\"client_id\":\"%s\","
              "\"client_secret\":\"wrong-secret-value\",\"scopes\":[\"all\"],\"cache_dir\":\"%s\",\"keyring\":false}", endpoint, id, cache);
