@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "harness_client.h"
 
 static char workdir[256];
 
@@ -386,15 +387,6 @@ static void test_flyte_config(void) {
 }
 
 /* A cancel stops the calls waiting at that moment, not the ones that come after it. */
-struct waiter { flyteauth_client *c; flyteauth_status st; };
-static void *wait_metadata(void *arg) {
-    struct waiter *w = arg;
-    flyteauth_metadata *md = NULL;
-    w->st = flyteauth_client_metadata(w->c, &md);
-    flyteauth_metadata_free(md);
-    return NULL;
-}
-
 static void test_cancel_then_later_calls(void) {
     char gate[512], body[1024], json[1024];
     snprintf(gate, sizeof gate, "%s/gate", workdir);
@@ -404,8 +396,8 @@ static void test_cancel_then_later_calls(void) {
     snprintf(json, sizeof json, "{\"auth_type\":\"externalcommand\",\"command\":[\"%s\"],\"authorization_header\":\"authorization\"}", cmd);
     flyteauth_client *c = client_from(json);
     pthread_t t;
-    struct waiter w = { .c = c };
-    pthread_create(&t, NULL, wait_metadata, &w);
+    struct metadata_call w = { .c = c };
+    pthread_create(&t, NULL, metadata_call_thread, &w);
     usleep(300 * 1000);
     double t0 = now_s();
     CHECK(flyteauth_client_cancel(c) == FLYTEAUTH_OK, "cancel");
@@ -480,46 +472,10 @@ static void test_callbacks(void) {
 
 static char *state_json;
 
-static char *state_value(const char *key) {
-    static char out[8][1024];
-    static int next;
-    char pattern[128];
-    snprintf(pattern, sizeof pattern, "\"%s\": \"", key);
-    const char *p = strstr(state_json, pattern);
-    if (!p) { snprintf(pattern, sizeof pattern, "\"%s\":\"", key); p = strstr(state_json, pattern); }
-    if (!p) return NULL;
-    p += strlen(pattern);
-    char *o = out[next++ % 8];
-    size_t i = 0;
-    while (*p && *p != '"' && i < 1023) o[i++] = *p++;
-    o[i] = 0;
-    return o;
-}
-
-static size_t sink(char *d, size_t s, size_t n, void *u) {
-    size_t *len = u; (void)d; *len += s * n; return s * n;
-}
-
-static size_t collect(char *d, size_t s, size_t n, void *u) {
-    char *buf = u;
-    size_t have = strlen(buf), add = s * n;
-    if (have + add < 4095) { memcpy(buf + have, d, add); buf[have + add] = 0; }
-    return s * n;
-}
+static const char *state_value(const char *key) { return state_string(state_json, key); }
 
 /* Token requests the Flyte front has forwarded to the IdP. */
-static int token_requests(void) {
-    char url[512], body[4096] = {0};
-    snprintf(url, sizeof url, "%s/_test/counts", state_value("endpoint"));
-    CURL *h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-    curl_easy_perform(h);
-    curl_easy_cleanup(h);
-    const char *p = strstr(body, "\"token_total\"");
-    return p ? atoi(strchr(p, ':') + 1) : -1;
-}
+static int token_requests(void) { return front_count(state_value("endpoint"), "token_total"); }
 
 static void test_client_credentials(void) {
     char json[2048];
@@ -598,7 +554,6 @@ static void test_client_credentials(void) {
     CHECK(s == FLYTEAUTH_E_NETWORK && strstr(last_message(), "127.0.0.1:9"), "IdP down: %d %s", s, last_message());
     CHECK(now_s() - t0 < 3, "within the timeout");
     flyteauth_client_free(c);
-    (void)sink;
 }
 
 int main(void) {

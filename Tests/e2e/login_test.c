@@ -25,6 +25,7 @@
 
 extern char **environ;
 #include "check.h"
+#include "harness_client.h"
 
 /* ---- the harness ---------------------------------------------------------- */
 
@@ -39,18 +40,8 @@ static void load(struct stack *s, const char *path) {
 }
 
 static const char *value(struct stack *s, const char *key) {
-    static char out[16][1024];
-    static int next;
-    char pattern[128];
-    snprintf(pattern, sizeof pattern, "\"%s\": \"", key);
-    const char *p = strstr(s->json, pattern);
-    if (!p) return "";
-    p += strlen(pattern);
-    char *o = out[next++ % 16];
-    size_t i = 0;
-    while (*p && *p != '"' && i < 1023) o[i++] = *p++;
-    o[i] = 0;
-    return o;
+    const char *v = state_string(s->json, key);
+    return v ? v : "";
 }
 
 /* Runs `python3 -m harness ARGS...`; waits when `wait` is set. */
@@ -71,44 +62,13 @@ static int harness(int wait, ...) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static size_t collect(char *d, size_t s, size_t n, void *u) {
-    char *buf = u;
-    size_t have = strlen(buf), add = s * n;
-    if (have + add < 8191) { memcpy(buf + have, d, add); buf[have + add] = 0; }
-    return s * n;
-}
-
-static void http_body(const char *method, const char *url, const char *body, char *body_out) {
-    char scratch[8192] = { 0 };
-    CURL *h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    if (strcmp(method, "POST") == 0) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, body_out ? body_out : scratch);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    curl_easy_perform(h);
-    curl_easy_cleanup(h);
-}
-
-static void http(const char *method, const char *url, char *body_out) { http_body(method, url, NULL, body_out); }
-
 /* Token requests of one grant type the front has forwarded to glewlwyd. */
-static int token_requests(struct stack *s, const char *grant) {
-    char url[512], body[8192] = { 0 };
-    snprintf(url, sizeof url, "%s/_test/counts", value(s, "endpoint"));
-    http("GET", url, body);
-    char key[128];
-    snprintf(key, sizeof key, "\"%s\":", grant);
-    const char *p = strstr(body, key);
-    if (!p) { snprintf(key, sizeof key, "\"%s\": ", grant); p = strstr(body, key); }
-    return p ? atoi(p + strlen(key)) : 0;
-}
+static int token_requests(struct stack *s, const char *grant) { return front_count(value(s, "endpoint"), grant); }
 
 static void front(struct stack *s, const char *what, const char *body) {
     char url[1024];
     snprintf(url, sizeof url, "%s%s", value(s, "endpoint"), what);
-    http_body("POST", url, body, NULL);
+    harness_http("POST", url, body, NULL);
 }
 
 /* ---- clients and callbacks ------------------------------------------------ */
@@ -257,21 +217,12 @@ static void non_interactive(struct stack *s) {
     flyteauth_client_free(c);
 }
 
-struct racer { flyteauth_client *c; flyteauth_status st; };
-static void *race(void *arg) {
-    struct racer *r = arg;
-    flyteauth_metadata *md = NULL;
-    r->st = flyteauth_client_metadata(r->c, &md);
-    flyteauth_metadata_free(md);
-    return NULL;
-}
-
 static void one_login_for_many_threads(struct stack *s) {
     struct person p = { .stack = s, .mode = "" };
     flyteauth_client *c = new_client(s, "Pkce", 5, NULL, &p);
     pthread_t t[8];
-    struct racer r[8];
-    for (int i = 0; i < 8; i++) { r[i] = (struct racer){ .c = c }; pthread_create(&t[i], NULL, race, &r[i]); }
+    struct metadata_call r[8];
+    for (int i = 0; i < 8; i++) { r[i] = (struct metadata_call){ .c = c }; pthread_create(&t[i], NULL, metadata_call_thread, &r[i]); }
     int ok = 0;
     for (int i = 0; i < 8; i++) { pthread_join(t[i], NULL); ok += r[i].st == FLYTEAUTH_OK; }
     CHECK(ok == 8, "all 8 threads got a header (%d)", ok);
