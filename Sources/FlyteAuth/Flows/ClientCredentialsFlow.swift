@@ -1,0 +1,22 @@
+import FlyteAuthCore
+
+/// RFC 6749 4.4 (also the API key flow, whose key carries id and secret).
+struct ClientCredentialsFlow: Flow {
+    let clientID: String?
+    let clientSecret: String?
+
+    func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
+        guard let clientID = clientID.nonEmpty, let clientSecret = clientSecret.nonEmpty else {
+            throw AuthError(.config, "Client ID and Client SECRET both are required. Set \"client_id\" and one of \"client_secret\", \"client_secret_location\" or \"client_secret_env_var\".")
+        }
+        let p = try context.parameters()
+        guard let tokenEndpoint = p.tokenEndpoint else {
+            throw AuthError(.unsupported, "the server's OAuth2 metadata has no token_endpoint; set \"token_url\"")
+        }
+        let request = TokenRequests.clientCredentials(endpoint: tokenEndpoint, clientID: clientID, clientSecret: clientSecret,
+                                                      scopes: p.scopes, audience: p.audience)
+        let sentAt = Clock.now()
+        let response = try context.send(request)
+        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
+    }
+}

@@ -1,0 +1,30 @@
+import FlyteAuthCore
+
+/// What a flow may use: the merged parameters, HTTP with the proxy header applied,
+/// commands, the person (callbacks), cancellation.
+struct FlowContext {
+    let settings: Settings
+    let parameters: () throws(AuthError) -> AuthParameters
+    let send: (HTTPRequest) throws(AuthError) -> HTTPResponse
+    let runner: ProcessRunning
+    let interaction: Interaction
+    let cancel: CancelToken
+    let logger: Logger
+}
+
+/// One way of obtaining credentials from scratch.
+protocol Flow: Sendable {
+    /// Gets new credentials. Flows that need a person throw `.loginRequired` when
+    /// `context.settings.interactive` is false.
+    func obtain(_ context: FlowContext) throws(AuthError) -> Credentials
+    /// Whether refresh tokens from this flow are used (PKCE, device flow).
+    var refreshes: Bool { get }
+    /// Whether tokens go to the shared cache (not for command and passthrough tokens,
+    /// whose source is their own cache).
+    var cached: Bool { get }
+}
+
+extension Flow {
+    var refreshes: Bool { false }
+    var cached: Bool { true }
+}

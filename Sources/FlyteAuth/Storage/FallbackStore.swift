@@ -1,0 +1,39 @@
+import FlyteAuthCore
+
+/// Keyring first; the file cache (when opted in) where the keyring cannot be used.
+final class FallbackStore: TokenStore, @unchecked Sendable {
+    private let primary: TokenStore
+    private let fallback: TokenStore
+    private let logger: Logger
+
+    init(primary: TokenStore, fallback: TokenStore, logger: Logger) {
+        self.primary = primary
+        self.fallback = fallback
+        self.logger = logger
+    }
+
+    var name: String { primary.name + ", else " + fallback.name }
+
+    func load() throws(AuthError) -> Credentials? {
+        do throws(AuthError) {
+            if let c = try primary.load() { return c }
+        } catch {
+            logger.warnOnce("fallback-load", "\(error.message); using \(fallback.name)")
+        }
+        return try fallback.load()
+    }
+
+    func save(_ credentials: Credentials) throws(AuthError) {
+        do throws(AuthError) { try primary.save(credentials) } catch {
+            logger.warnOnce("fallback-save", "\(error.message); using \(fallback.name)")
+            try fallback.save(credentials)
+        }
+    }
+
+    func remove() throws(AuthError) {
+        var failure: AuthError?
+        do throws(AuthError) { try primary.remove() } catch { failure = error }
+        try fallback.remove()
+        if let failure { logger.log(.warning, failure.message) }
+    }
+}
