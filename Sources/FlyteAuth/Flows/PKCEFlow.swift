@@ -48,7 +48,7 @@ struct PKCEFlow: Flow {
         listener.stop()
         let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
                                                       clientID: clientID, codeVerifier: pkce.codeVerifier)
-        let sentAt = Clock.now()
+        let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
     }
@@ -82,9 +82,9 @@ enum Browser {
     static func open(_ url: String, context: FlowContext) {
         if let opener = context.interaction.browserOpener, opener(url) { return }
         Logger.writeStderr("Please open the following link in your browser to authenticate: \(url)\n")
-        let hasDisplay = Paths.environment("DISPLAY") != nil || Paths.environment("WAYLAND_DISPLAY") != nil
+        let hasDisplay = Environment.process["DISPLAY"] != nil || Environment.process["WAYLAND_DISPLAY"] != nil
         var argv: [String]?
-        if let browser = Paths.environment("BROWSER") {
+        if let browser = Environment.process["BROWSER"] {
             argv = browser.split(separator: " ").map(String.init) + [url]
         } else if hasDisplay {
             argv = ["xdg-open", url]
