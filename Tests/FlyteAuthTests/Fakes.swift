@@ -224,3 +224,35 @@ func onThreads<T: Sendable>(_ n: Int, _ body: @escaping @Sendable (Int) -> T) ->
     done.wait(for: n)
     return results.withLock { d in (0..<n).map { d[$0]! } }
 }
+
+/// A thread running `body`; `join()` waits for its result.
+final class Spawned<T: Sendable>: Sendable {
+    private let result = Mutex<T?>(nil)
+    private let done = Latch()
+
+    init(_ body: @escaping @Sendable () -> T) {
+        let started = BackgroundThread.start { [self] in
+            let r = body()
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        precondition(started, "could not start a thread")
+    }
+
+    func join() -> T {
+        done.wait(for: 1)
+        return result.withLock { $0! }
+    }
+}
+
+/// A call's outcome as a value threads can hand back.
+enum Outcome: Sendable, Equatable {
+    case token(String)
+    case error(ErrorKind, String)
+
+    init(_ body: () throws(AuthError) -> HeaderSnapshot) {
+        do throws(AuthError) { self = .token(try body().accessToken) } catch { self = .error(error.kind, error.message) }
+    }
+
+    var kind: ErrorKind? { if case .error(let k, _) = self { return k } else { return nil } }
+}

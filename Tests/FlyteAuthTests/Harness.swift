@@ -73,3 +73,21 @@ struct Harness {
 func failure<T>(_ body: () throws(AuthError) -> T) -> AuthError? {
     do throws(AuthError) { _ = try body(); return nil } catch { return error }
 }
+
+extension Harness {
+    /// Blocks until `n` callers wait for a flight (the engine's own count; no sleeping).
+    func waitForWaiters(_ n: Int) {
+        _ = client.state.wait(until: Clock.monotonic() + 60) { $0.waiters >= n ? true : nil }
+    }
+
+    /// Blocks until no flight runs (a background refresh finished).
+    func waitForNoFlight() {
+        _ = client.state.wait(until: Clock.monotonic() + 60) { $0.flight == nil ? true : nil }
+    }
+
+    /// A thread calling `headers()`.
+    func headersOnThread() -> Spawned<Outcome> {
+        let client = self.client
+        return Spawned { Outcome { () throws(AuthError) in try client.headers() } }
+    }
+}
