@@ -98,3 +98,45 @@ import Testing
         #expect(h.storage.credentials?.refreshToken == "rt-1")
     }
 }
+
+/// A refusal met by a background refresh: the old token is served until it is due, then
+/// the caller learns a login is needed, with the IdP's word for why.
+@Suite struct BackgroundInvalidGrantTests {
+    @Test func aBackgroundRefusalKeepsTheTokenUntilDueThenAsksForALogin() throws {
+        let h = try Harness.pkce()
+        h.storage.credentials = h.cached("current", refresh: "rt-revoked")
+        h.transport.script(Harness.tokenURL, .json(400, #"{"error":"invalid_grant","error_description":"revoked"}"#))
+        #expect(try h.client.headers().accessToken == "current")
+        h.clock.advance(by: 3570)  // inside the refresh window
+        let held = h.transport.hold(Harness.tokenURL)
+        #expect(try h.client.headers().accessToken == "current")
+        held.arrived.wait(for: 1)
+        held.gate.open()
+        h.waitForNoFlight()
+        #expect(try h.client.headers().accessToken == "current")
+        #expect(h.storage.credentials?.refreshToken == nil)
+        #expect(h.client.status().objectValue?["has_refresh_token"]?.boolValue == false)
+        h.clock.advance(by: 25)  // past the hard deadline
+        let error = failure { () throws(AuthError) in try h.client.headers() }
+        #expect(error?.kind == .loginRequired)
+        #expect(error?.oauthError == "invalid_grant" && error?.oauthErrorDescription == "revoked")
+        #expect(h.tokenRequests == 1)
+    }
+}
+
+/// proxy-authorization from the proxy command, renewed when a refresh is forced.
+@Suite struct ProxyAuthorizationTests {
+    @Test func theProxyTokenRidesAlongAndIsRenewedOnRejection() throws {
+        let h = try Harness.clientCredentials { $0.proxyCommand = ["print-proxy-token"] }
+        h.runner.script("proxy-1", "proxy-2")
+        h.transport.script(Harness.tokenURL, Harness.token("t1"), Harness.token("t2"))
+        let first = try h.client.headers()
+        #expect(first.headers.map(\.key) == ["authorization", "proxy-authorization"])
+        #expect(first.headers[1].value == "Bearer proxy-1")
+        // The IdP is not behind the proxy: its requests carry no proxy token.
+        #expect(h.transport.requests(to: Harness.tokenURL)[0].headers.allSatisfy { $0.name.lowercased() != "proxy-authorization" })
+        let second = try h.client.refresh(rejected: "t1")
+        #expect(second.accessToken == "t2" && second.headers[1].value == "Bearer proxy-2")
+        #expect(h.runner.runs.count == 2)
+    }
+}
