@@ -1,5 +1,6 @@
 import FlyteAuthCore
 import Glibc
+import Synchronization
 
 public enum LogLevel: Int32, Sendable, Comparable {
     case debug = 0, info, warning, error
@@ -29,6 +30,8 @@ public final class Logger: Sendable {
     /// Lines waiting beyond this are counted, not kept (a sink that blocks for long).
     static let queueLimit = 1000
     private let state = Guarded(State())
+    /// Whether lines wait: lets `flush()`, called after every operation, skip the lock.
+    private let pending = Atomic<Bool>(false)
 
     public init() {}
 
@@ -52,6 +55,7 @@ public final class Logger: Sendable {
         state.withLock { s in
             guard level >= s.minimum else { return }
             if s.queue.count < Logger.queueLimit { s.queue.append((level, message())) } else { s.dropped += 1 }
+            pending.store(true, ordering: .releasing)
         }
     }
 
@@ -63,6 +67,8 @@ public final class Logger: Sendable {
 
     /// Hands queued lines to the sink. Call with no lock held: the sink may call back.
     public func flush() {
+        // A line queued by another thread right now is delivered by that thread's flush.
+        guard pending.load(ordering: .acquiring) else { return }
         let me = pthread_self()
         let deliver = state.withLock { s -> Bool in
             guard s.deliverer == nil, !s.queue.isEmpty || s.dropped > 0 else { return false }
@@ -87,6 +93,7 @@ public final class Logger: Sendable {
                 return (s.sink, .warning, "\(s.dropped) log lines were dropped (the log callback did not keep up)")
             }
             s.deliverer = nil
+            pending.store(false, ordering: .releasing)
             return nil
         }
     }
