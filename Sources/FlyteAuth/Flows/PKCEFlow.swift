@@ -55,23 +55,19 @@ struct PKCEFlow: Flow {
 }
 
 /// Where the listener's threads hand the result to the waiting login.
-final class CallbackOutcomeBox: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var result: Result<String, AuthError>?
+final class CallbackOutcomeBox: Sendable {
+    private let result = Guarded<Result<String, AuthError>?>(nil)
 
     func set(_ r: Result<String, AuthError>) {
-        lock.withLock {
-            if result == nil { result = r }  // the first decisive callback wins
-            lock.broadcast()
-        }
+        result.update { if $0 == nil { $0 = r } }  // the first decisive callback wins
     }
 
+    /// nil when `deadline` passed or the login was cancelled (checked every 0.1 s).
     func wait(until deadline: Double, cancel: CancelToken) -> Result<String, AuthError>? {
-        lock.withLock {
-            while result == nil && !cancel.isCancelled && Clock.monotonic() < deadline {
-                lock.wait(until: min(deadline, Clock.monotonic() + 0.1))
-            }
-            return result
+        while true {
+            let slice = min(deadline, Clock.monotonic() + 0.1)
+            if let r = result.wait(until: slice, { $0 }) { return r }
+            if cancel.isCancelled || Clock.monotonic() >= deadline { return result.withLock { $0 } }
         }
     }
 }
