@@ -63,6 +63,8 @@ let package = Package(
             linkerSettings: toolLinkFlags),
 
         .testTarget(name: "FlyteAuthCoreTests", dependencies: ["FlyteAuthCore"]),
+        // The engine driven in-process with fakes (transport, storage, clock, runner, fork).
+        .testTarget(name: "FlyteAuthTests", dependencies: ["FlyteAuth", "FlyteAuthCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -208,6 +208,20 @@ typedef struct flyteauth_client flyteauth_client;
  *   file_cache_path        string  where (default $XDG_STATE_HOME/flyteauth/tokens.json)
  *   mirror_layouts         array   other tools' keyring layouts to write after a
  *                                  login: "flytekit" (default), "flyte-sdk", "flytectl"
+ *
+ * The environment, read when the client is created, the same for every
+ * constructor (flyteauth_client_new_from_config() reads the FLYTE_* variables
+ * too, into the settings, see there):
+ *
+ *   FLYTE_API_KEY          the API key when auth_type is apikey and api_key is unset
+ *   FLYTEAUTH_FILE_CACHE   1 / true turns file_cache on
+ *   XDG_CACHE_HOME, HOME   the default cache_dir
+ *   XDG_STATE_HOME, HOME   the default file_cache_path
+ *   XDG_RUNTIME_DIR        lock files in $XDG_RUNTIME_DIR/flyteauth (else cache_dir/locks)
+ *   (client_secret_env_var) the variable it names
+ *
+ * and, during a browser login with the default opener, BROWSER, DISPLAY and
+ * WAYLAND_DISPLAY.
  */
 flyteauth_status flyteauth_client_new(const char *settings_json,
                                       flyteauth_client **out);
@@ -350,9 +364,7 @@ typedef enum flyteauth_log_level {
 
 /**
  * Receives the client's log lines (never secrets). Any thread may call it, and
- * calls are serialised. It must not call functions of the same client: a line may
- * be logged while the client holds its internal locks, so a call back would
- * deadlock (hand the line to a queue or a logger instead).
+ * calls are serialised.
  */
 typedef void (*flyteauth_log_fn)(void *user_data, flyteauth_log_level level,
                                  const char *message);

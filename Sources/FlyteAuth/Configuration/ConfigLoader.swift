@@ -7,9 +7,10 @@ public enum ConfigLoader {
     /// ~/.flyte/config.yaml. Returns nil when there is none.
     public static func findConfigFile() -> String? {
         var candidates: [String] = []
-        if let p = Paths.environment("_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE") ?? Paths.environment("FLYTECTL_CONFIG") { candidates.append(p) }
+        let environment = Environment.process
+        if let p = environment["_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE"] ?? environment["FLYTECTL_CONFIG"] { candidates.append(p) }
         candidates.append("flytekit.config")
-        if let home = Paths.home { candidates += [home + "/.flyte/config", home + "/.flyte/config.yaml"] }
+        if let home = environment.home { candidates += [home + "/.flyte/config", home + "/.flyte/config.yaml"] }
         return candidates.first { access($0, R_OK) == 0 }
     }
 
@@ -24,7 +25,7 @@ public enum ConfigLoader {
         }
         var env: [String: String] = [:]
         for name in FlyteConfig.environmentVariables {
-            if let p = getenv(name) { env[name] = String(cString: p) }
+            if let value = Environment.process.raw(name) { env[name] = value }
         }
         let environmentLayer = try FlyteConfig.environmentLayer(env)
         var overrides: ConfigLayer = [:]

@@ -1,26 +1,30 @@
 import FlyteAuthCore
 import Glibc
+import Synchronization
 
 /// Asks the Flyte endpoint how to log in (its OAuth2 metadata and public client config),
 /// merges the answer with the local settings, and caches the documents in memory and
 /// on disk so a new process does not repeat two round trips.
-final class Discovery: @unchecked Sendable {
+final class Discovery: Sendable {
     typealias Send = (HTTPRequest, CancelToken?) throws(AuthError) -> HTTPResponse
 
     private let settings: Settings
     private let endpoint: FlyteEndpoint?
     private let cacheFile: String?
     private let logger: Logger
-    private let lock = ConditionLock()
-    private var documents: (metadata: OAuth2Metadata?, clientConfig: PublicClientConfig?)?
-    private var documentsFromDisk = false
+    private struct Documents: Sendable {
+        var metadata: OAuth2Metadata?
+        var clientConfig: PublicClientConfig?
+        var fromDisk: Bool
+    }
+    /// Held while fetching, so concurrent first calls fetch once.
+    private let documents = Mutex<Documents?>(nil)
 
-    init(settings: Settings, endpoint: FlyteEndpoint?, logger: Logger) {
+    init(settings: Settings, endpoint: FlyteEndpoint?, cacheDirectory: String?, logger: Logger) {
         self.settings = settings
         self.endpoint = endpoint
         self.logger = logger
-        if let endpoint, settings.discoveryCacheTTLSeconds > 0,
-           let dir = Paths.cacheDirectory(override: settings.cacheDir) {
+        if let endpoint, settings.discoveryCacheTTLSeconds > 0, let dir = cacheDirectory {
             cacheFile = dir + "/" + CacheFileName.make(prefix: "discovery-", key: endpoint.baseURL, suffix: ".json")
         } else {
             cacheFile = nil
@@ -32,18 +36,17 @@ final class Discovery: @unchecked Sendable {
         guard AuthParameters.needsDiscovery(settings) else {
             return AuthParameters(settings: settings, metadata: nil, clientConfig: nil)
         }
-        let docs = try lock.withLock { () throws(AuthError) in
+        let docs = try documents.withLock { (documents) throws(AuthError) -> Documents in
             if let documents { return documents }
             if let cached = readDisk() {
-                documents = cached
-                documentsFromDisk = true
-                return cached
+                let d = Documents(metadata: cached.0, clientConfig: cached.1, fromDisk: true)
+                documents = d
+                return d
             }
             let fetched = try fetch(send: send, cancel: cancel)
-            documents = fetched
-            documentsFromDisk = false
+            documents = Documents(metadata: fetched.0, clientConfig: fetched.1, fromDisk: false)
             writeDisk(fetched)
-            return fetched
+            return documents!
         }
         return AuthParameters(settings: settings, metadata: docs.metadata, clientConfig: docs.clientConfig)
     }
@@ -52,10 +55,9 @@ final class Discovery: @unchecked Sendable {
     /// unreachable or missing token endpoint). Returns true when they came from disk.
     @discardableResult
     func invalidate() -> Bool {
-        lock.withLock {
-            let fromDisk = documentsFromDisk
+        documents.withLock { documents in
+            let fromDisk = documents?.fromDisk ?? false
             documents = nil
-            documentsFromDisk = false
             if let cacheFile { unlink(cacheFile) }
             return fromDisk
         }

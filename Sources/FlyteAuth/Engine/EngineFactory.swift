@@ -12,33 +12,7 @@ public enum EngineFactory {
     }
 
     /// Keyring (unless off), the file cache where opted in, a lock file per key.
-    public static let defaultStorage: StorageFactory = { key, settings, tokenEndpoint, logger in
-        let interactive = settings.authType.isInteractive
-        var store: TokenStore?
-        if settings.keyring {
-            let mirror = interactive ? settings.mirrorLayouts.compactMap(ForeignLayout.init(rawValue:)) : []
-            store = KeyringStore(keyring: SecretServiceKeyring(timeout: settings.keyringTimeoutSeconds), key: key,
-                                 readLayouts: interactive ? ForeignLayout.allCases : [], mirrorLayouts: mirror,
-                                 tokenEndpoint: tokenEndpoint, logger: logger)
-        }
-        if settings.fileCache || EnvironmentValue.isTrue(Paths.environment("FLYTEAUTH_FILE_CACHE")) {
-            if let path = settings.fileCachePath.nonEmpty ?? Paths.stateDirectory().map({ $0 + "/tokens.json" }) {
-                let file = FileStore(path: path, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
-                store = store.map { FallbackStore(primary: $0, fallback: file, logger: logger) } ?? file
-            }
-        }
-        var lock: CrossProcessLock?
-        let lockDir = Paths.environment("XDG_RUNTIME_DIR").map { $0 + "/flyteauth" }
-            ?? Paths.cacheDirectory(override: settings.cacheDir).map { $0 + "/locks" }
-        if let lockDir {
-            if Paths.makeDirectories(lockDir) {
-                lock = FlockLock(path: lockDir + "/" + CacheFileName.make(prefix: "", key: key.fileKey, suffix: ".lock"))
-            } else {
-                logger.warnOnce("lock-dir", "cannot create \(lockDir): refreshes are not coordinated with other processes")
-            }
-        }
-        return Storage(store: store, lock: lock)
-    }
+    public static let defaultStorage: StorageFactory = DefaultStorage.factory
 }
 
 /// Settings resolved from several sources, with where each value came from.

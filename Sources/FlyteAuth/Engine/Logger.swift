@@ -1,5 +1,6 @@
 import FlyteAuthCore
 import Glibc
+import Synchronization
 
 public enum LogLevel: Int32, Sendable, Comparable {
     case debug = 0, info, warning, error
@@ -8,37 +9,93 @@ public enum LogLevel: Int32, Sendable, Comparable {
 }
 
 /// A client's log sink. Messages never carry secrets (callers pass descriptions only).
-public final class Logger: @unchecked Sendable {
+///
+/// Lines are queued and handed to the sink by `flush()`, which the client calls as each
+/// operation returns, when it holds no lock and runs no refresh: so a sink may call
+/// back into the client. One thread delivers at a time (calls are serialised); a line
+/// logged meanwhile is delivered by that thread before it returns.
+public final class Logger: Sendable {
     public typealias Sink = @Sendable (LogLevel, String) -> Void
-    private let lock = ConditionLock()
-    private var sink: Sink?
-    private var minimum: LogLevel = .warning
-    private var warnedOnce: Set<String> = []
+
+    private struct State: Sendable {
+        var sink: Sink?
+        var minimum: LogLevel = .warning
+        var warnedOnce: Set<String> = []
+        var queue: [(LogLevel, String)] = []
+        var dropped = 0
+        /// The thread handing lines to the sink, if one is.
+        var deliverer: pthread_t?
+    }
+
+    /// Lines waiting beyond this are counted, not kept (a sink that blocks for long).
+    static let queueLimit = 1000
+    private let state = Guarded(State())
+    /// Whether lines wait: lets `flush()`, called after every operation, skip the lock.
+    private let pending = Atomic<Bool>(false)
 
     public init() {}
 
-    /// nil restores the default: warnings and errors on stderr.
+    /// nil restores the default: warnings and errors on stderr. Returns once no call to
+    /// the old sink is running, except when called from that sink itself
+    /// (flyteauth_client_free relies on it).
     public func setSink(_ sink: Sink?, minimum: LogLevel) {
-        lock.withLock {
-            self.sink = sink
-            self.minimum = sink == nil ? .warning : minimum
+        state.update { s in
+            s.sink = sink
+            s.minimum = sink == nil ? .warning : minimum
+        }
+        let me = pthread_self()
+        _ = state.wait(until: .infinity) { s -> Bool? in
+            guard let d = s.deliverer, pthread_equal(d, me) == 0 else { return true }
+            return nil
         }
     }
 
-    /// A host sink is called with the lock held, so `setSink(nil)` returns only once no
-    /// call to the old sink is running (flyteauth_client_free relies on it).
+    /// Queues a line; delivered by the next `flush()`.
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard level >= minimum else { return }
-        let text = message()
-        if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }
+        state.withLock { s in
+            guard level >= s.minimum else { return }
+            if s.queue.count < Logger.queueLimit { s.queue.append((level, message())) } else { s.dropped += 1 }
+            pending.store(true, ordering: .releasing)
+        }
     }
 
     /// Logs a warning the first time `key` is seen on this client.
     public func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
-        let first = lock.withLock { warnedOnce.insert(key).inserted }
+        let first = state.withLock { $0.warnedOnce.insert(key).inserted }
         if first { log(.warning, message()) }
+    }
+
+    /// Hands queued lines to the sink. Call with no lock held: the sink may call back.
+    public func flush() {
+        // A line queued by another thread right now is delivered by that thread's flush.
+        guard pending.load(ordering: .acquiring) else { return }
+        let me = pthread_self()
+        let deliver = state.withLock { s -> Bool in
+            guard s.deliverer == nil, !s.queue.isEmpty || s.dropped > 0 else { return false }
+            s.deliverer = me
+            return true
+        }
+        guard deliver else { return }
+        while let (sink, level, text) = nextLine() {
+            if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }
+        }
+    }
+
+    /// The next line and the sink to give it to; nil (and delivery ends) when none is left.
+    private func nextLine() -> (Sink?, LogLevel, String)? {
+        state.update { s -> (Sink?, LogLevel, String)? in
+            if !s.queue.isEmpty {
+                let (level, text) = s.queue.removeFirst()
+                return (s.sink, level, text)
+            }
+            if s.dropped > 0 {
+                defer { s.dropped = 0 }
+                return (s.sink, .warning, "\(s.dropped) log lines were dropped (the log callback did not keep up)")
+            }
+            s.deliverer = nil
+            pending.store(false, ordering: .releasing)
+            return nil
+        }
     }
 
     /// Swift 6 rejects the global `stderr`; write to fd 2 directly.

@@ -1,9 +1,10 @@
 import FlyteAuthCore
+import Synchronization
 
 /// `proxy-authorization: Bearer <stdout of proxy_command>` for every request to Flyte
 /// (GCP IAP and similar). The token is reused until its JWT expiry, or until a refresh
 /// is forced.
-final class ProxyAuthorization: @unchecked Sendable {
+final class ProxyAuthorization: Sendable {
     struct Header: Sendable {
         let value: String
         let softDeadline: Double
@@ -11,18 +12,20 @@ final class ProxyAuthorization: @unchecked Sendable {
     }
 
     private let command: [String]
-    private let lock = ConditionLock()
-    private var cached: Header?
+    /// Held while the command runs, so concurrent requests run it once.
+    private let cached = Mutex<Header?>(nil)
     private let policy = RefreshPolicy(window: 60)
 
     init(command: [String]) { self.command = command }
 
-    func header(_ client: AuthClient, force: Bool) throws(AuthError) -> Header {
-        try lock.withLock { () throws(AuthError) -> Header in
-            if !force, let cached, Clock.now() < cached.hardDeadline { return cached }
-            let context = client.makeContext(cancel: CancelSource().token())
+    /// `cancel` is the operation's: flyteauth_client_cancel stops the command too.
+    func header(_ client: AuthClient, force: Bool, cancel: CancelToken) throws(AuthError) -> Header {
+        try cached.withLock { (cached) throws(AuthError) -> Header in
+            let now = client.clock.now()
+            if !force, let cached, now < cached.hardDeadline { return cached }
+            let context = client.makeContext(cancel: cancel)
             let token = try CommandFlow.run(command, context: context, what: "proxy command")
-            let credentials = Credentials(accessToken: token, obtainedAt: Clock.now())
+            let credentials = Credentials(accessToken: token, obtainedAt: client.clock.now())
             let header = Header(value: "Bearer " + token, softDeadline: policy.softDeadline(for: credentials),
                                 hardDeadline: policy.hardDeadline(for: credentials))
             cached = header

@@ -15,7 +15,7 @@ struct ClientCredentialsFlow: Flow {
         }
         let request = TokenRequests.clientCredentials(endpoint: tokenEndpoint, clientID: clientID, clientSecret: clientSecret,
                                                       scopes: p.scopes, audience: p.audience)
-        let sentAt = Clock.now()
+        let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
     }

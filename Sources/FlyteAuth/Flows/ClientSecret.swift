@@ -17,7 +17,7 @@ enum ClientSecret {
             return text
         }
         if let name = settings.clientSecretEnvVar.nonEmpty {
-            guard let value = Paths.environment(name) else {
+            guard let value = Environment.process[name] else {
                 throw AuthError(.config, "client_secret_env_var: the environment variable \(name) is not set or empty")
             }
             return value

@@ -8,7 +8,7 @@ struct CommandFlow: Flow {
 
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
         let token = try CommandFlow.run(command, context: context, what: "token command")
-        return Credentials(accessToken: token, obtainedAt: Clock.now())
+        return Credentials(accessToken: token, obtainedAt: context.clock.now())
     }
 
     static func run(_ argv: [String], context: FlowContext, what: String) throws(AuthError) -> String {

@@ -1,7 +1,7 @@
 import FlyteAuthCore
 
 /// What a flow may use: the merged parameters, HTTP with the proxy header applied,
-/// commands, the person (callbacks), cancellation.
+/// commands, the person (callbacks), cancellation, the clock.
 struct FlowContext {
     let settings: Settings
     let parameters: () throws(AuthError) -> AuthParameters
@@ -10,6 +10,8 @@ struct FlowContext {
     let interaction: Interaction
     let cancel: CancelToken
     let logger: Logger
+    /// The engine's clock: token lifetimes count from `clock.now()` when a request was sent.
+    var clock: EngineClock = SystemClock()
 }
 
 /// One way of obtaining credentials from scratch.

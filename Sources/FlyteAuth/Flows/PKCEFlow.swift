@@ -48,30 +48,26 @@ struct PKCEFlow: Flow {
         listener.stop()
         let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
                                                       clientID: clientID, codeVerifier: pkce.codeVerifier)
-        let sentAt = Clock.now()
+        let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
     }
 }
 
 /// Where the listener's threads hand the result to the waiting login.
-final class CallbackOutcomeBox: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var result: Result<String, AuthError>?
+final class CallbackOutcomeBox: Sendable {
+    private let result = Guarded<Result<String, AuthError>?>(nil)
 
     func set(_ r: Result<String, AuthError>) {
-        lock.withLock {
-            if result == nil { result = r }  // the first decisive callback wins
-            lock.broadcast()
-        }
+        result.update { if $0 == nil { $0 = r } }  // the first decisive callback wins
     }
 
+    /// nil when `deadline` passed or the login was cancelled (checked every 0.1 s).
     func wait(until deadline: Double, cancel: CancelToken) -> Result<String, AuthError>? {
-        lock.withLock {
-            while result == nil && !cancel.isCancelled && Clock.monotonic() < deadline {
-                lock.wait(until: min(deadline, Clock.monotonic() + 0.1))
-            }
-            return result
+        while true {
+            let slice = min(deadline, Clock.monotonic() + 0.1)
+            if let r = result.wait(until: slice, { $0 }) { return r }
+            if cancel.isCancelled || Clock.monotonic() >= deadline { return result.withLock { $0 } }
         }
     }
 }
@@ -82,9 +78,9 @@ enum Browser {
     static func open(_ url: String, context: FlowContext) {
         if let opener = context.interaction.browserOpener, opener(url) { return }
         Logger.writeStderr("Please open the following link in your browser to authenticate: \(url)\n")
-        let hasDisplay = Paths.environment("DISPLAY") != nil || Paths.environment("WAYLAND_DISPLAY") != nil
+        let hasDisplay = Environment.process["DISPLAY"] != nil || Environment.process["WAYLAND_DISPLAY"] != nil
         var argv: [String]?
-        if let browser = Paths.environment("BROWSER") {
+        if let browser = Environment.process["BROWSER"] {
             argv = browser.split(separator: " ").map(String.init) + [url]
         } else if hasDisplay {
             argv = ["xdg-open", url]

@@ -36,3 +36,19 @@ public enum Clock {
         }
     }
 }
+
+/// The engine's time source, swappable so tests can step time: the wall clock decides
+/// expiries and refresh points, the monotonic clock measures elapsed time.
+public protocol EngineClock: Sendable {
+    /// UTC seconds since the epoch.
+    func now() -> Double
+    /// Seconds on a clock that never jumps.
+    func monotonic() -> Double
+}
+
+/// The system's clocks.
+public struct SystemClock: EngineClock {
+    public init() {}
+    public func now() -> Double { Clock.now() }
+    public func monotonic() -> Double { Clock.monotonic() }
+}

@@ -1,7 +1,7 @@
 import FlyteAuthCore
 
 /// Keyring first; the file cache (when opted in) where the keyring cannot be used.
-final class FallbackStore: TokenStore, @unchecked Sendable {
+final class FallbackStore: TokenStore, Sendable {
     private let primary: TokenStore
     private let fallback: TokenStore
     private let logger: Logger
@@ -28,6 +28,14 @@ final class FallbackStore: TokenStore, @unchecked Sendable {
             logger.warnOnce("fallback-save", "\(error.message); using \(fallback.name)")
             try fallback.save(credentials)
         }
+    }
+
+    /// From both: the file may hold a copy written while the keyring was unusable.
+    func forgetRefreshToken(_ refreshToken: String) throws(AuthError) {
+        var failure: AuthError?
+        do throws(AuthError) { try primary.forgetRefreshToken(refreshToken) } catch { failure = error }
+        try fallback.forgetRefreshToken(refreshToken)
+        if let failure { logger.log(.warning, failure.message) }
     }
 
     func remove() throws(AuthError) {

@@ -4,7 +4,7 @@ import Synchronization
 
 /// The opt-in plaintext cache for machines without a Secret Service: one JSON file,
 /// mode 0600, replaced atomically, keyed like the keyring (`CacheKey.fileKey`).
-final class FileStore: TokenStore, @unchecked Sendable {
+final class FileStore: TokenStore, Sendable {
     let path: String
     private let key: CacheKey
     private let tokenEndpoint: String?

@@ -44,18 +44,37 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         try keyring.write(key.item, secret: CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint),
                           application: "libflyteauth")
         for layout in mirrorLayouts {
-            do throws(AuthError) {
-                for (item, secret) in layout.encode(credentials, endpoint: key.endpoint, now: Clock.now()) {
-                    if let secret {
-                        // Python keyring's own value, so its later writes replace this item.
-                        try keyring.write(item, secret: secret,
-                                          application: layout == .flytectl ? "libflyteauth" : "Python keyring library")
-                    } else {
-                        try keyring.delete(item)
-                    }
-                }
-            } catch {
+            do throws(AuthError) { try write(credentials, as: layout) } catch {
                 logger.warnOnce("mirror-\(layout.rawValue)", "could not mirror the login into \(layout.rawValue)'s keyring layout: \(error.message)")
+            }
+        }
+    }
+
+    /// Rewrites the canonical item and every layout read or mirrored that holds
+    /// `refreshToken`, without it.
+    func forgetRefreshToken(_ refreshToken: String) throws(AuthError) {
+        if let text = try keyring.read([key.item])[key.item], var c = CanonicalItem.decode(text), c.refreshToken == refreshToken {
+            c.refreshToken = nil
+            try keyring.write(key.item, secret: CanonicalItem.encode(c, key: key, tokenEndpoint: tokenEndpoint),
+                              application: "libflyteauth")
+        }
+        for layout in ForeignLayout.allCases where readLayouts.contains(layout) || mirrorLayouts.contains(layout) {
+            let items = layout.items(for: key.endpoint)
+            guard var c = layout.decode(try keyring.read(items), endpoint: key.endpoint, now: Clock.now()),
+                  c.refreshToken == refreshToken else { continue }
+            c.refreshToken = nil
+            try write(c, as: layout)
+        }
+    }
+
+    private func write(_ credentials: Credentials, as layout: ForeignLayout) throws(AuthError) {
+        for (item, secret) in layout.encode(credentials, endpoint: key.endpoint, now: Clock.now()) {
+            if let secret {
+                // Python keyring's own value, so its later writes replace this item.
+                try keyring.write(item, secret: secret,
+                                  application: layout == .flytectl ? "libflyteauth" : "Python keyring library")
+            } else {
+                try keyring.delete(item)
             }
         }
     }

@@ -160,20 +160,25 @@ final class SecretServiceKeyring: @unchecked Sendable {
 }
 
 /// Cancels a GCancellable when a deadline passes, unless finished first.
-private final class Watchdog: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var done = false
-    private(set) var fired = false
+private final class Watchdog: Sendable {
+    private struct State: Sendable {
+        var done = false
+        var fired = false
+    }
+    private let state = Guarded(State())
+
+    /// Whether the deadline passed and the call was cancelled.
+    var fired: Bool { state.withLock { $0.fired } }
 
     init(cancellable: UnsafeMutablePointer<GCancellable>, seconds: Double) {
         g_object_ref(cancellable)
         let raw = UnsafeMutableRawPointer(cancellable)
         let started = BackgroundThread.start { [self] in
             let deadline = Clock.monotonic() + seconds
-            lock.withLock {
-                while !done && Clock.monotonic() < deadline { lock.wait(until: deadline) }
-                if !done {
-                    fired = true
+            _ = state.wait(until: deadline) { $0.done ? true : nil }
+            state.withLock { s in
+                if !s.done {
+                    s.fired = true
                     g_cancellable_cancel(raw.assumingMemoryBound(to: GCancellable.self))
                 }
             }
@@ -183,9 +188,6 @@ private final class Watchdog: @unchecked Sendable {
     }
 
     func finish() {
-        lock.withLock {
-            done = true
-            lock.broadcast()
-        }
+        state.update { $0.done = true }
     }
 }

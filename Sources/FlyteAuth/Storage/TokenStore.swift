@@ -8,6 +8,18 @@ public protocol TokenStore: Sendable {
     func load() throws(AuthError) -> Credentials?
     func save(_ credentials: Credentials) throws(AuthError)
     func remove() throws(AuthError)
+    /// Drops `refreshToken` (refused by the IdP) wherever this store keeps it, keeping
+    /// the rest of the credentials.
+    func forgetRefreshToken(_ refreshToken: String) throws(AuthError)
+}
+
+extension TokenStore {
+    /// For a store that keeps one copy: rewrite it without the refresh token.
+    public func forgetRefreshToken(_ refreshToken: String) throws(AuthError) {
+        guard var c = try load(), c.refreshToken == refreshToken else { return }
+        c.refreshToken = nil
+        try save(c)
+    }
 }
 
 /// Serialises refreshes of one cache key across processes.
@@ -25,5 +37,5 @@ public struct Storage: Sendable {
     }
 }
 
-/// Builds the storage for a key: (key, settings, token endpoint, logger).
-public typealias StorageFactory = @Sendable (CacheKey, Settings, String?, Logger) -> Storage
+/// Builds the storage for a key: (key, configuration, token endpoint, logger).
+public typealias StorageFactory = @Sendable (CacheKey, ClientConfiguration, String?, Logger) -> Storage

@@ -1,0 +1,188 @@
+import FlyteAuthCore
+
+/// What a flight yields.
+struct Obtained: Sendable {
+    let credentials: Credentials
+    /// For status: "cache", "idp", "idp (refresh)", "command", "host".
+    let source: String
+    let proxyHeader: ProxyAuthorization.Header?
+}
+
+// Obtaining credentials for a flight: from the shared cache if another process
+// refreshed, else by refresh token, else by the flow. No client lock is held here.
+extension AuthClient {
+    func obtain(_ flight: Flight, cancel: CancelToken) throws(AuthError) -> Obtained {
+        let context = makeContext(cancel: cancel)
+        // The header key is part of what a flow yields: settle it first.
+        try headerKey.settle(authType: settings.authType, parameters: context.parameters)
+        let proxyHeader = try proxy?.header(self, force: flight.kind.isForced, cancel: cancel)
+        let (credentials, source) = try obtainToken(context: context, flight: flight)
+        return Obtained(credentials: credentials, source: source, proxyHeader: proxyHeader)
+    }
+
+    private func obtainToken(context: FlowContext, flight: Flight) throws(AuthError) -> (Credentials, String) {
+        let rejected = flight.kind.rejected
+        guard flow.cached else {
+            if settings.authType == .passthrough, let previous = flight.previous, !isRejected(previous.accessToken, rejected),
+               clock.now() < policy.hardDeadline(for: previous) {
+                return (previous, "host")
+            }
+            return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
+        }
+        let storage = try storage(cancel: context.cancel)
+        var store = storage.store
+        if let crossProcessLock = storage.lock {
+            // First look at the cache without the lock: the lock serialises refreshes, and
+            // readers queued behind it would make N processes starting together wait for
+            // each other. Writes replace whole items, so an unlocked read sees the old
+            // token or the new one; the decision is the same the locked path would make.
+            if flight.previous == nil, flight.kind.acceptsCachedToken, let unlocked = store {
+                do throws(AuthError) {
+                    if let stored = try unlocked.load(), !isRejected(stored.accessToken, rejected),
+                       clock.now() < policy.hardDeadline(for: stored) {
+                        return (stored, "cache")
+                    }
+                } catch {
+                    warnCacheUnreadable(error)
+                    store = nil  // unreadable now: do not wait for it a second time under the lock
+                }
+            }
+            let timeout = settings.lockTimeoutSeconds + (settings.authType.isInteractive ? settings.loginTimeoutSeconds : 0)
+            return try crossProcessLock.withLock(timeout: timeout, cancel: context.cancel) { () throws(AuthError) in
+                try obtainThroughCache(store, context: context, flight: flight)
+            }
+        }
+        return try obtainThroughCache(store, context: context, flight: flight)
+    }
+
+    /// The one warning for a cache that cannot be read or written.
+    private func warnCacheUnreadable(_ error: AuthError) {
+        logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
+    }
+
+    /// Runs with the cross-process lock held: re-read, then refresh, then log in.
+    private func obtainThroughCache(_ store: TokenStore?, context: FlowContext, flight: Flight) throws(AuthError) -> (Credentials, String) {
+        let now = clock.now()
+        let previous = flight.previous
+        let rejected = flight.kind.rejected
+        var stored: Credentials?
+        if let store {
+            do throws(AuthError) { stored = try store.load() } catch { warnCacheUnreadable(error) }
+        }
+        if flight.kind != .login, let stored, !isRejected(stored.accessToken, rejected) {
+            // Another process refreshed already, or this is our first look at the cache.
+            // A forced refresh takes only a token newer than the one it replaces.
+            let reusable = flight.kind != .afterRejection(nil) || previous != nil
+            let fresh = previous == nil ? now < policy.hardDeadline(for: stored) : now < policy.softDeadline(for: stored)
+            if reusable && fresh && stored.accessToken != previous?.accessToken { return (stored, "cache") }
+        }
+        let refused = state.withLock { $0.refusedRefreshTokens }
+        let base = [stored, previous].compactMap { $0 }.first {
+            guard let token = $0.refreshToken else { return false }
+            return !refused.contains(token)
+        }
+        if flight.kind != .login, flow.refreshes, let base, let refreshToken = base.refreshToken {
+            do throws(AuthError) {
+                let refreshed = try refresh(refreshToken, context: context).keepingRefreshToken(of: base)
+                save(refreshed, to: store)
+                return (refreshed, "idp (refresh)")
+            } catch where error.isTransient || error.kind == .cancelled {
+                throw error.prefixed("refresh")  // keep the last good tokens
+            } catch {
+                logger.log(.info, "refresh token was refused (\(error.oauthError ?? error.message)); a new login is needed")
+                forget(refreshToken, refusal: error, in: store)
+            }
+        }
+        if flight.kind == .background && flow.refreshes {
+            // A person is never asked from a background thread; the caller that finds the
+            // token expired does the login.
+            throw withRefusal(AuthError(.loginRequired, "the refresh token was refused; a new login is needed"))
+        }
+        let credentials: Credentials
+        do throws(AuthError) { credentials = try runFlow(context) } catch { throw withRefusal(error) }
+        save(credentials, to: store)
+        return (credentials, "idp")
+    }
+
+    /// Never sends `refreshToken` again: out of memory, the canonical item and every
+    /// layout it came from or went to.
+    private func forget(_ refreshToken: String, refusal: AuthError, in store: TokenStore?) {
+        state.withLock { $0.refuse(refreshToken, refusal) }
+        guard let store else { return }
+        do throws(AuthError) { try store.forgetRefreshToken(refreshToken) } catch { warnCacheUnreadable(error) }
+    }
+
+    /// A login-required error after a refusal says what the IdP said (its OAuth error).
+    private func withRefusal(_ error: AuthError) -> AuthError {
+        guard error.kind == .loginRequired, error.oauthError == nil, let refusal = state.withLock({ $0.refusal }) else {
+            return error
+        }
+        var e = error
+        e.oauthError = refusal.oauthError
+        e.oauthErrorDescription = refusal.oauthErrorDescription
+        e.httpStatus = refusal.httpStatus
+        e.message += " (the refresh token was refused: \(refusal.oauthError ?? refusal.message))"
+        return e
+    }
+
+    func storage(cancel: CancelToken) throws(AuthError) -> Storage {
+        try cache.storage(endpoint: endpoint, configuration: configuration, cacheClientID: cacheClientID, logger: logger) {
+            () throws(AuthError) in try parameters(cancel: cancel)
+        }
+    }
+
+    private func isRejected(_ token: String, _ rejected: String?) -> Bool {
+        token == rejected || state.withLock { $0.rejectedTokens.contains(token) }
+    }
+
+    private func save(_ credentials: Credentials, to store: TokenStore?) {
+        guard let store else { return }
+        do throws(AuthError) { try store.save(credentials) } catch { warnCacheUnreadable(error) }
+    }
+
+    private func runFlow(_ context: FlowContext) throws(AuthError) -> Credentials {
+        do {
+            return try flow.obtain(context)
+        } catch where error.kind == .network || error.httpStatus == 404 {
+            // Stale discovery documents can point at a token endpoint that moved.
+            if discovery.invalidate() { return try flow.obtain(context) }
+            throw error
+        }
+    }
+
+    private func refresh(_ refreshToken: String, context: FlowContext) throws(AuthError) -> Credentials {
+        let p = try context.parameters()
+        guard let tokenEndpoint = p.tokenEndpoint, let clientID = p.clientID ?? cacheClientID else {
+            throw AuthError(.unsupported, "cannot refresh: no token endpoint or client id")
+        }
+        let request = TokenRequests.refresh(endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
+                                            scopes: [], audience: nil)
+        let sentAt = clock.now()
+        let response = try context.send(request)
+        return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
+    }
+
+    func makeContext(cancel: CancelToken) -> FlowContext {
+        FlowContext(
+            settings: settings,
+            parameters: { () throws(AuthError) in try self.parameters(cancel: cancel) },
+            send: { (request) throws(AuthError) in try self.send(request, cancel: cancel) },
+            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock)
+    }
+
+    func parameters(cancel: CancelToken) throws(AuthError) -> AuthParameters {
+        try discovery.parameters(send: { (r, c) throws(AuthError) in try self.send(r, cancel: c) }, cancel: cancel)
+    }
+
+    /// Every request goes through here: proxy-authorization on requests to Flyte.
+    func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
+        var request = request
+        // The proxy (IAP and similar) fronts the whole Flyte origin: discovery, and the
+        // token endpoint too when flyteadmin is its own authorization server.
+        if let proxy, request.toFlyteEndpoint || endpoint.map({ request.url.hasPrefix($0.baseURL + "/") }) == true {
+            let token = cancel ?? cancelSource.token()
+            request.headers.append(("Proxy-Authorization", try proxy.header(self, force: false, cancel: token).value))
+        }
+        return try transport.send(request, cancel: cancel)
+    }
+}
