@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-300}
-if [ "${1:-}" = "--smoke" ]; then seconds=${FUZZ_SMOKE_SECONDS:-3}; shift; fi
+if [ "${1:-}" = "--smoke" ]; then seconds=${FUZZ_SMOKE_SECONDS:-2}; shift; fi
 bash Fuzz/build.sh || exit 1
 bin=.build-fuzz/flyteauth-fuzz
 targets=("$@")
