@@ -15,7 +15,7 @@ export GOFLAGS := -mod=mod
 export GOPROXY := off
 export GOTOOLCHAIN := local
 
-.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports
+.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports fuzz fuzz-smoke test-sanitize
 
 all: stage
 
@@ -23,6 +23,8 @@ help:
 	@echo "make            release build staged in build/stage (lib, include, pkgconfig, bin)"
 	@echo "make deps       install every system and Python dependency (Debian 12, root)"
 	@echo "make test       every test suite"
+	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS each (default 300); FUZZING.md"
+	@echo "make test-sanitize  libflyteauth under ASan+UBSan and under TSan: engine and C ABI tests"
 	@echo "make demo       end-to-end demonstration against a local glewlwyd"
 	@echo "make bench      benchmarks; results in bench/results/"
 	@echo "make deb        Debian packages in build/deb/ (lintian-checked)"
@@ -72,6 +74,19 @@ test-abi: stage
 test-e2e: stage
 	bash Tests/e2e/run.sh
 
+# libFuzzer over the Core parsers (Fuzz/): one binary, FUZZ_TARGET selects the target.
+FUZZ_SECONDS ?= 300
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	bash Fuzz/run.sh --smoke
+
+# libflyteauth itself under ASan+UBSan and under TSan (Tests/sanitize/run.sh): the C ABI
+# tests and `swift test` against each instrumented build (.build-asan, .build-tsan).
+test-sanitize:
+	bash Tests/sanitize/run.sh all
+
 demo: stage
 	bash scripts/demo.sh
 
@@ -79,7 +94,7 @@ bench: stage
 	bash bench/run.sh $(BENCH_ARGS)
 
 clean:
-	rm -rf build .build $(DIST_SCRATCH)
+	rm -rf build .build $(DIST_SCRATCH) .build-fuzz .build-asan .build-tsan
 
 # ---------------------------------------------------------------------------
 # Installation, Debian packages and ABI checks (packaging/README.md).

@@ -130,6 +130,22 @@ import Testing
         #expect(throws: AuthError.self) { try yaml("a: &x\n  b: *x\n") }
     }
 
+    /// Found by the config-yaml fuzz target (Fuzz/corpus/config-yaml/billion-laughs):
+    /// 667 bytes of aliases nested inside aliases expand to 9^12 nodes and hung the caller.
+    /// Six levels (9^6 nodes) are enough to exceed the limit and were accepted before it.
+    @Test func aliasesThatExpandExponentiallyAreRefused() {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+        for i in 1..<6 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ") + "]") }
+        lines.append("admin:\n  scopes: *a5")
+        do { _ = try yaml(lines.joined(separator: "\n") + "\n"); Issue.record("accepted") } catch {
+            #expect(error.kind == .config && error.message.contains("config.yaml:") && error.message.contains("more than 100000 nodes"),
+                    "\(error.message)")
+        }
+        // A document that uses aliases modestly still loads.
+        let layer = try? yaml("s: &s [all, offline]\nadmin:\n  scopes: *s\n")
+        #expect(layer?["scopes"]?.value == ["all", "offline"])
+    }
+
     @Test func goDurations() {
         #expect(GoDuration.seconds("2m") == 120 && GoDuration.seconds("1h30m") == 5400 && GoDuration.seconds("2m0s") == 120)
         #expect(GoDuration.seconds("500ms") == 0.5 && GoDuration.seconds("45") == 45)

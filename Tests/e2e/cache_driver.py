@@ -7,6 +7,10 @@ It prints one JSON line; tokens appear only as short SHA-256 prefixes.
     commands: header | login | logout | status | refresh-sha SHA
               storm THREADS START_AT [expired|rejected]
               refresh-loop SECONDS
+              calls-after-go SECONDS   (one header, prints "started", waits for a line on
+                                        stdin, then for SECONDS alternates forced refreshes
+                                        and plain header calls; reports failures and the
+                                        slowest call)
 """
 import ctypes
 import hashlib
@@ -158,6 +162,26 @@ def main():
             h, st = header(c, rejected="")  # empty rejected value: force a refresh
             n += 1
         print(json.dumps({"ok": True, "refreshes": n}))
+    elif cmd == "calls-after-go":
+        h, st = header(c)
+        if h is None:
+            fail("metadata before go")
+        print(json.dumps({"ok": True, "started": True, "sha": sha(h["token"])}), flush=True)
+        sys.stdin.readline()
+        end = time.time() + float(sys.argv[3])
+        calls, failures, slowest, shas = 0, [], 0.0, set()
+        while time.time() < end:
+            t0 = time.time()
+            got, st = header(c, rejected="") if calls % 2 == 0 else header(c)
+            slowest = max(slowest, time.time() - t0)
+            calls += 1
+            if got is None:
+                e = lib.flyteauth_error_last()
+                failures.append({"status": st, "message": e.contents.message.decode() if e else "?"})
+            else:
+                shas.add(sha(got["token"]))
+        print(json.dumps({"ok": not failures, "calls": calls, "failures": failures[:3], "slowest": slowest,
+                          "tokens": len(shas), "source": status(c)["token_source"]}))
     lib.flyteauth_client_free(c)
 
 

@@ -87,13 +87,23 @@ extension FlyteConfig {
         }
         defer { yaml_document_delete(&document) }
         guard let root = yaml_document_get_root_node(&document) else { return nil }
-        return try node(root, in: &document, path: path, depth: 0)
+        var budget = maximumNodes
+        return try node(root, in: &document, path: path, depth: 0, budget: &budget)
     }
 
+    /// Nodes a document may expand to. Aliases are shared in libyaml's tree but copied
+    /// here, so a few hundred bytes of nested aliases ("billion laughs") would otherwise
+    /// expand exponentially and hang the caller.
+    static let maximumNodes = 100_000
+
     private static func node(_ n: UnsafeMutablePointer<yaml_node_t>, in doc: inout yaml_document_t, path: String,
-                             depth: Int) throws(AuthError) -> Node {
+                             depth: Int, budget: inout Int) throws(AuthError) -> Node {
         let line = Int(n.pointee.start_mark.line) + 1
         guard depth < 64 else { throw AuthError(.config, "\(path):\(line): YAML nested too deeply (or a recursive alias)") }
+        budget -= 1
+        guard budget >= 0 else {
+            throw AuthError(.config, "\(path):\(line): YAML expands to more than \(maximumNodes) nodes (aliases repeated inside aliases)")
+        }
         switch n.pointee.type {
         case YAML_SCALAR_NODE:
             let buffer = UnsafeBufferPointer(start: UnsafeRawPointer(fa_yaml_scalar_value(n))?.assumingMemoryBound(to: UInt8.self),
@@ -103,7 +113,7 @@ extension FlyteConfig {
             var items: [Node] = []
             var item = fa_yaml_seq_start(n)
             while let i = item, i != fa_yaml_seq_top(n) {
-                if let child = fa_yaml_node(&doc, i.pointee) { items.append(try node(child, in: &doc, path: path, depth: depth + 1)) }
+                if let child = fa_yaml_node(&doc, i.pointee) { items.append(try node(child, in: &doc, path: path, depth: depth + 1, budget: &budget)) }
                 item = i + 1
             }
             return .sequence(items, line: line)
@@ -112,8 +122,8 @@ extension FlyteConfig {
             var pair = fa_yaml_map_start(n)
             while let p = pair, p != fa_yaml_map_top(n) {
                 if let k = fa_yaml_node(&doc, p.pointee.key), let v = fa_yaml_node(&doc, p.pointee.value),
-                   case .scalar(let name, _) = try node(k, in: &doc, path: path, depth: depth + 1) {
-                    entries.append((name, try node(v, in: &doc, path: path, depth: depth + 1)))
+                   case .scalar(let name, _) = try node(k, in: &doc, path: path, depth: depth + 1, budget: &budget) {
+                    entries.append((name, try node(v, in: &doc, path: path, depth: depth + 1, budget: &budget)))
                 }
                 pair = p + 1
             }
