@@ -253,6 +253,7 @@ public final class AuthClient: @unchecked Sendable {
         ]
         o["endpoint"] = endpoint.map { .string($0.configured) }
         o["client_id"] = cacheClientID.map(JSONValue.string)
+        o["settings"] = effectiveSettings
         o["cache"] = storageCache.withLock { $0 }?.store.map { .string($0.name) }
             ?? .string(storageFactory == nil ? "memory only (this auth type is not cached)" : "not opened yet")
         if let c = credentials {
