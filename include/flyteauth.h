@@ -135,7 +135,7 @@ typedef enum flyteauth_status {
  */
 const char *flyteauth_strerror(flyteauth_status status);
 
-/** Ages of flyteauth_error (see "Structs that grow" above). */
+/** Ages of flyteauth_error: see "Structs that grow" above. */
 #define FLYTEAUTH_ERROR_AGE_0 0 /* 0.1.0: status .. http_status */
 /** The age this header describes. */
 #define FLYTEAUTH_ERROR_AGE FLYTEAUTH_ERROR_AGE_0
@@ -257,7 +257,7 @@ typedef struct flyteauth_header {
     const char *value;
 } flyteauth_header;
 
-/** Ages of flyteauth_metadata (see "Structs that grow" above). */
+/** Ages of flyteauth_metadata: see "Structs that grow" above. */
 #define FLYTEAUTH_METADATA_AGE_0 0 /* 0.1.0: count .. reuse_until */
 /** The age this header describes. */
 #define FLYTEAUTH_METADATA_AGE FLYTEAUTH_METADATA_AGE_0
