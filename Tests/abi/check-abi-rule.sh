@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make abi-check` fails when the age rule of flyteauth.h ("Structs that grow") is
 # broken: each case edits a copy of the header and runs packaging/abi-check.sh on it
-# against the committed baseline. Needs the staged build (make) and abigail-tools.
+# against the committed baseline. Then Tests/abi/check-exports.sh fails when header,
+# exports.map and library disagree. Needs the staged build (make) and abigail-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -54,6 +55,26 @@ case_ "a frozen struct (flyteauth_header) that grows fails" fail "incompatible c
 } flyteauth_header;''', '''    const char *value;
     int extra;
 } flyteauth_header;''')"
+
+# The export list: header, exports.map and the library name the same functions.
+lib=$root/build/stage/lib/libflyteauth.so.0
+exports_case() {
+    local name=$1 text=$2 map_edit=$3 header_edit=$4 rc=0
+    sed -e "$map_edit" "$root/Sources/FlyteAuthABI/exports.map" > "$tmp/exports.map"
+    sed -e "$header_edit" "$root/include/flyteauth.h" > "$tmp/flyteauth.h"
+    FLYTEAUTH_EXPORTS_MAP=$tmp/exports.map FLYTEAUTH_HEADER=$tmp/flyteauth.h bash "$root/Tests/abi/check-exports.sh" "$lib" \
+        > "$tmp/out" 2>&1 || rc=$?
+    if [ $rc -ne 0 ] && grep -q -- "$text" "$tmp/out"; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name: expected a failure with '$text' (rc $rc):"; sed 's/^/     /' "$tmp/out"
+    fi
+}
+exports_case "a wildcard in exports.map fails" "by wildcard" 's/^\( *global:\)/\1 flyteauth_*;/' ''
+exports_case "a function missing from exports.map fails" "in the header but not the map: flyteauth_client_cancel" \
+    '/flyteauth_client_cancel;/d' ''
+exports_case "a function declared but not exported fails" "in the header but not the library: flyteauth_client_new_thing" \
+    '' 's/^flyteauth_status flyteauth_client_cancel(flyteauth_client \*client);/&\nflyteauth_status flyteauth_client_new_thing(void);/'
 
 echo "abi rule: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -200,20 +200,6 @@ def test_malformed_config_names_the_file(tmp_path):
 
 # -- keyring ---------------------------------------------------------------------------
 
-@pytest.fixture
-def keyring_session():
-    from harness import KeyringSession
-
-    try:
-        session = KeyringSession().start()
-    except Exception as e:  # noqa: BLE001
-        pytest.skip("no private Secret Service available: %s" % e)
-    try:
-        yield session
-    finally:
-        session.stop()
-
-
 def driver(session, settings, action):
     env = session.env()
     env.pop("PYTHONPATH", None)
