@@ -123,6 +123,31 @@ c.set_token("x" * 10)
 assert c.metadata()[0][1] == "Bearer " + "x" * 10
 c.close()' || { echo "run.sh: the Python binding does not work with the staged library" >&2; exit 1; }
 
+# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go; issue 12) ------------
+# go test's own benchmark of Client.Metadata / Headers / GetRequestMetadata on a warm
+# cache, against the snapshot above. Writes $out/$stem-go-percall.json:
+# {"BenchmarkPerCallMetadata": {"ns_per_op": [..one per -count..], "allocs_per_op": N}, ...}
+# and the raw go test output next to it (.txt).
+if [ "$go_impl" = binding ]; then
+    case "$mode" in full) gb=(-benchtime 1s -count 5) ;; quick) gb=(-benchtime 500ms -count 3) ;; *) gb=(-benchtime 100ms -count 1) ;; esac
+    (cd "$root/bindings/go" && FLYTEAUTH_GO_NO_E2E=1 go test -run '^$' -bench PerCall -benchmem "${gb[@]}" ./flyteauth) \
+        > "$out/$stem-go-percall.txt" 2>&1 || { echo "run.sh: the Go per-call benchmark failed:" >&2; cat "$out/$stem-go-percall.txt" >&2; exit 1; }
+    "$PY" -c '
+import json, re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(Benchmark\w+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?(\d+) allocs/op)?", line)
+    if m:
+        r = rows.setdefault(m.group(1), {"ns_per_op": [], "allocs_per_op": None})
+        r["ns_per_op"].append(float(m.group(2)))
+        if m.group(3) is not None:
+            r["allocs_per_op"] = int(m.group(3))
+json.dump(rows, open(sys.argv[2], "w"), indent=1)
+' "$out/$stem-go-percall.txt" "$out/$stem-go-percall.json"
+    echo "run.sh: Go per-call benchmark: $out/$stem-go-percall.json"
+fi
+# --- end of the Go per-call benchmark ---------------------------------------------------
+
 echo "run.sh: programs built (Go: $go_impl, Python: $python_impl); starting the benchmark"
 # Inside a private Secret Service (fresh HOME and XDG_RUNTIME_DIR), as the tests do.
 "$root/Tests/e2e/keyring-session.sh" "$PY" "$here/bench.py" --mode "$mode" --bin "$tmp/bin" --tmp "$tmp" \

@@ -36,6 +36,24 @@
  *    after the client was created: calls there fail with FLYTEAUTH_E_FORKED
  *    instead of hanging on a D-Bus connection inherited from the parent.
  *    Create a new client in the child.
+ *
+ *  - Structs that grow (the age rule, after libcurl's curl_version_info_data).
+ *    The library allocates every struct it hands out (flyteauth_metadata,
+ *    flyteauth_error); programs never allocate, copy by value, or take
+ *    sizeof() of them. Such a struct starts with `unsigned int age`; members
+ *    are only ever appended, never reordered, retyped or removed, and each
+ *    addition raises the struct's age by one. The header defines one macro per
+ *    age (FLYTEAUTH_METADATA_AGE_0, ..._1, ...) and the current one
+ *    (FLYTEAUTH_METADATA_AGE); each member says the age that added it. A
+ *    program built against a newer header may run on an older library, so it
+ *    reads a member added after age 0 only when `p->age` is at least that
+ *    member's age:
+ *
+ *        if (md->age >= FLYTEAUTH_METADATA_AGE_1) use(md->member_of_age_1);
+ *
+ *    Members of age 0 are always there. Structs the program reads in arrays
+ *    (flyteauth_header) and callback types are frozen. `make abi-check`
+ *    enforces this rule (packaging/README.md, "ABI policy").
  */
 #ifndef FLYTEAUTH_H
 #define FLYTEAUTH_H
@@ -117,11 +135,20 @@ typedef enum flyteauth_status {
  */
 const char *flyteauth_strerror(flyteauth_status status);
 
+/** Ages of flyteauth_error: see "Structs that grow" above. */
+#define FLYTEAUTH_ERROR_AGE_0 0 /* 0.1.0: status .. http_status */
+/** The age this header describes. */
+#define FLYTEAUTH_ERROR_AGE FLYTEAUTH_ERROR_AGE_0
+
 /**
- * Details of the last failure on the calling thread.
- * Fields may be appended in later versions; never allocate this struct.
+ * Details of the last failure on the calling thread. Allocated by the library;
+ * grows by the age rule: read a member only when `age` is at least the age
+ * that added it (every member below is of age 0).
  */
 typedef struct flyteauth_error {
+    /** The age of this struct as the running library fills it:
+     *  FLYTEAUTH_ERROR_AGE of the header the library was built with. */
+    unsigned int age;
     /** The status the failing call returned. */
     flyteauth_status status;
     /** What failed, naming the setting, URL, command or key involved.
@@ -244,18 +271,36 @@ typedef struct flyteauth_header {
     const char *value;
 } flyteauth_header;
 
+/** Ages of flyteauth_metadata: see "Structs that grow" above. */
+#define FLYTEAUTH_METADATA_AGE_0 0 /* 0.1.0: count .. reuse_until */
+/** The age this header describes. */
+#define FLYTEAUTH_METADATA_AGE FLYTEAUTH_METADATA_AGE_0
+
 /**
  * Everything to attach to one call to Flyte. One allocation; free it with
- * flyteauth_metadata_free(). Fields may be appended in later versions; never
- * allocate this struct.
+ * flyteauth_metadata_free(). Allocated by the library; grows by the age rule:
+ * read a member only when `age` is at least the age that added it (every
+ * member below is of age 0).
  */
 typedef struct flyteauth_metadata {
+    /** The age of this struct as the running library fills it:
+     *  FLYTEAUTH_METADATA_AGE of the header the library was built with. */
+    unsigned int age;
     /** Number of entries in headers (1, or 2 with proxy-authorization). */
     size_t count;
     /** The headers: the authorization header first. */
     const flyteauth_header *headers;
     /** Expiry of the access token, UTC seconds since the epoch; 0 if unknown. */
     int64_t expires_at;
+    /** Until then (UTC seconds since the epoch) a binding may hand out copies
+     *  of these headers without calling the library again: the engine's own
+     *  refresh point (a little before expiry, see refresh_window_seconds; the
+     *  proxy-authorization token's too). INT64_MAX when no refresh is due (a
+     *  token of unknown expiry). From then on, call flyteauth_client_metadata()
+     *  each time: it returns the current headers and refreshes as needed. Copies
+     *  must also be dropped after flyteauth_client_refresh(), _login(),
+     *  _logout() and _set_token() on the same client. */
+    int64_t reuse_until;
 } flyteauth_metadata;
 
 /**
@@ -325,6 +370,16 @@ flyteauth_status flyteauth_client_cancel(flyteauth_client *client);
  * A JSON description of the client's state for display: endpoint, auth type,
  * header key, token source, expiry, identity claims from the token. Never
  * contains a secret. Does no I/O. Free with flyteauth_string_free().
+ *
+ * Its "settings" object holds the settings as the engine applies them, for
+ * bindings to read instead of re-deriving them: "endpoint" (as configured),
+ * "base_url" (with scheme), "host", "insecure" (true when requests to the
+ * endpoint are plain http: "insecure" set or an http:// endpoint),
+ * "insecure_skip_verify", "ca_cert_file_path", "auth_type", "client_id",
+ * "interactive", "refresh_window_seconds", "header_key" (the configured
+ * authorization_header, lower-case; absent when the server's is used),
+ * "proxy_authorization" (a proxy command is configured) and "cached" (tokens
+ * go to the shared token cache). Keys absent when unset; more may be added.
  */
 flyteauth_status flyteauth_client_status(flyteauth_client *client,
                                          char **status_json);

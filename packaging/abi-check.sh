@@ -25,12 +25,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 mode=${1:-check}
-headers=$root/include
+headers=${FLYTEAUTH_ABI_HEADERS:-$root/include}   # another directory: the rule's own test (Tests/abi/check-abi-rule.sh)
 exports=$root/Sources/FlyteAuthABI/exports.map
 lib=${FLYTEAUTH_ABI_LIB:-$root/build/stage/lib/libflyteauth.so.0}
 baseline=$root/abi/libflyteauth.abi
 suppressions=$root/abi/suppressions.abignore
-work=$root/build/abi
+work=${FLYTEAUTH_ABI_WORK:-$root/build/abi}
 CC_ABI=${CC_ABI:-gcc}   # needs gcc: -aux-info
 
 for tool in abidw abidiff "$CC_ABI" readelf; do
@@ -57,10 +57,13 @@ declared=$(grep -c '{ __builtin_trap(); }' "$work/src/flyteauth-abi-shim.c" || t
 anchors=$(grep -c '^void flyteauth_abi_anchor_' "$work/src/flyteauth-abi-shim.c" || true)
 [ "$declared" -gt 0 ] || { echo "abi: found no function declarations in $headers/flyteauth.h" >&2; exit 2; }
 soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+# The real version script, plus the anchors (the library's own list names functions only).
+sed 's/^\( *\)global:/\1global: flyteauth_abi_anchor_*;/' "$exports" > "$work/src/shim.map"
+grep -q 'flyteauth_abi_anchor_' "$work/src/shim.map" || { echo "abi: no 'global:' line in $exports" >&2; exit 2; }
 # C2x: unnamed parameters in definitions. Paths mapped so the baseline is machine-independent.
 "$CC_ABI" -std=c2x -g -O0 -fPIC -shared -I "$headers" \
     -fdebug-prefix-map="$work/src"=. -fdebug-prefix-map="$headers"=include \
-    -Wl,--version-script="$exports" -Wl,-soname="$soname" \
+    -Wl,--version-script="$work/src/shim.map" -Wl,-soname="$soname" \
     -o "$work/$soname" "$work/src/flyteauth-abi-shim.c"
 abidw --headers-dir "$headers" --no-corpus-path --no-show-locs "$work/$soname" > "$work/current.abi"
 
@@ -78,10 +81,39 @@ if ! cmp -s "$work/library.syms" "$work/header.syms"; then
     status=1
 fi
 
+# The age of each growable struct (the FLYTEAUTH_<STRUCT>_AGE macro), as the header says.
+growable=()
+[ -f "$suppressions" ] && mapfile -t growable < <(sed -n 's/^ *name *= *\(flyteauth_[A-Za-z0-9_]*\) *$/\1/p' "$suppressions")
+{
+    echo '#include "flyteauth.h"'
+    echo '#include <stdio.h>'
+    echo 'int main(void) {'
+    for t in "${growable[@]}"; do
+        echo "    printf(\"$t %u\\n\", (unsigned)${t^^}_AGE);"
+    done
+    echo '    return 0;'
+    echo '}'
+} > "$work/src/ages.c"
+"$CC_ABI" -std=c99 -I "$headers" -o "$work/ages" "$work/src/ages.c" 2> "$work/ages.err" \
+    || { echo "abi: FAIL: every growable struct needs its age macro in flyteauth.h:"; sed 's/^/  /' "$work/ages.err"; exit 1; }
+"$work/ages" > "$work/current.ages"
+ages_baseline=$root/abi/struct-ages.txt
+
 if [ "$mode" = baseline ]; then
     [ "$status" -eq 0 ] || { echo "abi: not writing a baseline from an inconsistent build" >&2; exit 1; }
     mkdir -p "$(dirname "$baseline")"
+    # Against the old baseline, so a new baseline cannot hide an addition without an age
+    # bump; ABI_BREAK=1 (a deliberate layout change, allowed only before 0.1.0 is
+    # released or with a new SONAME) checks the current layout on its own.
+    old_abi=$baseline old_ages=$ages_baseline
+    if [ -n "${ABI_BREAK:-}" ] || [ ! -f "$baseline" ] || [ ! -f "$ages_baseline" ]; then
+        old_abi=$work/current.abi old_ages=$work/current.ages
+    fi
+    python3 "$root/packaging/abi-structs.py" --header "$headers/flyteauth.h" --ages "$old_ages" "$work/current.ages" \
+        "$old_abi" "$work/current.abi" "${growable[@]}" > "$work/structs.txt" \
+        || { echo "abi: not writing a baseline: the age rule is broken:"; sed 's/^/  /' "$work/structs.txt"; exit 1; }
     cp "$work/current.abi" "$baseline"
+    cp "$work/current.ages" "$ages_baseline"
     echo "abi: baseline written: ${baseline#$root/} ($declared functions, $(sort -u "$work/header.syms" | sed 's/.*@//' | sort -u | paste -sd' ')); commit it with the change"
     exit 0
 fi
@@ -100,11 +132,12 @@ set -e
 if [ $((rc_incompatible & 3)) -ne 0 ] || [ $((rc_all & 3)) -ne 0 ]; then
     echo "abi: abidiff failed to run:"; cat "$work/incompatible.txt"; exit 2
 fi
-# The growable structs, which abidiff was told to ignore: members may only be appended.
-growable=()
-[ -f "$suppressions" ] && mapfile -t growable < <(sed -n 's/^ *name *= *\(flyteauth_[A-Za-z0-9_]*\) *$/\1/p' "$suppressions")
+# The growable structs, which abidiff was told to ignore: members may only be appended,
+# each addition with an age bump (the age rule of flyteauth.h).
+[ -f "$ages_baseline" ] || { echo "abi: no ${ages_baseline#$root/}; run make abi-baseline" >&2; exit 2; }
 rc_structs=0
-python3 "$root/packaging/abi-structs.py" "$baseline" "$work/current.abi" "${growable[@]}" > "$work/structs.txt" || rc_structs=$?
+python3 "$root/packaging/abi-structs.py" --header "$headers/flyteauth.h" --ages "$ages_baseline" "$work/current.ages" \
+    "$baseline" "$work/current.abi" "${growable[@]}" > "$work/structs.txt" || rc_structs=$?
 [ "$rc_structs" -le 1 ] || { echo "abi: abi-structs.py failed:"; cat "$work/structs.txt"; exit 2; }
 if [ "$rc_incompatible" -ne 0 ] || [ "$rc_structs" -ne 0 ]; then
     echo "abi: FAIL: incompatible change against ${baseline#$root/}:"

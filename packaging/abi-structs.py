@@ -1,13 +1,19 @@
 #!/usr/bin/python3
-"""The rule for structs that may grow (flyteauth_error, flyteauth_metadata: "fields may be
-appended in later versions; never allocate this struct"): every member of the baseline
-keeps its name, type and offset, in order; members may only be added after them.
+"""The age rule for structs that grow (flyteauth.h, "Structs that grow"; flyteauth_error,
+flyteauth_metadata): the library allocates them; each starts with `unsigned int age`;
+every member of the baseline keeps its name, type and offset, in order; members may only
+be added after them, and an addition raises the struct's age (FLYTEAUTH_<STRUCT>_AGE) by
+exactly one, with a FLYTEAUTH_<STRUCT>_AGE_<n> macro for every age up to it. An age
+raised without a new member, or lowered, is an error too.
 
 libabigail's own suppressions for this (has_data_member_inserted_at = end) also hide a
 retyped or renamed member, so abidiff ignores these structs entirely
 (abi/suppressions.abignore) and this script checks them in the two abixml files.
 
-usage: abi-structs.py BASELINE.abi CURRENT.abi STRUCT...
+usage: abi-structs.py --header flyteauth.h --ages BASELINE.ages CURRENT.ages
+                      BASELINE.abi CURRENT.abi STRUCT...
+(an .ages file has one "STRUCT AGE" line per growable struct: abi/struct-ages.txt, and
+what packaging/abi-check.sh compiled from the header)
 Prints "+ ..." for appended members, "! ..." for incompatible changes; exit 1 on any "!".
 """
 import re
@@ -84,32 +90,81 @@ def short(spelling):
     return re.sub(r"/[0-9]+", "", "".join(out)).replace("*", " *").strip()
 
 
+def read_ages(path):
+    ages = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2:
+                ages[parts[0]] = int(parts[1])
+    return ages
+
+
 def main():
-    base, cur, names = Corpus(sys.argv[1]), Corpus(sys.argv[2]), sys.argv[3:]
+    args = sys.argv[1:]
+    header = ages_paths = None
+    while args and args[0].startswith("--"):
+        if args[0] == "--header":
+            header, args = args[1], args[2:]
+        elif args[0] == "--ages":
+            ages_paths, args = (args[1], args[2]), args[3:]
+        else:
+            sys.exit("abi-structs.py: unknown option %s" % args[0])
+    base, cur, names = Corpus(args[0]), Corpus(args[1]), args[2:]
+    old_ages, new_ages = (read_ages(p) for p in ages_paths) if ages_paths else ({}, {})
+    header_text = open(header).read() if header else ""
     broken = False
+
+    def fail(message):
+        nonlocal broken
+        print("! " + message)
+        broken = True
+
     for name in names:
         old, new = base.members(name), cur.members(name)
+        if new is None:
+            if old is not None:
+                fail("struct %s: removed" % name)
+            continue
+        if not new or new[0][0] != "age" or short(new[0][1]) != "unsigned int":
+            fail("struct %s: a growable struct starts with 'unsigned int age' (the age rule of flyteauth.h)" % name)
+        macro = name.upper() + "_AGE"
+        age = new_ages.get(name)
+        if ages_paths and age is None:
+            fail("struct %s: no %s in flyteauth.h" % (name, macro))
+        if header and age is not None:
+            for n in range(age + 1):
+                if not re.search(r"^#define\s+%s_%d\s+%d\b" % (macro, n, n), header_text, re.M):
+                    fail("struct %s: flyteauth.h lacks '#define %s_%d %d'" % (name, macro, n, n))
         if old is None:
             continue  # not in the baseline: a new type, nothing to keep
-        if new is None:
-            print("! struct %s: removed" % name)
-            broken = True
-            continue
         ok = True
         for i, (mname, mtype, moff) in enumerate(old):
             if i >= len(new):
-                print("! struct %s: member %s removed" % (name, mname))
+                fail("struct %s: member %s removed" % (name, mname))
                 ok = False
                 continue
             nname, ntype, noff = new[i]
             if (nname, ntype, noff) != (mname, mtype, moff):
-                print("! struct %s: member %d was '%s %s' at bit %d, now '%s %s' at bit %d"
-                      % (name, i, short(mtype), mname, moff, short(ntype), nname, noff))
+                fail("struct %s: member %d was '%s %s' at bit %d, now '%s %s' at bit %d (members never move, change or go)"
+                     % (name, i, short(mtype), mname, moff, short(ntype), nname, noff))
                 ok = False
-        broken = broken or not ok
-        if ok:
-            for nname, ntype, noff in new[len(old):]:
-                print("+ struct %s: member '%s %s' appended at bit %d" % (name, short(ntype), nname, noff))
+        if not ok:
+            continue
+        appended = new[len(old):]
+        for nname, ntype, noff in appended:
+            print("+ struct %s: member '%s %s' appended at bit %d" % (name, short(ntype), nname, noff))
+        if not ages_paths:
+            continue
+        before = old_ages.get(name)
+        if before is None or age is None:
+            continue
+        if appended and age != before + 1:
+            fail("struct %s: members appended but %s is %d, not %d: raise it by one and add "
+                 "'#define %s_%d %d' (and say 'age %d' at the new members)"
+                 % (name, macro, age, before + 1, macro, before + 1, before + 1, before + 1))
+        elif not appended and age != before:
+            fail("struct %s: %s changed from %d to %d without a new member" % (name, macro, before, age))
     sys.exit(1 if broken else 0)
 
 

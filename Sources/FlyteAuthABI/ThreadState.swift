@@ -55,6 +55,7 @@ final class ThreadState {
             return UnsafePointer(copy)
         }
         error.pointee = flyteauth_error(
+            age: UInt32(FLYTEAUTH_ERROR_AGE),
             status: flyteauth_status(rawValue: UInt32(e.kind.rawValue)),
             message: keep(e.message) ?? ThreadState.outOfMemoryMessage,
             oauth_error: keep(e.oauthError),
@@ -135,8 +136,11 @@ struct MetadataBlock {
         template = t
         memset(t, 0, size)
         let md = t.assumingMemoryBound(to: flyteauth_metadata.self)
+        md.pointee.age = UInt32(FLYTEAUTH_METADATA_AGE)
         md.pointee.count = count
         md.pointee.expires_at = snapshot.expiresAt.map { Int64(saturatingSeconds: $0) } ?? 0
+        // The engine's refresh point; infinite (unknown expiry) saturates to INT64_MAX.
+        md.pointee.reuse_until = Int64(saturatingSeconds: snapshot.softDeadline)
         for (i, h) in snapshot.headers.enumerated() {
             MetadataBlock.copyString(h.key, to: t + offsets[i].0)
             MetadataBlock.copyString(h.value, to: t + offsets[i].1)

@@ -78,6 +78,7 @@ static void test_null_arguments(void) {
     CHECK(flyteauth_client_new(NULL, &c) == FLYTEAUTH_E_INVALID_ARGUMENT && c == NULL, "new(NULL)");
     CHECK(strstr(last_message(), "settings_json") != NULL, "message names the argument: %s", last_message());
     CHECK(flyteauth_error_last()->status == FLYTEAUTH_E_INVALID_ARGUMENT, "error status");
+    CHECK(flyteauth_error_last()->age == FLYTEAUTH_ERROR_AGE, "error age %u", flyteauth_error_last()->age);
     CHECK(flyteauth_client_new("{}", NULL) == FLYTEAUTH_E_INVALID_ARGUMENT, "new(out NULL)");
     CHECK(flyteauth_client_metadata(NULL, &md) == FLYTEAUTH_E_INVALID_ARGUMENT && md == NULL, "metadata(NULL)");
     CHECK(flyteauth_client_token(NULL, &s, NULL) == FLYTEAUTH_E_INVALID_ARGUMENT && s == NULL, "token(NULL)");
@@ -161,6 +162,8 @@ static void test_passthrough(void) {
         CHECK(strcmp(md->headers[0].key, "flyte-authorization") == 0, "key %s", md->headers[0].key);
         CHECK(strcmp(md->headers[0].value, "Bearer abc.def") == 0, "value");
         CHECK(md->expires_at == 0, "unknown expiry");
+        CHECK(md->age == FLYTEAUTH_METADATA_AGE, "metadata age %u", md->age);
+        CHECK(md->reuse_until == INT64_MAX, "unknown expiry: reusable until replaced (%lld)", (long long)md->reuse_until);
     }
     flyteauth_metadata_free(md);
     char *tok = NULL;
@@ -174,11 +177,26 @@ static void test_passthrough(void) {
     CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK, "and then it is used");
     flyteauth_metadata_free(md);
     /* Expired host token: login required again. */
+    /* A known expiry: reusable until the engine's refresh point, min(window, lifetime / 2)
+     * before expiry (refresh_window_seconds defaults to 60). */
+    int64_t expiry = (int64_t)time(NULL) + 3600;
+    CHECK(flyteauth_client_set_token(c, "fresh", expiry) == FLYTEAUTH_OK, "set token with expiry");
+    CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_OK && md, "metadata with expiry");
+    if (md) {
+        CHECK(md->expires_at == expiry, "expires_at");
+        CHECK(md->reuse_until <= expiry - 60 && md->reuse_until >= expiry - 61, "reuse_until %lld is 60 s before expiry %lld",
+              (long long)md->reuse_until, (long long)expiry);
+    }
+    flyteauth_metadata_free(md);
     CHECK(flyteauth_client_set_token(c, "old", (int64_t)time(NULL) - 10) == FLYTEAUTH_OK, "set expired");
     CHECK(flyteauth_client_metadata(c, &md) == FLYTEAUTH_E_LOGIN_REQUIRED, "expired host token");
     char *status = NULL;
     CHECK(flyteauth_client_status(c, &status) == FLYTEAUTH_OK && strstr(status, "Passthrough") && !strstr(status, "old"),
           "status %s", status ? status : "(null)");
+    /* The effective settings a binding reads instead of re-deriving them. */
+    CHECK(status && strstr(status, "\"settings\":{") && strstr(status, "\"header_key\":\"flyte-authorization\"") &&
+          strstr(status, "\"refresh_window_seconds\":60") && strstr(status, "\"cached\":false"),
+          "status settings %s", status ? status : "(null)");
     flyteauth_string_free(status);
     /* A JWT whose exp is far outside int64 ({"exp":1e300}): the expiry saturates, no trap. */
     CHECK(flyteauth_client_set_token(c, "eyJhbGciOiJub25lIn0.eyJleHAiOjFlMzAwfQ.sig", 0) == FLYTEAUTH_OK, "set huge-exp JWT");
@@ -498,6 +516,11 @@ static void test_client_credentials(void) {
     }
     flyteauth_metadata_free(md);
     CHECK(token_requests() == before + 1, "one token request (%d -> %d)", before, token_requests());
+    char *status = NULL;
+    CHECK(flyteauth_client_status(c, &status) == FLYTEAUTH_OK && status && strstr(status, "\"insecure\":true") &&
+          strstr(status, "\"base_url\":\"http://127.0.0.1") && strstr(status, "\"cached\":true") &&
+          !strstr(status, secret), "status settings of an insecure endpoint: %s", status ? status : "(null)");
+    flyteauth_string_free(status);
 
     /* 16 threads across several expiries of the IdP's short-lived tokens. */
     before = token_requests();

@@ -13,6 +13,8 @@ export PKG_CONFIG_PATH=$STAGE/lib/pkgconfig
 cc -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/flyteauth.h
 c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/flyteauth.h
 bash Tests/abi/check-header-drift.sh
+# The growth rule and the export list: make abi-check and check-exports fail on each breach.
+bash Tests/abi/check-abi-rule.sh
 
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
     Tests/abi/abi_test.c -o "$OUT/abi_test" $(pkg-config --cflags --libs flyteauth) $(pkg-config --cflags --libs libcurl) -lpthread

@@ -9,32 +9,15 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-E2E = os.path.join(ROOT, "Tests", "e2e")
-sys.path.insert(0, E2E)
+E2E = os.path.join(ROOT, "Tests", "e2e")  # the harness's command line, for subprocesses
 TOOL = os.environ.get("FLYTEAUTH_TOOL") or os.path.join(ROOT, "build", "stage", "bin", "flyteauth")
-
-from harness import KeyringSession, start_stack  # noqa: E402
-from harness.netutil import free_port  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def port():
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def stack(port):
-    s = start_stack(access_token_duration=30, redirect_ports=[port])
-    try:
-        yield s
-    finally:
-        s.stop()
+# The harness plugin's `stack` fixture (conftest.py), with access tokens of 30 s.
+STACK = {"access_token_duration": 30}
 
 
 @pytest.fixture
-def session():
-    with KeyringSession() as s:
-        yield s
+def session(keyring_session):
+    return keyring_session
 
 
 def host(stack):
@@ -58,9 +41,9 @@ def service_config(stack, session):
                         % (host(stack), stack.state["service_client_id"], secret))
 
 
-def user_config(stack, session, port, auth="Pkce"):
+def user_config(stack, session, redirect_port, auth="Pkce"):
     return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: %s\n"
-                                 "flyteauth:\n  redirect_uri: http://localhost:%d/callback\n" % (host(stack), auth, port))
+                                 "flyteauth:\n  redirect_uri: http://localhost:%d/callback\n" % (host(stack), auth, redirect_port))
 
 
 def tool(session, *args, env=None, timeout=60, stdin=subprocess.DEVNULL):
@@ -103,7 +86,7 @@ def test_environment_overrides_the_file(stack, session):
     ("login-required", 5, "flyteauth login"),
     ("usage", 64, "Usage"),
 ])
-def test_exit_codes(stack, session, port, case, code, mention):
+def test_exit_codes(stack, session, redirect_port, case, code, mention):
     args = ["token"]
     if case == "wrong-secret":
         write_config(session, "admin:\n  endpoint: %s\n  insecure: true\n  authType: ClientSecret\n  clientId: %s\n"
@@ -115,7 +98,7 @@ def test_exit_codes(stack, session, port, case, code, mention):
     elif case == "bad-config":
         write_config(session, "admin:\n  endpoint: x\n  insecure: [1, 2]\n")
     elif case == "login-required":
-        user_config(stack, session, port)
+        user_config(stack, session, redirect_port)
     else:
         args = ["token", "--header", "--json"]
     r = tool(session, *args)
@@ -124,8 +107,8 @@ def test_exit_codes(stack, session, port, case, code, mention):
     assert "not-the-secret" not in r.stderr
 
 
-def test_pkce_login_then_token_and_whoami_without_a_browser(stack, session, port, tmp_path):
-    user_config(stack, session, port)
+def test_pkce_login_then_token_and_whoami_without_a_browser(stack, session, redirect_port, tmp_path):
+    user_config(stack, session, redirect_port)
     browser = tmp_path / "browser.sh"
     browser.write_text("#!/bin/sh\ncd %s && exec %s -m harness approve-pkce --url \"$1\" >/dev/null\n" % (E2E, sys.executable))
     browser.chmod(0o755)
@@ -144,8 +127,8 @@ def test_pkce_login_then_token_and_whoami_without_a_browser(stack, session, port
     assert tool(session, "token").returncode == 5
 
 
-def test_device_login_shows_code_and_completes(stack, session, port):
-    user_config(stack, session, port, auth="DeviceFlow")
+def test_device_login_shows_code_and_completes(stack, session, redirect_port):
+    user_config(stack, session, redirect_port, auth="DeviceFlow")
     e = session.env()
     p = subprocess.Popen([TOOL, "login"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          stdin=subprocess.DEVNULL)

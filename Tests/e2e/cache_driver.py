@@ -26,8 +26,10 @@ LIB = os.environ.get("FLYTEAUTH_LIBRARY") or os.path.join(HERE, "..", "..", "bui
 
 
 class Error(ctypes.Structure):
-    _fields_ = [("status", ctypes.c_int), ("message", ctypes.c_char_p), ("oauth_error", ctypes.c_char_p),
-                ("oauth_error_description", ctypes.c_char_p), ("http_status", ctypes.c_int)]
+    # flyteauth.h: structs grow by the age rule; every member here is of age 0.
+    _fields_ = [("age", ctypes.c_uint), ("status", ctypes.c_int), ("message", ctypes.c_char_p),
+                ("oauth_error", ctypes.c_char_p), ("oauth_error_description", ctypes.c_char_p),
+                ("http_status", ctypes.c_int)]
 
 
 class Header(ctypes.Structure):
@@ -35,7 +37,8 @@ class Header(ctypes.Structure):
 
 
 class Metadata(ctypes.Structure):
-    _fields_ = [("count", ctypes.c_size_t), ("headers", ctypes.POINTER(Header)), ("expires_at", ctypes.c_int64)]
+    _fields_ = [("age", ctypes.c_uint), ("count", ctypes.c_size_t), ("headers", ctypes.POINTER(Header)),
+                ("expires_at", ctypes.c_int64), ("reuse_until", ctypes.c_int64)]
 
 
 lib = ctypes.CDLL(LIB)

@@ -17,20 +17,12 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "cache_driver.py")
+# The harness plugin's `stack` fixture: access tokens of 4 s, the redirect port registered.
+STACK = {"access_token_duration": 4}
 
 
 def sha(token):
     return hashlib.sha256(token.encode()).hexdigest()[:12]
-
-
-@pytest.fixture(scope="module")
-def stack(redirect_port):
-    from harness import start_stack
-    s = start_stack(access_token_duration=4, redirect_ports=[redirect_port])
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture

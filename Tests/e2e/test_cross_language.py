@@ -15,14 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 STAGE = os.path.join(ROOT, "build", "stage")
 
 
-@pytest.fixture(scope="module")
-def stack():
-    from harness import start_stack
-    s = start_stack(access_token_duration=60)
-    try:
-        yield s
-    finally:
-        s.stop()
+# The harness plugin's `stack` fixture, with access tokens of 60 s.
+STACK = {"access_token_duration": 60}
 
 
 def build_env(session):

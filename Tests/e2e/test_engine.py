@@ -30,14 +30,8 @@ def headers_of(c):
     return 0, "", hs
 
 
-@pytest.fixture(scope="module")
-def stack():
-    from harness import start_stack
-    s = start_stack(access_token_duration=30)
-    try:
-        yield s
-    finally:
-        s.stop()
+# The harness plugin's `stack` fixture, with access tokens of 30 s.
+STACK = {"access_token_duration": 30}
 
 
 def service(stack, tmp_path, **extra):

@@ -26,6 +26,9 @@ from harness.front import TOKEN_PATH
 from harness.procs import pid_alive
 from harness.user import UserAgentError
 
+# The plugin's `stack` and `front` fixtures (harness/pytest_plugin.py), tokens of 5 s.
+STACK = {"access_token_duration": 5}
+
 E2E_DIR = os.path.dirname(os.path.abspath(__file__))
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -107,17 +110,10 @@ def keys_only(doc):
     return sorted(doc)  # for messages: field names, never values
 
 
-@pytest.fixture
-def front(flyte_stack):
-    flyte_stack.front.reset_counts()
-    flyte_stack.front.clear_faults()
-    return flyte_stack.front
-
-
 # ---- client credentials through the front's proxy ------------------------------------
 
-def test_client_credentials_through_front(flyte_stack, front):
-    st = flyte_stack.state
+def test_client_credentials_through_front(stack, front):
+    st = stack.state
     status, tok = post_form(front.token_endpoint, {"grant_type": "client_credentials", "scope": "all"},
                             {"Authorization": basic(st["service_client_id"], st["service_client_secret"]),
                              "proxy-authorization": "Bearer proxy-test-token"})
@@ -137,7 +133,7 @@ def test_client_credentials_through_front(flyte_stack, front):
     counts = json.loads(body)
     assert counts["token"] == {"client_credentials": 1} and counts["token_total"] == 1
     # Records are safe to print: no secret, no token.
-    dumped = json.dumps(front.records()) + get(flyte_stack.endpoint + "/_test/requests")[1].decode()
+    dumped = json.dumps(front.records()) + get(stack.endpoint + "/_test/requests")[1].decode()
     require(st["service_client_secret"] not in dumped, "secret leaked into records")
     require(tok["access_token"] not in dumped, "token leaked into records")
     require("proxy-test-token" not in dumped, "proxy token leaked into records")
@@ -156,8 +152,8 @@ def test_client_credentials_through_front(flyte_stack, front):
     assert front.token_requests("client_credentials") == 3
 
 
-def test_fault_injection_and_delay(flyte_stack, front):
-    st = flyte_stack.state
+def test_fault_injection_and_delay(stack, front):
+    st = stack.state
     auth = {"Authorization": basic(st["service_client_id"], st["service_client_secret"])}
     form = {"grant_type": "client_credentials", "scope": "all"}
     front.fail_next(2, status=503)
@@ -169,7 +165,7 @@ def test_fault_injection_and_delay(flyte_stack, front):
     assert [r["injected"] for r in front.records(TOKEN_PATH)] == [True, True, False]
 
     # Only a given grant type; and over HTTP.
-    status, _ = post_json(flyte_stack.endpoint + "/_test/fail?n=1&status=500&grant_type=refresh_token", {})
+    status, _ = post_json(stack.endpoint + "/_test/fail?n=1&status=500&grant_type=refresh_token", {})
     assert status == 200
     assert post_form(front.token_endpoint, form, auth)[0] == 200
     assert post_form(front.token_endpoint, {"grant_type": "refresh_token", "refresh_token": "x",
@@ -183,7 +179,7 @@ def test_fault_injection_and_delay(flyte_stack, front):
     assert post_form(front.token_endpoint, form, auth)[0] == 200
     assert time.monotonic() - t0 < 1.0  # only the next one was delayed
 
-    status, _ = post_json(flyte_stack.endpoint + "/_test/reset", {})
+    status, _ = post_json(stack.endpoint + "/_test/reset", {})
     assert status == 200
     assert json.loads(get(st["counts_url"])[1]) == {"token": {}, "token_total": 0, "paths": {}}
 
@@ -252,7 +248,7 @@ def test_pkce_verifier_vector():
     assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == "Qq1fGD0HhxwbmeMrqaebgn1qhvKeguQPXqLdpmixaM4"
 
 
-def test_pkce_login(flyte_stack, front, redirect_port):
+def test_pkce_login(stack, front, redirect_port):
     meta, cfg = discovery(front)
     redirect_uri = "http://127.0.0.1:%d/callback" % redirect_port
     verifier, challenge = pkce_pair()
@@ -302,8 +298,8 @@ def test_pkce_login(flyte_stack, front, redirect_port):
     assert front.token_requests("authorization_code") >= 3
 
 
-def test_pkce_required_for_public_client(flyte_stack, redirect_port):
-    meta, cfg = discovery(flyte_stack.front)
+def test_pkce_required_for_public_client(stack, redirect_port):
+    meta, cfg = discovery(stack.front)
     redirect_uri = "http://127.0.0.1:%d/callback" % redirect_port
     url = meta["authorization_endpoint"] + "?" + urllib.parse.urlencode({
         "client_id": cfg["client_id"], "response_type": "code", "scope": "all offline",
@@ -313,8 +309,8 @@ def test_pkce_required_for_public_client(flyte_stack, redirect_port):
     assert cb.hits[0][1] == {"error": "invalid_request", "state": "no-pkce"}
 
 
-def test_pkce_deny(flyte_stack, redirect_port):
-    meta, cfg = discovery(flyte_stack.front)
+def test_pkce_deny(stack, redirect_port):
+    meta, cfg = discovery(stack.front)
     redirect_uri = "http://127.0.0.1:%d/callback" % redirect_port
     url = authorize_url(meta, cfg["client_id"], redirect_uri, cfg["scopes"], "deny-state", pkce_pair()[1])
     with Callback(redirect_port) as cb:
@@ -359,19 +355,19 @@ def test_refresh_rotation_and_reuse():
         assert stack.front.token_requests("refresh_token") == 3
 
 
-def test_refresh_without_rotation(flyte_stack, redirect_port):
+def test_refresh_without_rotation(stack, redirect_port):
     """refresh-token-one-use=never (default): no new refresh token; the old one keeps working."""
-    tok = login_tokens(flyte_stack, redirect_port)
-    refresh = {"grant_type": "refresh_token", "client_id": flyte_stack.state["public_client_id"],
+    tok = login_tokens(stack, redirect_port)
+    refresh = {"grant_type": "refresh_token", "client_id": stack.state["public_client_id"],
                "refresh_token": tok["refresh_token"]}
     for _ in range(2):
-        status, tok2 = post_form(flyte_stack.front.token_endpoint, refresh)
+        status, tok2 = post_form(stack.front.token_endpoint, refresh)
         assert status == 200 and "refresh_token" not in tok2 and "access_token" in tok2
 
 
 # ---- device flow ------------------------------------------------------------------
 
-def test_device_flow(flyte_stack, front):
+def test_device_flow(stack, front):
     meta, cfg = discovery(front)
     status, dev = post_form(meta["device_authorization_endpoint"],
                             {"client_id": cfg["client_id"], "scope": " ".join(cfg["scopes"])})
@@ -387,7 +383,7 @@ def test_device_flow(flyte_stack, front):
 
     def person():
         time.sleep(0.3)
-        approved["location"] = approve_device(dev["user_code"], flyte_stack.idp.url)
+        approved["location"] = approve_device(dev["user_code"], stack.idp.url)
 
     t = threading.Thread(target=person)
     t.start()
@@ -417,7 +413,7 @@ def test_device_flow(flyte_stack, front):
 
 # ---- the discovery documents ------------------------------------------------------------
 
-def test_front_snake_and_camel(flyte_stack, front):
+def test_front_snake_and_camel(stack, front):
     url = front.url
     meta_snake = json.loads(get(url + "/.well-known/oauth-authorization-server",
                                 {"Accept": "application/json"})[1])
@@ -427,7 +423,7 @@ def test_front_snake_and_camel(flyte_stack, front):
                                 "code_challenge_methods_supported", "grant_types_supported",
                                 "device_authorization_endpoint"]
     assert meta_snake["token_endpoint"] == url + "/oauth2/token"
-    assert meta_snake["issuer"] == flyte_stack.idp.issuer
+    assert meta_snake["issuer"] == stack.idp.issuer
     assert meta_snake["code_challenge_methods_supported"] == ["S256"]
     meta_camel = json.loads(get(url + "/.well-known/oauth-authorization-server", {"Accept": "*/*"})[1])
     assert meta_camel["tokenEndpoint"] == url + "/oauth2/token"
@@ -450,9 +446,9 @@ def test_front_snake_and_camel(flyte_stack, front):
     assert front.path_requests("/config/v1/flyte_client") == 2
 
 
-def test_front_flags_and_overrides(flyte_stack):
-    disc = flyte_stack.idp.discovery_url
-    cid = flyte_stack.idp.public_client_id
+def test_front_flags_and_overrides(stack):
+    disc = stack.idp.discovery_url
+    cid = stack.idp.public_client_id
     wk, v2 = "/.well-known/oauth-authorization-server", "/flyteidl2.auth.AuthMetadataService/GetOAuth2Metadata"
     with FlyteFront(disc, cid, flyte2=False) as only1:
         assert get(only1.url + wk)[0] == 200

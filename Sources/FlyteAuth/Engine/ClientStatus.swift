@@ -13,6 +13,7 @@ enum ClientStatus {
         ]
         o["endpoint"] = client.endpoint.map { .string($0.configured) }
         o["client_id"] = client.cacheClientID.map(JSONValue.string)
+        o["settings"] = client.effectiveSettings
         o["cache"] = client.cache.opened?.store.map { .string($0.name) }
             ?? .string(client.cache.isCached ? "not opened yet" : "memory only (this auth type is not cached)")
         if let c = credentials {

@@ -71,8 +71,22 @@ type callbacks struct {
 	log     atomic.Pointer[LogFunc]
 }
 
-// lookup returns the callbacks of a handle, or nil when it was deleted (a
-// background refresh of a closed client may still log).
+// current returns the function in a handle's slot, or false when the handle was
+// deleted (a background refresh of a closed client may still log) or the slot is
+// empty. Setters store only non-nil functions.
+func current[F any](h C.uintptr_t, slot func(*callbacks) *atomic.Pointer[F]) (f F, ok bool) {
+	cb := lookup(h)
+	if cb == nil {
+		return f, false
+	}
+	p := slot(cb).Load()
+	if p == nil {
+		return f, false
+	}
+	return *p, true
+}
+
+// lookup returns the callbacks of a handle, or nil when it was deleted.
 func lookup(h C.uintptr_t) (cb *callbacks) {
 	if h == 0 {
 		return nil
@@ -96,16 +110,12 @@ func guard(what string) {
 //export faGoBrowser
 func faGoBrowser(h C.uintptr_t, url *C.char) (rc C.int) {
 	rc = 1
-	cb := lookup(h)
-	if cb == nil {
-		return rc
-	}
-	f := cb.browser.Load()
-	if f == nil || *f == nil {
+	f, ok := current(h, func(cb *callbacks) *atomic.Pointer[BrowserFunc] { return &cb.browser })
+	if !ok {
 		return rc
 	}
 	defer guard("browser")
-	if (*f)(C.GoString(url)) {
+	if f(C.GoString(url)) {
 		rc = 0
 	}
 	return rc
@@ -113,12 +123,8 @@ func faGoBrowser(h C.uintptr_t, url *C.char) (rc C.int) {
 
 //export faGoDevicePrompt
 func faGoDevicePrompt(h C.uintptr_t, uri, uriComplete, code *C.char, expiresAt C.int64_t) {
-	cb := lookup(h)
-	if cb == nil {
-		return
-	}
-	f := cb.device.Load()
-	if f == nil || *f == nil {
+	f, ok := current(h, func(cb *callbacks) *atomic.Pointer[DevicePromptFunc] { return &cb.device })
+	if !ok {
 		return
 	}
 	defer guard("device prompt")
@@ -130,19 +136,15 @@ func faGoDevicePrompt(h C.uintptr_t, uri, uriComplete, code *C.char, expiresAt C
 	if uriComplete != nil {
 		p.VerificationURIComplete = C.GoString(uriComplete)
 	}
-	(*f)(p)
+	f(p)
 }
 
 //export faGoLog
 func faGoLog(h C.uintptr_t, level C.int, message *C.char) {
-	cb := lookup(h)
-	if cb == nil {
-		return
-	}
-	f := cb.log.Load()
-	if f == nil || *f == nil {
+	f, ok := current(h, func(cb *callbacks) *atomic.Pointer[LogFunc] { return &cb.log })
+	if !ok {
 		return
 	}
 	defer guard("log")
-	(*f)(LogLevel(level), C.GoString(message))
+	f(LogLevel(level), C.GoString(message))
 }

@@ -54,20 +54,22 @@ func freeSecret(p *C.char, n int) {
 	C.free(unsafe.Pointer(p))
 }
 
-// copyMetadata copies md into Go memory and frees it with flyteauth_metadata_free.
-func copyMetadata(md *C.flyteauth_metadata) *Metadata {
+// copyMetadata copies md into Go memory and frees it with flyteauth_metadata_free;
+// reuseUntil is until when (UTC seconds) the copy may be handed out again.
+func copyMetadata(md *C.flyteauth_metadata) (out *Metadata, reuseUntil int64) {
 	if md == nil {
-		return nil
+		return nil, 0
 	}
 	defer C.flyteauth_metadata_free(md)
 	// The struct is read in Go (no cgo call per field): this is the per-call path.
 	headers := unsafe.Slice(md.headers, int(md.count))
-	out := &Metadata{Headers: make([]Header, len(headers))}
+	out = &Metadata{Headers: make([]Header, len(headers))}
 	for i, h := range headers {
 		out.Headers[i] = Header{Key: C.GoString(h.key), Value: C.GoString(h.value)}
 	}
 	out.Expiry = unixOrZero(int64(md.expires_at))
-	return out
+	// reuse_until is of age 0 (flyteauth.h, "Structs that grow"): always there.
+	return out, int64(md.reuse_until)
 }
 
 // takeString copies s and frees it with flyteauth_string_free.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"runtime"
 	"runtime/cgo"
 	"strings"
@@ -37,8 +38,26 @@ type Client struct {
 	callbacks *callbacks
 	handle    cgo.Handle // user_data of the C callbacks: refers to callbacks, not to Client
 
+	// cached holds the last metadata until the library's reuse_until (its refresh
+	// point); generation changes whenever an operation may replace the token, so a
+	// call that began before it cannot store what it got.
+	cached     atomic.Pointer[cachedMetadata]
+	generation atomic.Uint64
+
 	requireTLS bool
 }
+
+// cachedMetadata is immutable once stored, and shared by every caller until the
+// deadline: Headers and Metadata hand out its pointer and map as they are.
+type cachedMetadata struct {
+	md       *Metadata
+	m        map[string]string
+	deadline time.Duration // on the monotonic clock, since clockBase
+}
+
+// clockBase makes deadlines monotonic durations: time.Since reads one clock, where
+// time.Now reads two (the per-call path is a few tens of nanoseconds).
+var clockBase = time.Now()
 
 // Header is one header (gRPC metadata entry): lower-case key and value.
 type Header struct {
@@ -127,8 +146,8 @@ func WithLogger(fn LogFunc, min LogLevel) Option {
 }
 
 // WithTransportSecurity sets what RequireTransportSecurity answers. The default
-// is true unless the settings make the endpoint plain http ("insecure": true or
-// an http:// endpoint).
+// is what the engine applies: false when requests to the endpoint are plain http
+// ("insecure": true or an http:// endpoint, from settings, file or environment).
 func WithTransportSecurity(required bool) Option {
 	return func(o *options) { o.requireTLS = &required }
 }
@@ -149,15 +168,14 @@ func collect(opts []Option) *options {
 // type fails with an error matching ErrConfig that names the key.
 func New(settings any, opts ...Option) (*Client, error) {
 	o := collect(opts)
-	payload, m, err := mergeSettings(settings, o.overrides)
+	payload, err := mergeSettings(settings, o.overrides)
 	if err == nil {
 		err = noNUL("settings_json", payload)
 	}
 	if err != nil {
 		return nil, err
 	}
-	insecure, _ := insecureIn(m)
-	return create(o, insecure, func(out **C.flyteauth_client, e *cerr) {
+	return create(o, func(out **C.flyteauth_client, e *cerr) {
 		cs := cString(payload)
 		defer freeSecret(cs, len(payload))
 		C.fa_client_new(cs, out, e)
@@ -183,7 +201,7 @@ func NewFromConfig(path string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := create(o, false, func(out **C.flyteauth_client, e *cerr) {
+	return create(o, func(out **C.flyteauth_client, e *cerr) {
 		var cpath, cover *C.char
 		if path != "" {
 			cpath = cString(path)
@@ -195,14 +213,6 @@ func NewFromConfig(path string, opts ...Option) (*Client, error) {
 		}
 		C.fa_client_new_from_config(cpath, cover, out, e)
 	}, "flyteauth_client_new_from_config")
-	if err != nil {
-		return nil, err
-	}
-	if o.requireTLS == nil {
-		// File, environment and overrides decide: ask the resolved configuration.
-		c.requireTLS = !c.configuredInsecure(path, overrides)
-	}
-	return c, nil
 }
 
 // ResolveConfig returns the settings NewFromConfig would use, as JSON with each
@@ -274,23 +284,23 @@ func rawString(v any) string {
 	return ""
 }
 
-// mergeSettings encodes base with overrides applied; m is the merged object (nil
-// when base is not a JSON object, in which case the library reports the error).
-func mergeSettings(base, overrides any) (string, map[string]any, error) {
+// mergeSettings encodes base with overrides applied (base as is when it is not a
+// JSON object: the library reports the error).
+func mergeSettings(base, overrides any) (string, error) {
 	m, err := settingsMap(base)
 	if errors.Is(err, errRawJSON) {
-		return rawString(base), nil, nil
+		return rawString(base), nil
 	}
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
 	if overrides != nil {
 		om, err := settingsMap(overrides)
 		if errors.Is(err, errRawJSON) {
-			return rawString(overrides), nil, nil
+			return rawString(overrides), nil
 		}
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		for k, v := range om {
 			m[k] = v
@@ -298,26 +308,32 @@ func mergeSettings(base, overrides any) (string, map[string]any, error) {
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
-		return "", nil, &Error{Op: "settings", Status: StatusConfig, Message: err.Error()}
+		return "", &Error{Op: "settings", Status: StatusConfig, Message: err.Error()}
 	}
-	return string(b), m, nil
+	return string(b), nil
 }
 
-func create(o *options, insecure bool, newFn func(**C.flyteauth_client, *cerr), op string) (*Client, error) {
+func create(o *options, newFn func(**C.flyteauth_client, *cerr), op string) (*Client, error) {
 	var ptr *C.flyteauth_client
 	var e cerr
 	newFn(&ptr, &e)
 	if err := e.toError(op); err != nil {
 		return nil, err
 	}
-	c := &Client{ptr: ptr, callbacks: &callbacks{}, requireTLS: !insecure}
-	if o.requireTLS != nil {
-		c.requireTLS = *o.requireTLS
-	}
+	c := &Client{ptr: ptr, callbacks: &callbacks{}}
 	c.handle = cgo.NewHandle(c.callbacks)
 	liveClients.Add(1)
 	runtime.SetFinalizer(c, (*Client).finalize)
 	var err error
+	if o.requireTLS != nil {
+		c.requireTLS = *o.requireTLS
+	} else {
+		// The engine knows whether requests to the endpoint are plain http.
+		var s *ClientStatus
+		if s, err = c.Status(); err == nil {
+			c.requireTLS = !s.Settings.Insecure
+		}
+	}
 	if o.browser != nil {
 		err = errors.Join(err, c.SetBrowserFunc(o.browser))
 	}
@@ -361,6 +377,7 @@ func (c *Client) Close() error {
 	c.once.Do(func() {
 		runtime.SetFinalizer(c, nil)
 		c.closed.Store(true)
+		c.invalidate()
 		// Only Close writes c.ptr, so reading it here without the lock is safe.
 		ptr := c.ptr
 		if ptr == nil {
@@ -391,7 +408,76 @@ func (c *Client) Close() error {
 // needed (a token close to expiry is returned at once and refreshed in the
 // background). When ctx ends first, Headers returns ctx.Err(); the library call
 // finishes on its own (each of its waits is bounded by a timeout).
+//
+// Until the library's refresh point (flyteauth_metadata's reuse_until) the headers
+// come from a copy in Go memory: no cgo call, no goroutine, no allocation. That
+// copy is shared: every call until then returns the same *Metadata, so read it and
+// do not modify it. Refresh, Login, Logout and SetToken drop it.
 func (c *Client) Headers(ctx context.Context) (*Metadata, error) {
+	if err := ended(ctx); err != nil {
+		return nil, err
+	}
+	if cm := c.fresh(); cm != nil {
+		return cm.md, nil
+	}
+	return c.headersSlow(ctx)
+}
+
+// ended is ctx.Err() without the lock a cancellable context's Err takes.
+func ended(ctx context.Context) error {
+	if ctx == nil {
+		return nil
+	}
+	if done := ctx.Done(); done != nil {
+		select {
+		case <-done:
+			return ctx.Err()
+		default:
+		}
+	}
+	return nil
+}
+
+// fresh returns the cached metadata while the library says it may be reused: no cgo
+// call, no goroutine, no lock.
+func (c *Client) fresh() *cachedMetadata {
+	cm := c.cached.Load()
+	if cm == nil || time.Since(clockBase) >= cm.deadline || c.closed.Load() {
+		return nil
+	}
+	return cm
+}
+
+// invalidate drops the cached metadata: an operation may replace the token.
+func (c *Client) invalidate() uint64 {
+	g := c.generation.Add(1)
+	c.cached.Store(nil)
+	return g
+}
+
+// remember caches md until reuseUntil (UTC seconds), unless something invalidated the
+// cache since generation was read.
+func (c *Client) remember(generation uint64, md *Metadata, reuseUntil int64) {
+	if md == nil || c.generation.Load() != generation {
+		return
+	}
+	now := time.Now()
+	deadline := time.Duration(math.MaxInt64) // no refresh due: until invalidated
+	if left := reuseUntil - now.Unix(); left <= 0 {
+		return
+	} else if left < int64(math.MaxInt64/time.Second)/2 {
+		deadline = now.Sub(clockBase) + time.Duration(left)*time.Second - time.Duration(now.Nanosecond())
+	}
+	cm := &cachedMetadata{md: md, m: md.Map(), deadline: deadline}
+	c.cached.Store(cm)
+	// An invalidate between the check above and the store: undo the store.
+	// (invalidate bumps the generation before it stores nil.)
+	if c.generation.Load() != generation {
+		c.cached.CompareAndSwap(cm, nil)
+	}
+}
+
+func (c *Client) headersSlow(ctx context.Context) (*Metadata, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -424,18 +510,28 @@ func (c *Client) headers() (*Metadata, error) {
 		return nil, err
 	}
 	defer c.release()
+	generation := c.generation.Load()
 	var md *C.flyteauth_metadata
 	var e cerr
 	C.fa_client_metadata(ptr, &md, &e)
 	if err := e.toError("flyteauth_client_metadata"); err != nil {
 		return nil, err
 	}
-	return copyMetadata(md), nil
+	out, reuseUntil := copyMetadata(md)
+	c.remember(generation, out, reuseUntil)
+	return out, nil
 }
 
-// Metadata returns the headers for one call as a map (see Headers).
+// Metadata returns the headers for one call as a map (see Headers). The map is
+// shared by the calls served from memory: read it, do not modify it.
 func (c *Client) Metadata(ctx context.Context) (map[string]string, error) {
-	md, err := c.Headers(ctx)
+	if err := ended(ctx); err != nil {
+		return nil, err
+	}
+	if cm := c.fresh(); cm != nil {
+		return cm.m, nil
+	}
+	md, err := c.headersSlow(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -498,17 +594,19 @@ func (c *Client) refresh(rejected string, want bool) (*Metadata, error) {
 		cr = cString(rejected)
 		defer freeSecret(cr, len(rejected))
 	}
+	generation := c.invalidate()
 	var md *C.flyteauth_metadata
-	var mdp **C.flyteauth_metadata
-	if want {
-		mdp = &md
-	}
 	var e cerr
-	C.fa_client_refresh(ptr, cr, mdp, &e)
+	C.fa_client_refresh(ptr, cr, &md, &e)
 	if err := e.toError("flyteauth_client_refresh"); err != nil {
 		return nil, err
 	}
-	return copyMetadata(md), nil
+	out, reuseUntil := copyMetadata(md)
+	c.remember(generation, out, reuseUntil)
+	if !want {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // Login runs the configured flow now, even if a token is cached. For PKCE and
@@ -542,6 +640,8 @@ func (c *Client) Login(ctx context.Context) error {
 		case <-done:
 		}
 	}()
+	c.invalidate()
+	defer c.invalidate()
 	var e cerr
 	C.fa_client_login(ptr, &e)
 	close(done)
@@ -564,6 +664,8 @@ func (c *Client) Logout() error {
 		return err
 	}
 	defer c.release()
+	c.invalidate()
+	defer c.invalidate()
 	var e cerr
 	C.fa_client_logout(ptr, &e)
 	return e.toError("flyteauth_client_logout")
@@ -590,6 +692,8 @@ func (c *Client) SetToken(accessToken string, expiry time.Time) error {
 	}
 	ct := cString(accessToken)
 	defer freeSecret(ct, len(accessToken))
+	c.invalidate()
+	defer c.invalidate()
 	var e cerr
 	C.fa_client_set_token(ptr, ct, C.int64_t(exp), &e)
 	return e.toError("flyteauth_client_set_token")
@@ -621,8 +725,31 @@ type ClientStatus struct {
 	HasRefreshToken bool           `json:"has_refresh_token"`
 	ExpiresAt       *float64       `json:"expires_at,omitempty"`
 	Claims          map[string]any `json:"claims,omitempty"`
+	// Settings are the settings as the engine applies them.
+	Settings EffectiveSettings `json:"settings"`
 	// Raw is the whole JSON document, with any fields added in later versions.
 	Raw json.RawMessage `json:"-"`
+}
+
+// EffectiveSettings are the settings as the engine applies them ("settings" in
+// flyteauth_client_status): what the file, the environment and the overrides
+// resolved to, with the engine's defaults. Never a secret.
+type EffectiveSettings struct {
+	Endpoint           string `json:"endpoint,omitempty"` // as configured
+	BaseURL            string `json:"base_url,omitempty"` // scheme://host[:port]
+	Host               string `json:"host,omitempty"`     // host[:port]
+	Insecure           bool   `json:"insecure"`           // plain http to the endpoint
+	InsecureSkipVerify bool   `json:"insecure_skip_verify"`
+	CACertFilePath     string `json:"ca_cert_file_path,omitempty"`
+	AuthType           string `json:"auth_type"`
+	ClientID           string `json:"client_id,omitempty"`
+	Interactive        bool   `json:"interactive"`
+	// RefreshWindowSeconds: how long before expiry the engine refreshes.
+	RefreshWindowSeconds float64 `json:"refresh_window_seconds"`
+	// HeaderKey is the configured authorization header key; empty when the server's is used.
+	HeaderKey          string `json:"header_key,omitempty"`
+	ProxyAuthorization bool   `json:"proxy_authorization"` // a proxy command is configured
+	Cached             bool   `json:"cached"`              // tokens go to the shared cache
 }
 
 // Expiry is the token's expiry, zero if unknown or no token.
@@ -662,106 +789,54 @@ func (c *Client) statusJSON() (string, error) {
 	return takeString(out), nil
 }
 
-// configuredInsecure tells, for a client made from the user's configuration,
-// whether the endpoint is plain http: the resolved "insecure" and "endpoint"
-// settings, else the endpoint's scheme in Status.
-func (c *Client) configuredInsecure(path, overrides string) bool {
-	if raw, err := resolveConfig(path, overrides); err == nil {
-		var doc struct {
-			Settings map[string]struct {
-				Value any `json:"value"`
-			} `json:"settings"`
-		}
-		if json.Unmarshal(raw, &doc) == nil && doc.Settings != nil {
-			m := map[string]any{}
-			for k, v := range doc.Settings {
-				m[k] = v.Value
-			}
-			if insecure, known := insecureIn(m); known {
-				return insecure
-			}
-		}
-	}
-	if s, err := c.Status(); err == nil {
-		return strings.HasPrefix(strings.ToLower(s.Endpoint), "http://")
-	}
-	return false
-}
-
 // SetBrowserFunc replaces the PKCE browser opener; nil restores the library's
 // default ($BROWSER or xdg-open, and the URL on stderr).
 func (c *Client) SetBrowserFunc(fn BrowserFunc) error {
-	ptr, err := c.acquire()
-	if err != nil {
-		return err
-	}
-	defer c.release()
-	prev := c.callbacks.browser.Load()
-	var on C.int
-	if fn != nil {
-		c.callbacks.browser.Store(&fn)
-		on = 1
-	}
-	var e cerr
-	C.fa_set_browser(ptr, on, C.uintptr_t(c.handle), &e)
-	if err := e.toError("flyteauth_client_set_browser_callback"); err != nil {
-		c.callbacks.browser.Store(prev)
-		return err
-	}
-	if fn == nil {
-		c.callbacks.browser.Store(nil)
-	}
-	return nil
+	return setCallback(c, &c.callbacks.browser, fn, fn != nil, "flyteauth_client_set_browser_callback",
+		func(ptr *C.flyteauth_client, on C.int, e *cerr) { C.fa_set_browser(ptr, on, C.uintptr_t(c.handle), e) })
 }
 
 // SetDevicePromptFunc replaces the device-flow prompt; nil restores the default
 // (a message on stderr).
 func (c *Client) SetDevicePromptFunc(fn DevicePromptFunc) error {
-	ptr, err := c.acquire()
-	if err != nil {
-		return err
-	}
-	defer c.release()
-	prev := c.callbacks.device.Load()
-	var on C.int
-	if fn != nil {
-		c.callbacks.device.Store(&fn)
-		on = 1
-	}
-	var e cerr
-	C.fa_set_device_prompt(ptr, on, C.uintptr_t(c.handle), &e)
-	if err := e.toError("flyteauth_client_set_device_prompt_callback"); err != nil {
-		c.callbacks.device.Store(prev)
-		return err
-	}
-	if fn == nil {
-		c.callbacks.device.Store(nil)
-	}
-	return nil
+	return setCallback(c, &c.callbacks.device, fn, fn != nil, "flyteauth_client_set_device_prompt_callback",
+		func(ptr *C.flyteauth_client, on C.int, e *cerr) {
+			C.fa_set_device_prompt(ptr, on, C.uintptr_t(c.handle), e)
+		})
 }
 
 // SetLogFunc receives log lines at min and above; nil restores the default sink
 // (warnings and errors on stderr).
 func (c *Client) SetLogFunc(fn LogFunc, min LogLevel) error {
+	return setCallback(c, &c.callbacks.log, fn, fn != nil, "flyteauth_client_set_log_callback",
+		func(ptr *C.flyteauth_client, on C.int, e *cerr) {
+			C.fa_set_log(ptr, on, C.uintptr_t(c.handle), C.int(min), e)
+		})
+}
+
+// setCallback is every setter: fn goes into its slot before the library may call
+// it, and the previous one comes back when the library refuses.
+func setCallback[F any](c *Client, slot *atomic.Pointer[F], fn F, on bool, op string,
+	set func(*C.flyteauth_client, C.int, *cerr)) error {
 	ptr, err := c.acquire()
 	if err != nil {
 		return err
 	}
 	defer c.release()
-	prev := c.callbacks.log.Load()
-	var on C.int
-	if fn != nil {
-		c.callbacks.log.Store(&fn)
-		on = 1
+	prev := slot.Load()
+	var flag C.int
+	if on {
+		slot.Store(&fn)
+		flag = 1
 	}
 	var e cerr
-	C.fa_set_log(ptr, on, C.uintptr_t(c.handle), C.int(min), &e)
-	if err := e.toError("flyteauth_client_set_log_callback"); err != nil {
-		c.callbacks.log.Store(prev)
+	set(ptr, flag, &e)
+	if err := e.toError(op); err != nil {
+		slot.Store(prev)
 		return err
 	}
-	if fn == nil {
-		c.callbacks.log.Store(nil)
+	if !on {
+		slot.Store(nil)
 	}
 	return nil
 }

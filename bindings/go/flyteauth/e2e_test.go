@@ -202,8 +202,7 @@ func TestAPIKey(t *testing.T) {
 	}
 }
 
-// Reading the user's Flyte configuration. Skipped while the library answers
-// FLYTEAUTH_E_UNSUPPORTED; runs as soon as it is implemented.
+// Reading the user's Flyte configuration; what it resolved to comes back in Status.
 func TestNewFromConfig(t *testing.T) {
 	st := needStack(t)
 	dir := t.TempDir()
@@ -221,15 +220,14 @@ func TestNewFromConfig(t *testing.T) {
   clientSecretLocation: %s
   scopes:
     - all
+flyteauth:
+  refresh_window_seconds: 30
 `, endpoint, st.ServiceClientID, secretFile)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	overrides := map[string]any{"keyring": false, "cache_dir": filepath.Join(dir, "cache")}
 	resolved, err := flyteauth.ResolveConfig(cfg, overrides)
-	if errors.Is(err, flyteauth.ErrUnsupported) {
-		t.Skipf("flyteauth_config_resolve not implemented yet: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,15 +238,16 @@ func TestNewFromConfig(t *testing.T) {
 		t.Errorf("resolved configuration does not name the file it came from")
 	}
 	c, err := flyteauth.NewFromConfig(cfg, flyteauth.WithOverrides(overrides))
-	if errors.Is(err, flyteauth.ErrUnsupported) {
-		t.Skipf("flyteauth_client_new_from_config not implemented yet: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	if c.RequireTransportSecurity() {
 		t.Error("insecure: true in the file, yet RequireTransportSecurity is true")
+	}
+	if s, err := c.Status(); err != nil || !s.Settings.Insecure || !strings.HasPrefix(s.Settings.BaseURL, "http://") ||
+		s.Settings.RefreshWindowSeconds != 30 {
+		t.Errorf("effective settings from the file: %+v, %v", s, err)
 	}
 	md, err := c.Metadata(context.Background())
 	if err != nil || !strings.HasPrefix(md["flyte-authorization"], "Bearer ey") {
@@ -295,7 +294,7 @@ func interactiveSettings(t *testing.T, st *harnessState, authType flyteauth.Auth
 }
 
 // PKCE login through the browser callback, the scripted person approving.
-// Skipped while the library answers FLYTEAUTH_E_UNSUPPORTED.
+// Never skipped: ErrUnsupported (discovery no longer advertising the endpoint) fails.
 func TestPKCELogin(t *testing.T) {
 	st := needStack(t)
 	approved := make(chan error, 1)
@@ -308,9 +307,6 @@ func TestPKCELogin(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err := c.Login(ctx)
-	if errors.Is(err, flyteauth.ErrUnsupported) {
-		t.Skipf("PKCE not implemented yet: %v", err)
-	}
 	if err != nil {
 		t.Fatalf("PKCE login: %v", err)
 	}
@@ -328,7 +324,7 @@ func TestPKCELogin(t *testing.T) {
 }
 
 // A PKCE login nobody approves ends when its context does.
-// Skipped while the library answers FLYTEAUTH_E_UNSUPPORTED.
+// Never skipped: ErrUnsupported (discovery no longer advertising the endpoint) fails.
 func TestPKCELoginContextCancellation(t *testing.T) {
 	st := needStack(t)
 	c := mustNew(t, interactiveSettings(t, st, flyteauth.AuthPKCE), flyteauth.WithBrowser(func(string) bool { return true }))
@@ -336,16 +332,13 @@ func TestPKCELoginContextCancellation(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := c.Login(ctx)
-	if errors.Is(err, flyteauth.ErrUnsupported) {
-		t.Skipf("PKCE not implemented yet: %v", err)
-	}
 	if !errors.Is(err, flyteauth.ErrCancelled) || !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 3*time.Second {
 		t.Fatalf("Login: %v after %v", err, time.Since(start))
 	}
 }
 
 // Device login through the prompt callback, the scripted person approving.
-// Skipped while the library answers FLYTEAUTH_E_UNSUPPORTED.
+// Never skipped: ErrUnsupported (discovery no longer advertising the endpoint) fails.
 func TestDeviceFlowLogin(t *testing.T) {
 	st := needStack(t)
 	approved := make(chan error, 1)
@@ -359,9 +352,6 @@ func TestDeviceFlowLogin(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err := c.Login(ctx)
-	if errors.Is(err, flyteauth.ErrUnsupported) {
-		t.Skipf("device flow not implemented yet: %v", err)
-	}
 	if err != nil {
 		t.Fatalf("device login: %v", err)
 	}

@@ -3,7 +3,6 @@ package flyteauth
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -193,17 +192,3 @@ func settingsMap(v any) (map[string]any, error) {
 }
 
 var errRawJSON = fmt.Errorf("not a JSON object")
-
-// insecureIn reports whether the settings ask for plain http to the endpoint.
-func insecureIn(m map[string]any) (insecure, known bool) {
-	if b, ok := m["insecure"].(bool); ok && b {
-		return true, true
-	}
-	if e, ok := m["endpoint"].(string); ok && e != "" {
-		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(e)), "http://"), true
-	}
-	if _, ok := m["insecure"].(bool); ok {
-		return false, true
-	}
-	return false, false
-}

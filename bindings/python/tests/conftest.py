@@ -1,8 +1,10 @@
 """Fixtures for the flyteauth Python binding tests.
 
-One harness stack (a private glewlwyd + the Flyte discovery front, both on 127.0.0.1,
-access tokens of 4 s) runs for the whole session and is stopped at the end. Paths are
-relative to this file, so the suite runs from any checkout:
+The harness's fixtures (redirect_port, stack, front, keyring_session) come from its
+pytest plugin, Tests/e2e/harness/pytest_plugin.py, shared with Tests/e2e and Tests/cli.
+One stack (a private glewlwyd + the Flyte discovery front, both on 127.0.0.1, access
+tokens of 4 s: the ini options in ../pyproject.toml) runs for the whole session and is
+stopped at the end. Paths are relative to this file, so the suite runs from any checkout:
 
     bindings/python/run-tests.sh          # installs the package into $VENV, runs pytest
 """
@@ -41,46 +43,11 @@ for _var in list(os.environ):
 if "FLYTEAUTH_LIBRARY" not in os.environ and STAGED_LIBRARY.exists():
     os.environ["FLYTEAUTH_LIBRARY"] = str(STAGED_LIBRARY)
 
-from harness import start_stack  # noqa: E402
-from harness.netutil import free_port  # noqa: E402
-
-
-def pytest_configure(config):
-    """Short tracebacks unless asked otherwise: long ones print every frame's arguments,
-    which may be tokens."""
-    if getattr(config.option, "tbstyle", "auto") == "auto":
-        config.option.tbstyle = "short"
-    if getattr(config.option, "showlocals", False):
-        import warnings
-        warnings.warn("-l/--showlocals can print tokens and secrets")
+pytest_plugins = ["harness.pytest_plugin"]
 
 
 def pytest_unconfigure(config):
     shutil.rmtree(_SESSION_TMP, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def redirect_port():
-    return free_port()
-
-
-@pytest.fixture(scope="session")
-def stack(redirect_port):
-    """glewlwyd + FlyteFront for the session (access tokens of 4 s); stopped at the end."""
-    s = start_stack(access_token_duration=4, redirect_ports=[redirect_port])
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-@pytest.fixture
-def front(stack):
-    """The Flyte front, with counters and faults reset for the test."""
-    stack.front.reset_counts()
-    stack.front.clear_faults()
-    yield stack.front
-    stack.front.clear_faults()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import timeit
 import pytest
 
 import flyteauth
-from flyteauth import _cache
 from helpers import AUTH_KEY, SlowTokenProxy, bare, jwt_exp, require
 
 
@@ -98,31 +97,37 @@ def test_cache_stops_before_the_library_would_refresh(cs_client, front):
     assert front.token_requests() <= 6
 
 
-def test_reuse_policy_units():
-    p = _cache.ReusePolicy(60)
-    now = 1000.0
-    # a fresh 4 s token: reuse until before the library's soft deadline (expiry - 2 s)
-    until = p.reuse_until((("authorization", "Bearer a"),), 1004, now)
-    assert until < 1004 - 2
-    assert until > now
-    # unknown expiry: until invalidated
-    assert p.reuse_until((("authorization", "Bearer b"),), 0, now) == math.inf
-    # a long token with the default window of 60 s
-    assert p.reuse_until((("authorization", "Bearer c"),), int(now) + 3600, now) == pytest.approx(
-        now + 3600 - 60 - 1)
-    # a token first seen late in its life is not reused past its own lifetime estimate
-    p._seen("Bearer d", now - 3590)
-    assert p.reuse_until((("authorization", "Bearer d"),), int(now) + 10, now) < now + 10
-    # a window of 0 (refresh at expiry) still stops a little early
-    assert _cache.ReusePolicy(0).reuse_until((("authorization", "Bearer e"),), 1100, now) < 1100
-    # a proxy JWT's exp bounds the reuse
-    import base64
-    import json
-    payload = base64.urlsafe_b64encode(json.dumps({"exp": now + 100}).encode()).rstrip(b"=").decode()
-    proxy = "Bearer x.%s.y" % payload
-    until = p.reuse_until((("authorization", "Bearer f"), ("proxy-authorization", proxy)), 0, now)
-    assert until < now + 100 - 50
-    assert _cache.jwt_expiry("Bearer not-a-jwt") is None
+def test_cache_keeps_the_copy_until_the_library_says():
+    """The copy is reused until the library's reuse_until (its refresh point), whatever
+    decides it: here a refresh window from the settings the binding never reads."""
+    expiry = int(time.time()) + 3600
+    for window, lead in ((None, 60), (300, 300)):
+        settings = {"auth_type": "passthrough"}
+        if window is not None:
+            settings["refresh_window_seconds"] = window
+        with flyteauth.Client(settings) as c:
+            c.set_token("t" * 40, expires_at=expiry)
+            c.metadata()
+            remaining = c._cache[1] - time.monotonic()
+            # reuse_until is whole seconds: up to 1 s early, never late (0.05 s: the
+            # wall-to-monotonic conversion).
+            assert expiry - lead - 2 <= time.time() + remaining <= expiry - lead + 0.05, (window, remaining)
+    with flyteauth.Client({"auth_type": "passthrough"}) as c:
+        c.set_token("u" * 40)  # unknown expiry: reused until replaced
+        c.metadata()
+        assert c._cache[1] == math.inf
+        c.set_token("v" * 40)
+        assert c.metadata()[0][1] == "Bearer " + "v" * 40
+
+
+def test_status_carries_the_effective_settings():
+    with flyteauth.Client({"auth_type": "passthrough", "endpoint": "http://127.0.0.1:9",
+                           "refresh_window_seconds": 30, "authorization_header": "Flyte-Authorization"}) as c:
+        s = c.status()["settings"]
+    assert s["insecure"] is True and s["base_url"] == "http://127.0.0.1:9"
+    assert s["endpoint"] == "http://127.0.0.1:9" and s["refresh_window_seconds"] == 30
+    assert s["header_key"] == "flyte-authorization" and s["auth_type"].lower() == "passthrough"
+    assert s["cached"] is False and s["proxy_authorization"] is False
 
 
 def test_cached_call_is_cheap(cs_client):

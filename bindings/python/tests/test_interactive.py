@@ -1,6 +1,6 @@
 """PKCE, device flow, the user's configuration and the keyring cache, through the
-binding. Each test skips itself when this libflyteauth answers UNSUPPORTED (features
-still being implemented), so the suite follows the library as they land."""
+binding. None of them skips: a flow that stops working (discovery no longer advertising
+an endpoint: UnsupportedError) fails its test."""
 import datetime
 import json
 import os
@@ -16,13 +16,6 @@ import flyteauth
 from helpers import require
 
 HERE = Path(__file__).resolve().parent
-
-
-def skip_if_unsupported(call):
-    try:
-        return call()
-    except flyteauth.UnsupportedError as e:
-        pytest.skip("not supported by this libflyteauth yet: %s" % e)
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ def test_pkce_login_with_a_browser_callback(pkce_settings, front):
             return True
 
         c.on_browser(browser)
-        skip_if_unsupported(c.login)
+        c.login()
         assert len(urls) == 1 and "code_challenge_method=S256" in urls[0]
         md = c.metadata()
         assert md[0][0] == "flyte-authorization"
@@ -78,7 +71,7 @@ def test_pkce_denied(pkce_settings):
     with flyteauth.Client(pkce_settings) as c:
         c.on_browser(lambda url: approve_in_background(deny_pkce, url) and None)
         with pytest.raises(flyteauth.FlyteAuthError) as info:
-            skip_if_unsupported(c.login)
+            c.login()
     assert isinstance(info.value, flyteauth.OAuthError) and info.value.oauth_error == "access_denied"
 
 
@@ -88,7 +81,7 @@ def test_pkce_cancel(pkce_settings):
         threading.Timer(0.5, c.cancel).start()
         started = time.monotonic()
         with pytest.raises(flyteauth.FlyteAuthError) as info:
-            skip_if_unsupported(c.login)
+            c.login()
         assert isinstance(info.value, flyteauth.CancelledError), repr(info.value)
         assert time.monotonic() - started < 5
 
@@ -100,7 +93,7 @@ def test_pkce_browser_callback_exception_falls_back(pkce_settings, capfd):
 
         c.on_browser(broken)
         with pytest.raises(flyteauth.FlyteAuthError) as info:
-            skip_if_unsupported(c.login)
+            c.login()
         assert isinstance(info.value, flyteauth.TimeoutError)
     # The library fell back to its own opener, which always prints the URL.
     assert "Please open the following link" in capfd.readouterr().err
@@ -109,7 +102,7 @@ def test_pkce_browser_callback_exception_falls_back(pkce_settings, capfd):
 def test_non_interactive_pkce_needs_a_login(pkce_settings):
     with flyteauth.Client(dict(pkce_settings, interactive=False)) as c:
         with pytest.raises(flyteauth.AccessTokenNotFoundError):
-            skip_if_unsupported(c.metadata)
+            c.metadata()
 
 
 # -- device flow ---------------------------------------------------------------------
@@ -125,7 +118,7 @@ def test_device_flow_with_a_prompt_callback(stack, cache_dir, front):
             errors.extend(approve_in_background(approve_device, p.user_code, p.verification_uri))
 
         c.on_device_prompt(prompt)
-        skip_if_unsupported(c.login)
+        c.login()
         require(c.metadata()[0][1].startswith("Bearer "), "no token after the device login")
         assert c.status()["has_refresh_token"] is True
     assert errors == []
@@ -160,22 +153,28 @@ def config_file(stack, tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
                     "  clientId: %s\n  clientSecretLocation: %s\n  scopes:\n    - all\n"
+                    "flyteauth:\n  refresh_window_seconds: 30\n"
                     % (stack.endpoint.split("://", 1)[1], st["service_client_id"], secret))
     return path, st["service_client_secret"]
 
 
 def test_from_config(config_file, cache_dir, front):
     path, _ = config_file
-    c = skip_if_unsupported(lambda: flyteauth.Client.from_config(path, keyring=False, cache_dir=cache_dir))
+    c = flyteauth.Client.from_config(path, keyring=False, cache_dir=cache_dir)
     with c:
         assert c.metadata()[0][0] == "flyte-authorization"
-        assert c.status()["auth_type"] == "ClientSecret"
+        status = c.status()
+        assert status["auth_type"] == "ClientSecret"
+        # What the file resolved to, as the engine applies it: the binding reads no file.
+        settings = status["settings"]
+        assert settings["insecure"] is True and settings["base_url"].startswith("http://127.0.0.1")
+        assert settings["refresh_window_seconds"] == 30
     assert front.token_requests("client_credentials") == 1
 
 
 def test_resolve_config_masks_secrets(config_file):
     path, secret = config_file
-    resolved = skip_if_unsupported(lambda: flyteauth.resolve_config(path, keyring=False))
+    resolved = flyteauth.resolve_config(path, keyring=False)
     text = json.dumps(resolved)
     assert secret not in text
     assert "config.yaml" in text
@@ -184,7 +183,7 @@ def test_resolve_config_masks_secrets(config_file):
 def test_from_config_environment_overrides(config_file, cache_dir, monkeypatch):
     path, _ = config_file
     monkeypatch.setenv("FLYTE_CREDENTIALS_CLIENT_ID", "someone-else")
-    c = skip_if_unsupported(lambda: flyteauth.Client.from_config(path, keyring=False, cache_dir=cache_dir))
+    c = flyteauth.Client.from_config(path, keyring=False, cache_dir=cache_dir)
     with c:
         assert c.status()["client_id"] == "someone-else"
 
@@ -193,27 +192,13 @@ def test_malformed_config_names_the_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("admin:\n  endpoint: [unclosed\n")
     with pytest.raises(flyteauth.ConfigurationError) as info:
-        skip_if_unsupported(lambda: flyteauth.Client.from_config(bad))
+        flyteauth.Client.from_config(bad)
     assert "bad.yaml" in str(info.value)
     with pytest.raises(flyteauth.ConfigurationError):
-        skip_if_unsupported(lambda: flyteauth.Client.from_config(tmp_path / "missing.yaml"))
+        flyteauth.Client.from_config(tmp_path / "missing.yaml")
 
 
 # -- keyring ---------------------------------------------------------------------------
-
-@pytest.fixture
-def keyring_session():
-    from harness import KeyringSession
-
-    try:
-        session = KeyringSession().start()
-    except Exception as e:  # noqa: BLE001
-        pytest.skip("no private Secret Service available: %s" % e)
-    try:
-        yield session
-    finally:
-        session.stop()
-
 
 def driver(session, settings, action):
     env = session.env()
@@ -231,8 +216,6 @@ def test_keyring_login_is_reused_by_the_next_process_and_by_flytekit(stack, redi
                 "redirect_uri": "http://127.0.0.1:%d/callback" % redirect_port,
                 "cache_dir": os.path.join(keyring_session.home, ".cache", "flyteauth")}
     first = driver(keyring_session, settings, "login")
-    if not first["ok"] and first.get("error") == "UnsupportedError":
-        pytest.skip("keyring cache not supported by this libflyteauth yet")
     assert first["ok"], first
     second = driver(keyring_session, dict(settings, interactive=False), "metadata")
     assert second["ok"], second

@@ -44,19 +44,25 @@ class Header(ctypes.Structure):
 
 
 class Metadata(ctypes.Structure):
-    """flyteauth_metadata (library-allocated; fields may be appended, never allocate it)."""
+    """flyteauth_metadata (library-allocated, never allocate it). It grows by the age
+    rule of flyteauth.h: a member added after age 0 is read only when ``age`` is at
+    least the age that added it."""
 
     _fields_ = [
+        ("age", ctypes.c_uint),
         ("count", ctypes.c_size_t),
         ("headers", ctypes.POINTER(Header)),
         ("expires_at", ctypes.c_int64),
+        ("reuse_until", ctypes.c_int64),
     ]
 
 
 class Error(ctypes.Structure):
-    """flyteauth_error (library-owned, valid until the next call on the same thread)."""
+    """flyteauth_error (library-owned, valid until the next call on the same thread;
+    grows by the age rule like Metadata)."""
 
     _fields_ = [
+        ("age", ctypes.c_uint),
         ("status", ctypes.c_int),
         ("message", ctypes.c_char_p),
         ("oauth_error", ctypes.c_char_p),

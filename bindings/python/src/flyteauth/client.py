@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import _callbacks
-from ._cache import ReusePolicy
 from ._library import ClientPtr, Library, MetadataPtr, load
 from .errors import ConfigurationError, FlyteAuthError, InvalidArgumentError, UnsupportedError
 from .errors import Status, error_for_status
@@ -195,15 +194,20 @@ def _error(lib: Library, status: int, function: str) -> FlyteAuthError:
     return err
 
 
-def _take_metadata(lib: Library, md: Any) -> Tuple[Metadata, int]:
-    """Copies and frees a flyteauth_metadata."""
+#: flyteauth_metadata's reuse_until when no refresh is due (INT64_MAX).
+_NO_REFRESH_DUE = 2 ** 63 - 1
+
+
+def _take_metadata(lib: Library, md: Any) -> Tuple[Metadata, int, int]:
+    """Copies and frees a flyteauth_metadata: (headers, expires_at, reuse_until)."""
     if not md:
         raise error_for_status(Status.INTERNAL, "the library reported success but returned no metadata")
     try:
         m = md.contents
         headers = m.headers
         pairs = tuple((headers[i].key.decode("utf-8"), headers[i].value.decode("utf-8")) for i in range(m.count))
-        return pairs, int(m.expires_at)
+        # reuse_until is of age 0: always there.
+        return pairs, int(m.expires_at), int(m.reuse_until)
     finally:
         lib.metadata_free(md)
 
@@ -331,8 +335,9 @@ class Client:
     """Credentials for one Flyte endpoint (a ``flyteauth_client``).
 
     Thread safe: share one Client between threads. ``metadata()`` and ``headers()``
-    answer from a copy kept in Python until shortly before the library would refresh
-    the token, so the common call costs a clock read and a tuple return.
+    answer from a copy kept in Python until the library's refresh point (the
+    ``reuse_until`` it returns with the metadata), so the common call costs a clock
+    read and a tuple return.
 
     A Client created before ``os.fork()`` raises :class:`~flyteauth.ForkedError` in the
     child; create a new one there.
@@ -349,7 +354,7 @@ class Client:
         status = lib.client_new(payload, ctypes.byref(handle))
         if status:
             raise _error(lib, status, "flyteauth_client_new")
-        self._setup(lib, handle.value, settings.get("refresh_window_seconds"))
+        self._setup(lib, handle.value)
 
     @classmethod
     def from_config(cls, path: Union[str, os.PathLike, None] = None, **overrides: Any) -> "Client":
@@ -365,14 +370,8 @@ class Client:
                                             ctypes.byref(handle))
         if status:
             raise _error(lib, status, "flyteauth_client_new_from_config")
-        window = overrides.get("refresh_window_seconds")
-        if window is None:
-            try:
-                window = _resolved_window(resolve_config(path, **overrides))
-            except Exception:
-                window = None
         self = cls.__new__(cls)
-        self._setup(lib, handle.value, window)
+        self._setup(lib, handle.value)
         return self
 
     @classmethod
@@ -383,17 +382,16 @@ class Client:
         settings.update(overrides)
         return cls(settings)
 
-    def _setup(self, lib: Library, handle: Optional[int], window: Any) -> None:
+    def _setup(self, lib: Library, handle: Optional[int]) -> None:
         if not handle:
             raise error_for_status(Status.INTERNAL, "the library returned no client")
         self._lib = lib
         self._pid = _PID[0]
         self._h = _Handle(lib, handle, self._pid)
-        self._lock = threading.Lock()  # guards the cache, its generation and the reuse policy
+        self._lock = threading.Lock()  # guards the cache and its generation
         self._generation = 0
-        # (pid, monotonic deadline, metadata tuple, headers dict) or None
-        self._cache: Optional[Tuple[int, float, Metadata, Dict[str, str]]] = None
-        self._policy = ReusePolicy(window)
+        # (pid, monotonic deadline, metadata tuple) or None
+        self._cache: Optional[Tuple[int, float, Metadata]] = None
         self._callback_lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _finalize, self._h)
 
@@ -474,16 +472,19 @@ class Client:
         generation = self._generation
         md = MetadataPtr()
         self._call("client_metadata", ctypes.byref(md))
-        pairs, expires_at = _take_metadata(self._lib, md)
-        return self._store(generation, pairs, expires_at)
+        pairs, _, reuse_until = _take_metadata(self._lib, md)
+        return self._store(generation, pairs, reuse_until)
 
-    def _store(self, generation: int, pairs: Metadata, expires_at: int) -> Tuple[int, float, Metadata]:
-        now_wall, now_mono = _wall(), _monotonic()
+    def _store(self, generation: int, pairs: Metadata, reuse_until: int) -> Tuple[int, float, Metadata]:
+        """Caches `pairs` until the library's reuse_until (its refresh point, UTC
+        seconds), unless something invalidated the cache since `generation`."""
         if self._in_child():
             return (_PID[0], -math.inf, pairs)
+        if reuse_until >= _NO_REFRESH_DUE:
+            deadline = math.inf  # unknown expiry: until refresh/login/logout/set_token
+        else:
+            deadline = _monotonic() + (reuse_until - _wall())
         with self._lock:
-            until = self._policy.reuse_until(pairs, expires_at, now_wall)
-            deadline = math.inf if until == math.inf else now_mono + (until - now_wall)
             entry = (self._pid, deadline, pairs)
             # Only if nothing invalidated the cache since the library call began.
             if generation == self._generation and not self._h.closed:
@@ -516,8 +517,8 @@ class Client:
         generation = self._invalidate()
         md = MetadataPtr()
         self._call("client_refresh", arg, ctypes.byref(md))
-        pairs, expires_at = _take_metadata(self._lib, md)
-        return self._store(generation, pairs, expires_at)[2]
+        pairs, _, reuse_until = _take_metadata(self._lib, md)
+        return self._store(generation, pairs, reuse_until)[2]
 
     def login(self) -> None:
         """Run the configured flow now, even if a token is cached (for PKCE and device
@@ -617,15 +618,3 @@ class Client:
                 user(LogLevel(lvl) if 0 <= lvl <= 3 else lvl, message)  # type: ignore[arg-type]
         self._set_callback("log", "client_set_log_callback", _callbacks.LOG_THUNK, fn, _log_level(level))
 
-
-def _resolved_window(resolved: Dict[str, Any]) -> Optional[float]:
-    """refresh_window_seconds from flyteauth_config_resolve's answer, whatever its shape
-    ({"settings": {key: value}} or {key: {"value": v, "source": s}})."""
-    for container in (resolved.get("settings"), resolved):
-        if isinstance(container, dict) and "refresh_window_seconds" in container:
-            v = container["refresh_window_seconds"]
-            if isinstance(v, dict):
-                v = v.get("value")
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return float(v)
-    return None

@@ -1,0 +1,8 @@
+"""The CLI tests' fixtures are the harness's pytest plugin (Tests/e2e/harness/pytest_plugin.py:
+redirect_port, stack, front, keyring_session), shared with Tests/e2e and bindings/python/tests."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
+
+pytest_plugins = ["harness.pytest_plugin"]
