@@ -3,7 +3,8 @@ import FlyteAuthCore
 /// Builds clients with the production I/O adapters (curl, keyring, lock files).
 public enum EngineFactory {
     public static func makeClient(settings: Settings) throws(AuthError) -> AuthClient {
-        try AuthClient(settings: settings, dependencies: .init(storage: defaultStorage))
+        try AuthClient(settings: settings, dependencies: .init(transport: RetryingTransport(CurlTransport(settings: settings)),
+                                                               storage: defaultStorage))
     }
 
     /// Settings from the user's Flyte configuration, environment and overrides.
@@ -31,10 +32,13 @@ public enum EngineFactory {
         let lockDir = Paths.environment("XDG_RUNTIME_DIR").map { $0 + "/flyteauth" }
             ?? Paths.cacheDirectory(override: settings.cacheDir).map { $0 + "/locks" }
         if let lockDir {
+            // No lock file, for whatever reason, means one warning and work unlocked.
+            let unlocked = "refreshes are not coordinated with other processes"
             if Paths.makeDirectories(lockDir) {
-                lock = FlockLock(path: lockDir + "/" + CacheFileName.make(prefix: "", key: key.fileKey, suffix: ".lock"))
+                lock = FlockLock(path: lockDir + "/" + CacheFileName.make(prefix: "", key: key.fileKey, suffix: ".lock"),
+                                 whenUnavailable: { why in logger.warnOnce("lock-dir", "\(why): \(unlocked)") })
             } else {
-                logger.warnOnce("lock-dir", "cannot create \(lockDir): refreshes are not coordinated with other processes")
+                logger.warnOnce("lock-dir", "cannot create \(lockDir): \(unlocked)")
             }
         }
         return Storage(store: store, lock: lock)

@@ -31,7 +31,7 @@ public final class Logger: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard level >= minimum else { return }
-        let text = message()
+        let text = ServerText.escapingControls(message())  // one line, whatever a server said
         if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }
     }
 
