@@ -39,13 +39,13 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { message }
 
     /// True for failures that say nothing about the credentials themselves (network,
-    /// timeouts, 5xx, 429, a 2xx whose body is unusable): the last good tokens are kept.
+    /// timeouts, 5xx, 429, a 2xx whose body is unusable, a redirect that is never followed): the last good tokens are kept.
     public var isTransient: Bool {
         if httpStatus >= 500 || httpStatus == 429 { return true }
         if oauthError == "temporarily_unavailable" || oauthError == "server_error" { return true }
         switch kind {
         case .network, .timeout: return true
-        case .protocol: return httpStatus == 0 || (200..<300).contains(httpStatus)
+        case .protocol: return httpStatus == 0 || (200..<400).contains(httpStatus)  // a redirect is no answer either
         default: return false
         }
     }

@@ -105,7 +105,7 @@ public struct DevicePolling: Sendable {
                                    httpStatus: response.status))
         default:
             // A 5xx or 429 is the token endpoint's trouble, not an answer: poll on.
-            if error.isTransient { return afterTransientFailure(error, now: now) }
+            if error.httpStatus >= 500 || error.httpStatus == 429 { return afterTransientFailure(error, now: now) }
             return .fail(error)
         }
         return timeLeft(now: now)
