@@ -16,7 +16,7 @@ import pytest
 import cache_driver as cd
 from harness import start_stack, user
 from harness.faultfront import FaultFront
-from harness.netutil import free_port
+from harness.netutil import listen_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.geteuid() == 0
@@ -24,7 +24,7 @@ ROOT = os.geteuid() == 0
 
 @pytest.fixture(scope="module")
 def env():
-    port = free_port()
+    port = listen_port()
     stack = start_stack(access_token_duration=600, redirect_ports=[port])
     ff = FaultFront({"/idp/": stack.idp.url, "/": stack.front.url}).start()
     try:

@@ -132,8 +132,11 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
         return Int(min(max(1, (s * 1000).rounded(.up)), Settings.maximumDurationSeconds * 1000))
     }
 
+    /// "2 s", "0.5 s": to a tenth (a deadline's remainder is 1.99999 s, not worth saying).
     static func seconds(_ s: Double) -> String {
-        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+        let tenths = (s * 10).rounded() / 10
+        if tenths == 0 && s > 0 { return "\(Int((s * 1000).rounded(.up))) ms" }
+        return tenths == tenths.rounded() ? "\(Int(tenths)) s" : "\(tenths) s"
     }
 }
 
