@@ -38,6 +38,7 @@ WHAT = {
     "endless_slow": r"no answer within",
     "silence": r"no answer within",
     "endless_headers": r"headers (larger than|too large)",
+    "endless_header_line": r"headers (larger than|too large)",
     "html_401": r"HTTP 401",
     "html_403": r"HTTP 403",
     "html_500": r"HTTP 500",

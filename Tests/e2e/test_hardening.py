@@ -252,3 +252,43 @@ def _drive_full(settings, full):
     r = subprocess.run(argv, env=environ, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+# ---- defects 5 and 6, seen through the C ABI ------------------------------------
+
+def test_server_text_reaches_the_error_without_control_characters(env, tmp_path):
+    ff = env["ff"]
+    body = b'{"error":"invalid_client\\u001b[2J","error_description":"\\u001b[31mcall +1 555\\r\\nnow\\u0007' + b"x" * 2000 + b'"}'
+    ff.inject("custom", match="token", status=401, body=body)
+    try:
+        c = cd.new_client(service(env, tmp_path, token_url=ff.url + "/oauth2/token"))
+        md = ctypes.POINTER(cd.Metadata)()
+        rc = cd.lib.flyteauth_client_metadata(c, ctypes.byref(md))
+        e = cd.lib.flyteauth_error_last().contents
+        texts = [(e.message or b"").decode(), (e.oauth_error or b"").decode(), (e.oauth_error_description or b"").decode()]
+        cd.lib.flyteauth_client_free(c)
+    finally:
+        ff.clear()
+    assert rc == 6, texts
+    for text in texts:
+        assert not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text), repr(text[:200])
+    assert "\\u001b[31mcall" in texts[0] and len(texts[2]) <= 303, texts[2][:80]
+
+
+@pytest.mark.parametrize("expires_in,lifetime", [("1e308", 365 * 86400), ("-1e308", 0), ("0", 0)])
+def test_absurd_lifetimes_are_never_never_expiring(env, tmp_path, expires_in, lifetime):
+    ff = env["ff"]
+    ff.inject("custom", match="token", body=b'{"access_token":"opaque-token-value","token_type":"Bearer","expires_in":%s}'
+              % expires_in.encode())
+    try:
+        c = cd.new_client(service(env, tmp_path, token_url=ff.url + "/oauth2/token"))
+        md = ctypes.POINTER(cd.Metadata)()
+        now = time.time()
+        rc = cd.lib.flyteauth_client_metadata(c, ctypes.byref(md))
+        expires_at = md.contents.expires_at if rc == 0 else None
+        if rc == 0:
+            cd.lib.flyteauth_metadata_free(md)
+        cd.lib.flyteauth_client_free(c)
+    finally:
+        ff.clear()
+    assert rc == 0 and expires_at is not None and abs(expires_at - (now + lifetime)) < 30, (rc, expires_at, now)

@@ -104,7 +104,7 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
                 throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers larger than \(ResponseSink.headerLimit) bytes (or never ending)")
             case CURLE_OUT_OF_MEMORY where !sink.sawBody:
                 // curl 7.x reports a header line over its 100 KB limit as "Out of memory".
-                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers too large or never ending (\(detail))")
+                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers too large (a header line over curl's 100 KB limit) or never ending")
             case CURLE_SSL_CACERT_BADFILE:
                 throw AuthError(.config, "ca_cert_file_path \"\(caFile ?? "")\" holds no usable CA certificates (\(detail))")
             case CURLE_ABORTED_BY_CALLBACK:

@@ -26,7 +26,7 @@ HUGE = 100 * 1024 * 1024
 # A non-loopback address (TEST-NET-3, RFC 5737): a redirect there must never be followed.
 OFF_LOOPBACK = "http://203.0.113.7/token"
 
-KINDS = ("garbage", "invalid_utf8", "huge_body", "endless_fast", "endless_slow", "silence", "endless_headers",
+KINDS = ("custom", "garbage", "invalid_utf8", "huge_body", "endless_fast", "endless_slow", "silence", "endless_headers", "endless_header_line",
          "html_401", "html_403", "html_500", "redirect_loopback", "redirect_off_loopback", "wrong_content_type",
          "429_retry_after", "503_retry_after", "429_then_ok")
 
@@ -94,10 +94,12 @@ class FaultFront:
         return "%s://%s:%d" % ("https" if self.tls else "http", netutil.LOOPBACK, self.port)
 
     # ---- control ---------------------------------------------------------
-    def inject(self, kind, match="*", grant_type=None, times=None):
+    def inject(self, kind, match="*", grant_type=None, times=None, status=200, body=b""):
+        """kind "custom": answer `status` with the JSON `body` (bytes)."""
         assert kind in KINDS, kind
         with self._lock:
             self._faults.append([kind, match, grant_type, times])
+            self.custom = (status, body)
 
     def clear(self):
         with self._lock:
@@ -230,7 +232,10 @@ class FaultFront:
             up.close()
 
     def _fault(self, conn, kind):
-        if kind == "garbage":
+        if kind == "custom":
+            status, body = self.custom
+            conn.sendall(_canned(status, "Custom", body))
+        elif kind == "garbage":
             conn.sendall(_canned(200, "OK", b"\x00\x01garbage{{{[not json at all"))
         elif kind == "invalid_utf8":
             conn.sendall(_canned(200, "OK", b'{"access_token":"\xff\xfe\xfd","expires_in":60,"device_code":"\xc3"}'))
@@ -259,6 +264,10 @@ class FaultFront:
             while not self._stop.is_set():
                 conn.sendall(b"X-Filler-%d: %s\r\n" % (n, b"h" * 200))
                 n += 1
+        elif kind == "endless_header_line":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Filler: ")
+            while not self._stop.is_set():
+                conn.sendall(b"h" * 65536)
         elif kind.startswith("html_"):
             status = int(kind[5:])
             reason = {401: "Unauthorized", 403: "Forbidden", 500: "Internal Server Error"}[status]
