@@ -21,6 +21,8 @@ suite "swift unit tests" swift_tests
 suite "C ABI (ASan, header drift, exports)" bash Tests/abi/run.sh
 suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
 suite "fuzz smoke (16 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
+suite "TLS (HTTPS fronts, test CA, CONNECT proxy)" "$VENV/bin/python" -m pytest Tests/e2e/test_tls.py -q -p no:cacheprovider
+suite "fault injection (bad answers from Flyte and the IdP)" bash Tests/e2e/run-faults.sh
 suite "flyteauth tool" "$VENV/bin/python" -m pytest Tests/cli -q -p no:cacheprovider
 [ -f bindings/python/run-tests.sh ] && suite "Python binding" bash bindings/python/run-tests.sh
 [ -f bindings/go/run-tests.sh ] && suite "Go binding" bash bindings/go/run-tests.sh

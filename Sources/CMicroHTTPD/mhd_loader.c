@@ -62,10 +62,12 @@ const char *fa_mhd_load_error(void) {
     return loaded ? NULL : load_error;
 }
 
-struct MHD_Daemon *fa_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler, void *cls) {
+struct MHD_Daemon *fa_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler, void *cls,
+                                MHD_RequestCompletedCallback completed) {
     if (fa_mhd_load() != 0) return NULL;
     return api.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, cls,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, cls,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
                             MHD_OPTION_END);

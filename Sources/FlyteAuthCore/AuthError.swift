@@ -28,22 +28,24 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(_ kind: ErrorKind, _ message: String, oauthError: String? = nil,
                 oauthErrorDescription: String? = nil, httpStatus: Int = 0) {
         self.kind = kind
-        self.message = message
-        self.oauthError = oauthError
-        self.oauthErrorDescription = oauthErrorDescription
+        // Messages quote servers (descriptions, URLs from discovery): never a control
+        // character through to a terminal (ServerText).
+        self.message = ServerText.escapingControls(message)
+        self.oauthError = oauthError.map { ServerText.clean($0, limit: 100) }
+        self.oauthErrorDescription = oauthErrorDescription.map { ServerText.clean($0) }
         self.httpStatus = httpStatus
     }
 
     public var description: String { message }
 
     /// True for failures that say nothing about the credentials themselves (network,
-    /// timeouts, 5xx, 429): the last good tokens are kept.
+    /// timeouts, 5xx, 429, a 2xx whose body is unusable, a redirect that is never followed): the last good tokens are kept.
     public var isTransient: Bool {
         if httpStatus >= 500 || httpStatus == 429 { return true }
         if oauthError == "temporarily_unavailable" || oauthError == "server_error" { return true }
         switch kind {
         case .network, .timeout: return true
-        case .protocol: return httpStatus == 0
+        case .protocol: return httpStatus == 0 || (200..<400).contains(httpStatus)  // a redirect is no answer either
         default: return false
         }
     }
@@ -51,7 +53,7 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The same error with `context` in front of the message ("discovery: ...").
     public func prefixed(_ context: String) -> AuthError {
         var copy = self
-        copy.message = context + ": " + message
+        copy.message = ServerText.escapingControls(context + ": " + message)
         return copy
     }
 }

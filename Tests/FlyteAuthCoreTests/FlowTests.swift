@@ -73,11 +73,33 @@ import Testing
             guard case .fail(let e) = p.next(after: error(code), endpoint: "t", now: 0) else { Issue.record("\(code)"); continue }
             #expect(e.kind == kind && e.oauthError == code)
         }
-        var p = DevicePolling(authorization: authorization(), timeout: 600, now: 0)
-        guard case .fail(let e) = p.next(after: HTTPResponse(status: 500, body: Array("<html>oops".utf8)), endpoint: "t", now: 0) else {
-            Issue.record("non-JSON"); return
+    }
+
+    /// Issue 13, defect 7: a failing token endpoint (5xx, network) is not the person's
+    /// fault: polling goes on to the deadline, and the error then says what failed.
+    @Test func tokenEndpointFailuresAreNamedAtTheDeadline() {
+        var p = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
+        guard case .wait = p.next(after: HTTPResponse(status: 500, body: Array("<html>oops".utf8)), endpoint: "https://idp/token", now: 1) else {
+            Issue.record("a 5xx poll is retried"); return
         }
-        #expect(e.kind == .protocol)
+        guard case .fail(let e) = p.afterTransientFailure(AuthError(.timeout, "POST https://idp/token: no answer within 1 s"), now: 12) else {
+            Issue.record("deadline"); return
+        }
+        #expect(e.kind == .timeout)
+        #expect(e.message.contains("token endpoint failed") && e.message.contains("https://idp/token") && !e.message.contains("not approved"))
+        // An answer after the failure (pending) means the person, again, is who we wait for.
+        var q = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
+        _ = q.afterTransientFailure(AuthError(.network, "down"), now: 1)
+        guard case .fail(let f) = q.next(after: error("authorization_pending"), endpoint: "t", now: 12) else { Issue.record("deadline"); return }
+        #expect(f.message.contains("not approved in time"))
+    }
+
+    /// Issue 13, defect 7: no wait and no poll reaches past the deadline.
+    @Test func waitsAndPollsAreBoundedByTheTimeLeft() {
+        let p = DevicePolling(authorization: authorization(interval: 5), timeout: 2, now: 0)
+        #expect(p.firstWait(now: 0) == 2)
+        #expect(p.requestTimeout(now: 1.5) == 0.5)
+        #expect(p.requestTimeout(now: 3) == 0.001, "never 0, which would mean no timeout")
     }
 
     @Test func pollsOnceMoreAtTheDeadlineThenStops() {

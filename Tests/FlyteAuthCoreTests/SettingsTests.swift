@@ -115,3 +115,38 @@ import Testing
         #expect(FormEncoding.appendQuery("https://idp/auth", [("a", "1")]) == "https://idp/auth?a=1")
     }
 }
+
+/// Issue 13, defect 1: every duration is a real deadline or a config error naming its key.
+@Suite struct DurationSettingTests {
+    let timeouts = ["http_timeout_seconds", "connect_timeout_seconds", "command_timeout_seconds", "login_timeout_seconds",
+                    "device_flow_timeout_seconds", "keyring_timeout_seconds"]
+
+    func rejects(_ json: String, naming key: String) {
+        do { _ = try Settings.parse(json: Array(json.utf8)); Issue.record("\(json) accepted") } catch {
+            #expect(error.kind == .config && error.message.contains("\"\(key)\""), "\(error.message)")
+        }
+    }
+
+    @Test func subMillisecondZeroNegativeAndHugeTimeoutsAreRejected() {
+        for key in timeouts {
+            for value in ["0.0004", "0", "-1", "1e300", "31536001"] { rejects("{\"\(key)\":\(value)}", naming: key) }
+        }
+        for key in ["lock_timeout_seconds", "refresh_window_seconds", "discovery_cache_ttl_seconds"] {
+            for value in ["-0.5", "1e300"] { rejects("{\"\(key)\":\(value)}", naming: key) }
+        }
+    }
+
+    @Test func nonFiniteValuesFromConfigFilesAreRejected() {
+        for value in [Double.nan, .infinity, -.infinity] {
+            var s = Settings()
+            s.httpTimeoutSeconds = value
+            #expect(throws: AuthError.self) { try s.validate() }
+        }
+    }
+
+    @Test func oneMillisecondAndOneYearAreAccepted() throws {
+        #expect(try Settings.parse(json: Array(#"{"http_timeout_seconds":0.001}"#.utf8)).httpTimeoutSeconds == 0.001)
+        #expect(try Settings.parse(json: Array(#"{"connect_timeout_seconds":31536000}"#.utf8)).connectTimeoutSeconds == 31_536_000)
+        #expect(try Settings.parse(json: Array(#"{"lock_timeout_seconds":0}"#.utf8)).lockTimeoutSeconds == 0)
+    }
+}

@@ -321,7 +321,8 @@ static void refresh_failures(struct stack *s) {
     flyteauth_metadata_free(md);
     sleep(5);
     /* The IdP is briefly down: an error, but the refresh token survives. */
-    front(s, "/_test/fail?n=1&status=503&grant_type=refresh_token", NULL);
+    /* Every attempt of the retry rule (RateLimitRetry.maximumAttempts = 4) answered 503. */
+    front(s, "/_test/fail?n=4&status=503&grant_type=refresh_token", NULL);
     flyteauth_status st = flyteauth_client_metadata(c, &md);
     CHECK(st != FLYTEAUTH_OK && flyteauth_error_last()->http_status == 503 && p.browser_calls == 1, "transient refresh failure: %d", st);
     st = flyteauth_client_metadata(c, &md);

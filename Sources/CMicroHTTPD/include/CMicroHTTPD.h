@@ -21,8 +21,10 @@ int fa_mhd_load(void);
 const char *fa_mhd_load_error(void);
 
 /* MHD_start_daemon is variadic: the one shape we use (an already bound listening
- * socket, one internal polling thread, a connection limit, a connection timeout). */
-struct MHD_Daemon *fa_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler, void *cls);
+ * socket, one internal polling thread, a connection limit, a connection timeout, and
+ * `completed` called with `cls` once each request's response has been sent or dropped). */
+struct MHD_Daemon *fa_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler, void *cls,
+                                MHD_RequestCompletedCallback completed);
 void fa_mhd_stop(struct MHD_Daemon *daemon);
 enum MHD_Result fa_mhd_no(void);
 const char *fa_mhd_query(struct MHD_Connection *c, const char *key);

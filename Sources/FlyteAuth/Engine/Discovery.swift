@@ -80,8 +80,8 @@ final class Discovery: Sendable {
         return (metadata, clientConfig)
     }
 
-    /// Flyte 1's REST path first, then Flyte 2's ConnectRPC path. A network failure is
-    /// final (the same host serves both); any other failure tries the next path.
+    /// Flyte 1's REST path first, then Flyte 2's ConnectRPC path. A network failure or a
+    /// bad setting is final (the same host serves both); any other failure tries the next path.
     private func fetchDocument<T>(base: String, flyte1: String, flyte2: String, what: String,
                                   send: Send, cancel: CancelToken?,
                                   decode: (JSONValue) throws(AuthError) -> T) throws(AuthError) -> T {
@@ -97,6 +97,8 @@ final class Discovery: Sendable {
             do {
                 response = try send(request, cancel)
             } catch {
+                // A bad CA file fails the other path the same way: name it, as is.
+                if error.kind == .config { throw error }
                 if error.kind == .network || error.kind == .timeout || error.kind == .cancelled {
                     throw error.prefixed("discovery of the \(what) from \(base)")
                 }

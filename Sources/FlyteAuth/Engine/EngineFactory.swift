@@ -3,7 +3,8 @@ import FlyteAuthCore
 /// Builds clients with the production I/O adapters (curl, keyring, lock files).
 public enum EngineFactory {
     public static func makeClient(settings: Settings) throws(AuthError) -> AuthClient {
-        try AuthClient(settings: settings, dependencies: .init(storage: defaultStorage))
+        try AuthClient(settings: settings, dependencies: .init(transport: RetryingTransport(CurlTransport(settings: settings)),
+                                                               storage: defaultStorage))
     }
 
     /// Settings from the user's Flyte configuration, environment and overrides.

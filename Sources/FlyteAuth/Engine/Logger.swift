@@ -54,7 +54,8 @@ public final class Logger: Sendable {
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         state.withLock { s in
             guard level >= s.minimum else { return }
-            if s.queue.count < Logger.queueLimit { s.queue.append((level, message())) } else { s.dropped += 1 }
+            // One line, whatever a server said.
+            if s.queue.count < Logger.queueLimit { s.queue.append((level, ServerText.escapingControls(message()))) } else { s.dropped += 1 }
             pending.store(true, ordering: .releasing)
         }
     }

@@ -57,7 +57,9 @@ extension AuthClient {
 
     /// The one warning for a cache that cannot be read or written.
     private func warnCacheUnreadable(_ error: AuthError) {
-        logger.warnOnce("cache", "\(error.message); tokens are kept in memory only (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)")
+        // No advice to opt in to the file cache when it is the one failing (a full disk).
+        let advice = configuration.fileCachePath != nil ? "" : " (opt in to a file cache with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true)"
+        logger.warnOnce("cache", "\(error.message); tokens are kept in memory only" + advice)
     }
 
     /// Runs with the cross-process lock held: re-read, then refresh, then log in.

@@ -24,19 +24,20 @@ struct DeviceFlow: Flow {
             Logger.writeStderr("To log in to Flyte, open \(authorization.preferredURI)\nand confirm the code \(authorization.userCode) (it expires in \(minutes) min).\n")
         }
         var polling = DevicePolling(authorization: authorization, timeout: settings.deviceFlowTimeoutSeconds, now: start)
-        var wait = authorization.interval
+        var wait = polling.firstWait(now: Clock.now())
         while true {
             Clock.sleep(wait) { context.cancel.isCancelled }
             if context.cancel.isCancelled { throw AuthError(.cancelled, "the device login was cancelled") }
             let step: DevicePolling.Step
             do throws(AuthError) {
                 let sentAt = Clock.now()
-                let response = try context.send(TokenRequests.deviceToken(endpoint: tokenEndpoint, deviceCode: authorization.deviceCode,
-                                                                          clientID: clientID))
+                var request = TokenRequests.deviceToken(endpoint: tokenEndpoint, deviceCode: authorization.deviceCode, clientID: clientID)
+                request.timeout = polling.requestTimeout(now: sentAt)  // the last poll ends at the deadline
+                let response = try context.send(request)
                 step = polling.next(after: response, endpoint: tokenEndpoint, sentAt: sentAt, now: Clock.now())
             } catch where error.isTransient {
                 context.logger.log(.info, "device login: polling failed (\(error.message)); trying again")
-                step = polling.afterTransientFailure(now: Clock.now())
+                step = polling.afterTransientFailure(error, now: Clock.now())
             }
             switch step {
             case .done(let credentials):

@@ -8,10 +8,29 @@ final class LoopbackListener: @unchecked Sendable {
     /// (path, decoded query) -> (HTTP status, HTML page).
     typealias Handler = @Sendable (String, [String: String]) -> (Int, String)
 
+    /// Shared with libmicrohttpd's thread. `unsent` counts requests whose response is not
+    /// yet sent: `stop` waits for it to reach 0, so the login never stops the daemon
+    /// while the "Logged in" page is still queued (the browser would get an empty reply).
     private final class Context {
         let handler: Handler
+        private let lock = ConditionLock()
+        private var unsent = 0
         init(_ handler: @escaping Handler) { self.handler = handler }
+
+        func began() { lock.withLock { unsent += 1 } }
+        func ended() { lock.withLock { unsent -= 1; lock.broadcast() } }
+
+        /// Until every answered request has been delivered, or `deadline`.
+        func awaitDelivery(until deadline: Double) {
+            lock.withLock {
+                while unsent > 0 && Clock.monotonic() < deadline { lock.wait(until: deadline) }
+            }
+        }
     }
+
+    /// How long `stop` waits for pages in flight: a browser reads one in milliseconds; a
+    /// client that never reads must not hold up the login.
+    static let deliveryTimeout: Double = 3
 
     private var daemons: [OpaquePointer] = []
     /// Bound sockets no daemon has taken yet (closed by `stop`).
@@ -25,7 +44,7 @@ final class LoopbackListener: @unchecked Sendable {
             for address in redirect.bindAddresses {
                 guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1") else { continue }
                 sockets.append(fd)
-                guard let daemon = fa_mhd_start(fd, LoopbackListener.access, context.toOpaque()) else {
+                guard let daemon = fa_mhd_start(fd, LoopbackListener.access, context.toOpaque(), LoopbackListener.completed) else {
                     throw AuthError(.internal, "could not start the login callback listener on \(address) port \(redirect.port)")
                 }
                 daemons.append(daemon)
@@ -42,6 +61,7 @@ final class LoopbackListener: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
+        if !daemons.isEmpty { context.takeUnretainedValue().awaitDelivery(until: Clock.monotonic() + LoopbackListener.deliveryTimeout) }
         for d in daemons { fa_mhd_stop(d) }
         daemons.removeAll()
         for fd in sockets { close(fd) }
@@ -94,9 +114,26 @@ final class LoopbackListener: @unchecked Sendable {
         return fd
     }
 
-    private static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, _, uploadSize, _ in
+    /// Marks a request counted in `Context.unsent` (its req_cls; any non-NULL value).
+    private static var counted: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
+
+    /// Called by libmicrohttpd once a request is over: its response sent, or the
+    /// connection dropped or shut down.
+    private static let completed: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
+        guard let cls, let requestContext, requestContext.pointee != nil else { return }
+        requestContext.pointee = nil
+        Unmanaged<Context>.fromOpaque(cls).takeUnretainedValue().ended()
+    }
+
+    private static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, _, uploadSize, requestContext in
         guard let cls, let connection else { return fa_mhd_no() }
         let ctx = Unmanaged<Context>.fromOpaque(cls).takeUnretainedValue()
+        // Counted before the handler hands the outcome to the login, so `stop` cannot
+        // miss this request's page.
+        if let requestContext, requestContext.pointee == nil {
+            requestContext.pointee = counted
+            ctx.began()
+        }
         let path = url.map { String(cString: $0) } ?? "/"
         var status = 405
         var page = LoginPage.render(title: "Method not allowed", text: "The login callback only answers GET.")

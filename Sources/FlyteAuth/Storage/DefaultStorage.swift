@@ -19,10 +19,13 @@ enum DefaultStorage {
         }
         var lock: CrossProcessLock?
         if let lockDir = configuration.lockDirectory {
+            // No lock file, for whatever reason, means one warning and work unlocked.
+            let unlocked = "refreshes are not coordinated with other processes"
             if Paths.makeDirectories(lockDir) {
-                lock = FlockLock(path: lockDir + "/" + CacheFileName.make(prefix: "", key: key.fileKey, suffix: ".lock"))
+                lock = FlockLock(path: lockDir + "/" + CacheFileName.make(prefix: "", key: key.fileKey, suffix: ".lock"),
+                                 whenUnavailable: { why in logger.warnOnce("lock-dir", "\(why): \(unlocked)") })
             } else {
-                logger.warnOnce("lock-dir", "cannot create \(lockDir): refreshes are not coordinated with other processes")
+                logger.warnOnce("lock-dir", "cannot create \(lockDir): \(unlocked)")
             }
         }
         return Storage(store: store, lock: lock)

@@ -1,6 +1,8 @@
 import FlyteAuthCore
 
 /// Keyring first; the file cache (when opted in) where the keyring cannot be used.
+/// One warning however many operations find the keyring unusable (no D-Bus: load and
+/// save both fail for the same reason).
 final class FallbackStore: TokenStore, Sendable {
     private let primary: TokenStore
     private let fallback: TokenStore
@@ -18,14 +20,14 @@ final class FallbackStore: TokenStore, Sendable {
         do throws(AuthError) {
             if let c = try primary.load() { return c }
         } catch {
-            logger.warnOnce("fallback-load", "\(error.message); using \(fallback.name)")
+            logger.warnOnce("fallback", "\(error.message); using \(fallback.name)")
         }
         return try fallback.load()
     }
 
     func save(_ credentials: Credentials) throws(AuthError) {
         do throws(AuthError) { try primary.save(credentials) } catch {
-            logger.warnOnce("fallback-save", "\(error.message); using \(fallback.name)")
+            logger.warnOnce("fallback", "\(error.message); using \(fallback.name)")
             try fallback.save(credentials)
         }
     }
@@ -35,13 +37,13 @@ final class FallbackStore: TokenStore, Sendable {
         var failure: AuthError?
         do throws(AuthError) { try primary.forgetRefreshToken(refreshToken) } catch { failure = error }
         try fallback.forgetRefreshToken(refreshToken)
-        if let failure { logger.log(.warning, failure.message) }
+        if let failure { logger.warnOnce("fallback", "\(failure.message); using \(fallback.name)") }
     }
 
     func remove() throws(AuthError) {
         var failure: AuthError?
         do throws(AuthError) { try primary.remove() } catch { failure = error }
         try fallback.remove()
-        if let failure { logger.log(.warning, failure.message) }
+        if let failure { logger.warnOnce("fallback", "\(failure.message); using \(fallback.name)") }
     }
 }

@@ -5,10 +5,21 @@ import Glibc
 /// crashed refresh never blocks the others.
 struct FlockLock: CrossProcessLock {
     let path: String
+    /// When set, a lock file that cannot be opened for writing (a read-only mount, a
+    /// read-only HOME) means this is called and the body runs without the lock: the same
+    /// as a lock directory that cannot be created, never a failed call.
+    var whenUnavailable: (@Sendable (String) -> Void)? = nil
 
     func withLock<T>(timeout: Double, cancel: CancelToken?, _ body: () throws(AuthError) -> T) throws(AuthError) -> T {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AuthError(.cache, "cannot open the lock file \(path): \(errnoText())") }
+        guard fd >= 0 else {
+            let why = "cannot open the lock file \(path): \(errnoText())"
+            if let whenUnavailable, [EACCES, EROFS, EPERM, ENOENT, ENOTDIR].contains(errno) {
+                whenUnavailable(why)
+                return try body()
+            }
+            throw AuthError(.cache, why)
+        }
         defer { close(fd) }
         let deadline = Clock.monotonic() + timeout
         // Polled (flock has no timeout): short sleeps, since a refresh holds the lock

@@ -4,7 +4,7 @@ import Glibc
 
 /// HTTP over libcurl: TLS, CA bundle, proxies and timeouts from the settings apply to
 /// every request, to the Flyte endpoint and to the identity provider alike.
-public struct CurlTransport: HTTPTransport {
+public struct CurlTransport: HTTPTransport, TimedTransport {
     public var timeout: Double
     public var connectTimeout: Double
     public var caFile: String?
@@ -22,7 +22,15 @@ public struct CurlTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
+        try send(request, cancel: cancel, timeout: min(request.timeout ?? timeout, timeout))
+    }
+
+    /// One request, no retries, taking at most `timeout` seconds.
+    public func send(_ request: HTTPRequest, cancel: CancelToken?, timeout: Double) throws(AuthError) -> HTTPResponse {
         if let why = fa_curl_load_error() { throw AuthError(.internal, String(cString: why)) }
+        if let caFile, request.url.lowercased().hasPrefix("https:"), access(caFile, R_OK) != 0 {
+            throw AuthError(.config, "ca_cert_file_path \"\(caFile)\" cannot be read: \(errnoText())")
+        }
         guard let handle = fa_curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
         defer { fa_curl_easy_cleanup(handle) }
         let sink = ResponseSink(limit: maximumResponseSize, cancel: cancel)
@@ -38,8 +46,8 @@ public struct CurlTransport: HTTPTransport {
         fa_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)  // threads: no SIGALRM for DNS timeouts
         fa_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
         fa_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-        fa_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
-        fa_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
+        fa_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, CurlTransport.milliseconds(timeout))
+        fa_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, CurlTransport.milliseconds(min(connectTimeout, timeout)))
         fa_curl_setopt_string(handle, CURLOPT_USERAGENT, "libflyteauth/\(LibraryVersion.string)")
         fa_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         if let caFile { fa_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
@@ -72,8 +80,7 @@ public struct CurlTransport: HTTPTransport {
         fa_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         fa_curl_setopt_header_function(handle, { data, size, count, user in
             let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
-            sink.header(data!, size * count)
-            return size * count
+            return sink.header(data!, size * count) ? size * count : 0
         })
         fa_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
         if cancel != nil {
@@ -93,6 +100,13 @@ public struct CurlTransport: HTTPTransport {
                 throw AuthError(.timeout, "\(request.method.rawValue) \(target): no answer within \(CurlTransport.seconds(timeout)) (\(detail))")
             case CURLE_WRITE_ERROR where sink.overflowed:
                 throw AuthError(.protocol, "\(request.method.rawValue) \(target): response larger than \(maximumResponseSize) bytes")
+            case CURLE_WRITE_ERROR where sink.headersOverflowed:
+                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers larger than \(ResponseSink.headerLimit) bytes (or never ending)")
+            case CURLE_OUT_OF_MEMORY where !sink.sawBody:
+                // curl 7.x reports a header line over its 100 KB limit as "Out of memory".
+                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers too large (a header line over curl's 100 KB limit) or never ending")
+            case CURLE_SSL_CACERT_BADFILE:
+                throw AuthError(.config, "ca_cert_file_path \"\(caFile ?? "")\" holds no usable CA certificates (\(detail))")
             case CURLE_ABORTED_BY_CALLBACK:
                 throw AuthError(.cancelled, "\(request.method.rawValue) \(target): cancelled")
             case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
@@ -111,8 +125,18 @@ public struct CurlTransport: HTTPTransport {
         String(url.prefix { $0 != "?" && $0 != "#" })
     }
 
+    /// A deadline for curl in whole milliseconds, rounded up and at least 1: curl reads
+    /// 0 as "no timeout", so truncating 0.0004 s would turn a deadline into none.
+    static func milliseconds(_ s: Double) -> Int {
+        guard s.isFinite else { return Int(Settings.maximumDurationSeconds * 1000) }
+        return Int(min(max(1, (s * 1000).rounded(.up)), Settings.maximumDurationSeconds * 1000))
+    }
+
+    /// "2 s", "0.5 s": to a tenth (a deadline's remainder is 1.99999 s, not worth saying).
     static func seconds(_ s: Double) -> String {
-        s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+        let tenths = (s * 10).rounded() / 10
+        if tenths == 0 && s > 0 { return "\(Int((s * 1000).rounded(.up))) ms" }
+        return tenths == tenths.rounded() ? "\(Int(tenths)) s" : "\(tenths) s"
     }
 }
 
@@ -122,6 +146,11 @@ private final class ResponseSink {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     var overflowed = false
+    var headersOverflowed = false
+    var sawBody = false
+    private var headerBytes = 0
+    /// Token, error and discovery answers carry a few hundred bytes of headers.
+    static let headerLimit = 64 * 1024
 
     init(limit: Int, cancel: CancelToken?) {
         self.limit = limit
@@ -129,6 +158,7 @@ private final class ResponseSink {
     }
 
     func append(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Bool {
+        sawBody = true
         if body.count + count > limit { overflowed = true; return false }
         data.withMemoryRebound(to: UInt8.self, capacity: count) {
             body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
@@ -136,12 +166,15 @@ private final class ResponseSink {
         return true
     }
 
-    func header(_ data: UnsafeMutablePointer<CChar>, _ count: Int) {
+    func header(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Bool {
+        headerBytes += count
+        if headerBytes > ResponseSink.headerLimit { headersOverflowed = true; return false }
         let line = data.withMemoryRebound(to: UInt8.self, capacity: count) {
             String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
         }
-        if line.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (after 100-continue)
-        guard let colon = line.firstIndex(of: ":") else { return }
+        if line.hasPrefix("HTTP/") { headers = [:]; return true }  // a new response (after 100-continue)
+        guard let colon = line.firstIndex(of: ":") else { return true }
         headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingSpaces()
+        return true
     }
 }

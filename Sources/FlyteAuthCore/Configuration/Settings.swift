@@ -68,6 +68,11 @@ public struct Settings: Sendable, Equatable {
         }
     }
 
+    /// The longest any duration setting may be: longer is a typo, not a wish.
+    public static let maximumDurationSeconds: Double = 86_400 * 365
+    /// The shortest timeout: curl counts in whole milliseconds and reads 0 as "never".
+    public static let minimumTimeoutSeconds: Double = 0.001
+
     /// Checks values that are wrong whatever else is set.
     public func validate() throws(AuthError) {
         for (name, value) in [("refresh_window_seconds", refreshWindowSeconds), ("http_timeout_seconds", httpTimeoutSeconds),
@@ -75,15 +80,16 @@ public struct Settings: Sendable, Equatable {
                               ("login_timeout_seconds", loginTimeoutSeconds), ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
                               ("lock_timeout_seconds", lockTimeoutSeconds), ("keyring_timeout_seconds", keyringTimeoutSeconds),
                               ("discovery_cache_ttl_seconds", discoveryCacheTTLSeconds)] {
-            guard value.isFinite, value >= 0, value <= 86_400 * 365 else {
-                throw AuthError(.config, "settings: \"\(name)\" must be a number of seconds between 0 and one year")
+            guard value.isFinite, value >= 0, value <= Settings.maximumDurationSeconds else {
+                throw AuthError(.config, "settings: \"\(name)\" must be a number of seconds between 0 and one year (got \(value))")
             }
         }
+        // A deadline, never "none": zero and sub-millisecond values would reach curl as 0.
         for (name, value) in [("http_timeout_seconds", httpTimeoutSeconds), ("connect_timeout_seconds", connectTimeoutSeconds),
                               ("command_timeout_seconds", commandTimeoutSeconds), ("login_timeout_seconds", loginTimeoutSeconds),
                               ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
-                              ("keyring_timeout_seconds", keyringTimeoutSeconds)] where value == 0 {
-            throw AuthError(.config, "settings: \"\(name)\" must be more than 0")
+                              ("keyring_timeout_seconds", keyringTimeoutSeconds)] where value < Settings.minimumTimeoutSeconds {
+            throw AuthError(.config, "settings: \"\(name)\" must be at least 0.001 (1 ms), got \(value)")
         }
         if let command, command.isEmpty || command[0].isEmpty {
             throw AuthError(.config, "settings: \"command\": Command cannot be empty for command authenticator")

@@ -26,7 +26,7 @@ public struct DeviceAuthorization: Sendable, Equatable {
             throw e
         }
         let what = "device authorization response from \(endpoint)"
-        guard let o = try JSONValue.parse(response.body, what: what).objectValue else {
+        guard let o = try response.json(what: what).objectValue else {
             throw AuthError(.protocol, "\(what): not a JSON object")
         }
         func required(_ key: String) throws(AuthError) -> String {
@@ -34,9 +34,11 @@ public struct DeviceAuthorization: Sendable, Equatable {
             return v
         }
         let deviceCode = try required("device_code")
-        let userCode = try required("user_code")
+        // What the person is shown: cleaned like every server string (ServerText).
+        let userCode = ServerText.clean(try required("user_code"), limit: 64)
         // Google and some older servers say verification_url.
-        guard let uri = o["verification_uri"]?.stringValue.nonEmpty ?? o["verification_url"]?.stringValue.nonEmpty else {
+        guard let uri = (o["verification_uri"]?.stringValue.nonEmpty ?? o["verification_url"]?.stringValue.nonEmpty)
+            .map({ ServerText.clean($0, limit: 2048) }) else {
             throw AuthError(.protocol, "\(what): no verification_uri")
         }
         guard let expiresIn = o["expires_in"]?.numberValue, expiresIn > 0 else {
@@ -44,7 +46,7 @@ public struct DeviceAuthorization: Sendable, Equatable {
         }
         let interval = o["interval"]?.numberValue.flatMap { $0 > 0 && $0 < 3600 ? $0 : nil } ?? defaultInterval
         return DeviceAuthorization(deviceCode: deviceCode, userCode: userCode, verificationURI: uri,
-                                   verificationURIComplete: o["verification_uri_complete"]?.stringValue.nonEmpty,
+                                   verificationURIComplete: o["verification_uri_complete"]?.stringValue.nonEmpty.map { ServerText.clean($0, limit: 2048) },
                                    expiresAt: now + expiresIn, interval: interval)
     }
 
@@ -70,6 +72,16 @@ public struct DevicePolling: Sendable {
         deadline = min(authorization.expiresAt, now + timeout)
     }
 
+    /// Why the last poll failed when the token endpoint itself failed (network, timeout,
+    /// 5xx): what the final error names instead of blaming the person.
+    public private(set) var lastFailure: AuthError?
+
+    /// The first wait: the interval, but never past the deadline.
+    public func firstWait(now: Double) -> Double { max(0, min(interval, deadline - now)) }
+
+    /// How long the next poll may take: the time left, so the last one ends at the deadline.
+    public func requestTimeout(now: Double) -> Double { max(0.001, deadline - now) }
+
     /// `sentAt`: when the poll was sent (expiry counts from then); `now`: after the answer.
     public mutating func next(after response: HTTPResponse, endpoint: String, sentAt: Double? = nil, now: Double) -> Step {
         if response.isSuccess {
@@ -79,8 +91,9 @@ public struct DevicePolling: Sendable {
         let error = TokenResponse.error(from: response, endpoint: endpoint)
         switch error.oauthError {
         case "authorization_pending":
-            break
+            lastFailure = nil
         case "slow_down":
+            lastFailure = nil
             interval += 5  // for the rest of this login (RFC 8628 3.5)
         case "expired_token":
             return .fail(AuthError(.oauth, "the device code expired before the login was approved; run the login again",
@@ -91,17 +104,27 @@ public struct DevicePolling: Sendable {
                                    oauthError: "access_denied", oauthErrorDescription: error.oauthErrorDescription,
                                    httpStatus: response.status))
         default:
+            // A 5xx or 429 is the token endpoint's trouble, not an answer: poll on.
+            if error.httpStatus >= 500 || error.httpStatus == 429 { return afterTransientFailure(error, now: now) }
             return .fail(error)
         }
         return timeLeft(now: now)
     }
 
-    /// After a transient failure (network, 5xx) keep polling until the deadline.
-    public func afterTransientFailure(now: Double) -> Step { timeLeft(now: now) }
+    /// After a transient failure (network, timeout, 5xx) keep polling until the deadline.
+    public mutating func afterTransientFailure(_ error: AuthError, now: Double) -> Step {
+        lastFailure = error
+        return timeLeft(now: now)
+    }
 
     /// The next wait, shortened so the last poll happens at the deadline itself.
     private func timeLeft(now: Double) -> Step {
         if now >= deadline - 0.05 {
+            if let lastFailure {
+                var e = lastFailure
+                e.message = "the device login could not be completed because the token endpoint failed: \(lastFailure.message)"
+                return .fail(e)
+            }
             return .fail(AuthError(.timeout, "the device login was not approved in time (waited until the code expired or device_flow_timeout_seconds passed)"))
         }
         return .wait(min(interval, deadline - now))

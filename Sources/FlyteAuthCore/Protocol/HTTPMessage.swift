@@ -9,6 +9,9 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// Add the configured proxy-authorization header (requests to the Flyte endpoint).
     public var toFlyteEndpoint = false
+    /// The most this request may take, retries included, when less than the transport's
+    /// own timeout (a device poll near the login's deadline). nil: the transport's.
+    public var timeout: Double?
 
     public init(method: Method, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
@@ -37,6 +40,16 @@ public struct HTTPResponse: Sendable {
     }
 
     public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// The body as JSON; a body that is not carries this response's status in its error,
+    /// so a 2xx with a broken body still reports `http_status`.
+    public func json(what: String) throws(AuthError) -> JSONValue {
+        do { return try JSONValue.parse(body, what: what) } catch {
+            var e = error
+            e.httpStatus = status
+            throw e
+        }
+    }
 
     /// A short, printable excerpt of the body for error messages.
     public var bodyExcerpt: String {

@@ -58,8 +58,8 @@ public struct PKCELogin: Sendable {
         guard path == redirect.path else { return .notTheCallback }
         guard let got = params["state"], constantTimeEqual(got, state) else { return .wrongState }
         if let error = params["error"] {
-            let description = params["error_description"].nonEmpty
-            var message = "the identity provider ended the login: \(error)"
+            let description = params["error_description"].nonEmpty.map { ServerText.clean($0) }
+            var message = "the identity provider ended the login: \(ServerText.clean(error, limit: 100))"
             if let description { message += " (\(description))" }
             return .failed(AuthError(.oauth, message, oauthError: error, oauthErrorDescription: description))
         }

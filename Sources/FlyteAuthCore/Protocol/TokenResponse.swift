@@ -7,7 +7,7 @@ public enum TokenResponse {
     public static func credentials(from response: HTTPResponse, endpoint: String, now: Double) throws(AuthError) -> Credentials {
         guard response.isSuccess else { throw error(from: response, endpoint: endpoint) }
         let what = "token response from \(endpoint)"
-        guard let o = try JSONValue.parse(response.body, what: what).objectValue else {
+        guard let o = try response.json(what: what).objectValue else {
             throw AuthError(.protocol, "\(what): not a JSON object", httpStatus: response.status)
         }
         guard let access = o["access_token"]?.stringValue, !access.isEmpty else {
@@ -17,15 +17,8 @@ public enum TokenResponse {
             throw AuthError(.protocol, "\(what): access_token contains control characters", httpStatus: response.status)
         }
         let tokenType = o["token_type"]?.stringValue ?? "Bearer"
-        var expiresAt: Double?
-        // expires_in is RECOMMENDED, not required; some servers send it as a string.
-        let jwtExpiry = JWT.expiry(of: access)
-        if let n = o["expires_in"]?.numberValue ?? o["expires_in"]?.stringValue.flatMap(Double.init), n.isFinite, n > 0 {
-            // The JWT's own exp, when earlier, is what the server will enforce.
-            expiresAt = min(now + n, jwtExpiry ?? .infinity)
-        } else {
-            expiresAt = jwtExpiry
-        }
+        let expiresAt = try expiry(o["expires_in"], jwtExpiry: JWT.expiry(of: access), now: now, what: what,
+                                   status: response.status)
         let scopes = o["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) }
         return Credentials(accessToken: access, tokenType: tokenType,
                            refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
@@ -33,11 +26,43 @@ public enum TokenResponse {
                            expiresAt: expiresAt, obtainedAt: now, scopes: scopes)
     }
 
+    /// The longest lifetime a token is believed to have: a server saying more (up to
+    /// `1e308`, "never") is clamped here, so no token is cached as never-expiring.
+    public static let maximumLifetimeSeconds: Double = 86_400 * 365
+
+    /// When the token expires: `expires_in` (a number, or a numeric string as some servers
+    /// send), and the JWT's own `exp` when earlier, since that is what the server enforces.
+    /// Zero or negative means already expired; NaN, infinities and non-numbers are
+    /// protocol errors; more than `maximumLifetimeSeconds` is clamped to it.
+    static func expiry(_ value: JSONValue?, jwtExpiry: Double?, now: Double, what: String, status: Int) throws(AuthError) -> Double? {
+        let ceiling = now + maximumLifetimeSeconds
+        let jwt = jwtExpiry.map { min($0, ceiling) }
+        let seconds: Double
+        switch value {
+        case nil, .null?:
+            return jwt  // expires_in is RECOMMENDED, not required
+        case .number(let n)?:
+            seconds = n
+        case .string(let text)?:
+            guard let n = Double(text.trimmingSpaces()) else {
+                throw AuthError(.protocol, "\(what): expires_in is not a number (\(ServerText.quoted(text)))", httpStatus: status)
+            }
+            seconds = n
+        default:
+            throw AuthError(.protocol, "\(what): expires_in is not a number", httpStatus: status)
+        }
+        guard seconds.isFinite else {
+            throw AuthError(.protocol, "\(what): expires_in is not a finite number", httpStatus: status)
+        }
+        let stated = now + min(max(seconds, 0), maximumLifetimeSeconds)
+        return min(stated, jwt ?? .infinity)
+    }
+
     /// The error for a non-2xx answer: the OAuth error when the body carries one.
     public static func error(from response: HTTPResponse, endpoint: String) -> AuthError {
         if let o = try? JSONValue.parse(response.body, what: "").objectValue, let code = o["error"]?.stringValue, !code.isEmpty {
-            let description = o["error_description"]?.stringValue.nonEmpty
-            var message = "\(endpoint) refused the request: \(code)"
+            let description = o["error_description"]?.stringValue.nonEmpty.map { ServerText.clean($0) }
+            var message = "\(endpoint) refused the request: \(ServerText.clean(code, limit: 100))"
             if let description { message += " (\(description))" }
             message += hint(for: code)
             return AuthError(.oauth, message, oauthError: code, oauthErrorDescription: description, httpStatus: response.status)

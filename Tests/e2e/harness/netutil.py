@@ -78,3 +78,19 @@ def get_json(url, timeout=10.0, headers=None):
     if status != 200:
         raise RuntimeError("GET %s: HTTP %d" % (url, status))
     return json.loads(body)
+
+
+def listen_port(host=LOOPBACK, low=10000, high=32000):
+    """A free port below Linux's ephemeral range (32768-60999), for a listener the code
+    under test binds later (the PKCE redirect port): a port from free_port() can be taken
+    meanwhile by any outgoing connection's ephemeral port."""
+    import random
+    for _ in range(200):
+        port = random.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port in %d-%d" % (low, high))
