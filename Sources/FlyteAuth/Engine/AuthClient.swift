@@ -255,6 +255,11 @@ public final class AuthClient: @unchecked Sendable {
         o["client_id"] = cacheClientID.map(JSONValue.string)
         o["cache"] = storageCache.withLock { $0 }?.store.map { .string($0.name) }
             ?? .string(storageFactory == nil ? "memory only (this auth type is not cached)" : "not opened yet")
+        // Cache tiers (issue 14): which tier served the token, and each tier's state.
+        if let tiered = storageCache.withLock({ $0 })?.store as? TierReporting {
+            o["token_tier"] = source == "cache" ? tiered.servedTier.map(JSONValue.string) ?? .null : .null
+            o["cache_tiers"] = .array(tiered.tiers.map(\.json))
+        }
         if let c = credentials {
             o["has_token"] = .bool(true)
             o["has_refresh_token"] = .bool(c.refreshToken != nil)

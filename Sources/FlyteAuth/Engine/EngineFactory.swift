@@ -11,22 +11,28 @@ public enum EngineFactory {
         try ConfigLoader.resolve(path: path, overridesJSON: overridesJSON)
     }
 
-    /// Keyring (unless off), the file cache where opted in, a lock file per key.
+    /// The tiers (kernel keyring, Secret Service, the opt-in file; see TieredStore), a
+    /// lock file per key.
     public static let defaultStorage: StorageFactory = { key, settings, tokenEndpoint, logger in
         let interactive = settings.authType.isInteractive
-        var store: TokenStore?
+        let kernel = settings.kernelKeyring == .off ? nil
+            : KernelKeyringStore(mode: settings.kernelKeyring, key: key, tokenEndpoint: tokenEndpoint,
+                                 refreshWindow: settings.refreshWindowSeconds, logger: logger)
+        var secretService: TokenStore?
         if settings.keyring {
             let mirror = interactive ? settings.mirrorLayouts.compactMap(ForeignLayout.init(rawValue:)) : []
-            store = KeyringStore(keyring: SecretServiceKeyring(timeout: settings.keyringTimeoutSeconds), key: key,
-                                 readLayouts: interactive ? ForeignLayout.allCases : [], mirrorLayouts: mirror,
-                                 tokenEndpoint: tokenEndpoint, logger: logger)
+            secretService = KeyringStore(keyring: SecretServiceKeyring(timeout: settings.keyringTimeoutSeconds), key: key,
+                                         readLayouts: interactive ? ForeignLayout.allCases : [], mirrorLayouts: mirror,
+                                         tokenEndpoint: tokenEndpoint, logger: logger)
         }
+        var file: TokenStore?
         if settings.fileCache || EnvironmentValue.isTrue(Paths.environment("FLYTEAUTH_FILE_CACHE")) {
             if let path = settings.fileCachePath.nonEmpty ?? Paths.stateDirectory().map({ $0 + "/tokens.json" }) {
-                let file = FileStore(path: path, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
-                store = store.map { FallbackStore(primary: $0, fallback: file, logger: logger) } ?? file
+                file = FileStore(path: path, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
             }
         }
+        let store: TokenStore? = kernel == nil && secretService == nil && file == nil ? nil
+            : TieredStore(kernel: kernel, secretService: secretService, file: file, logger: logger)
         var lock: CrossProcessLock?
         let lockDir = Paths.environment("XDG_RUNTIME_DIR").map { $0 + "/flyteauth" }
             ?? Paths.cacheDirectory(override: settings.cacheDir).map { $0 + "/locks" }
