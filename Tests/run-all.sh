@@ -5,6 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export VENV=${VENV:-/opt/flyteauth-venv}
 export PYTHON=${PYTHON:-python3}
+# The kernel keyring tier is per user: suites other than Tests/kernel (which runs in its
+# own `keyctl session -`) must not share the developer's persistent keyring.
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 passed=0 failed=0 failures=()
 
 suite() {
@@ -20,6 +23,7 @@ swift_tests() { swift build --build-tests -q && swift test --skip-build 2>&1 | g
 suite "swift unit tests" swift_tests
 suite "C ABI (ASan, header drift, exports)" bash Tests/abi/run.sh
 suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
+suite "kernel keyring tier (keyctl session)" bash Tests/kernel/run.sh
 suite "flyteauth tool" "$VENV/bin/python" -m pytest Tests/cli -q -p no:cacheprovider
 [ -f bindings/python/run-tests.sh ] && suite "Python binding" bash bindings/python/run-tests.sh
 [ -f bindings/go/run-tests.sh ] && suite "Go binding" bash bindings/go/run-tests.sh

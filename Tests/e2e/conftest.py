@@ -5,6 +5,9 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Never the developer's own kernel keyring: only Tests/kernel uses that tier, inside its
+# own `keyctl session -`.
+os.environ.setdefault("FLYTEAUTH_KERNEL_KEYRING", "off")
 
 from harness import KeyringSession, start_stack  # noqa: E402
 from harness.netutil import free_port  # noqa: E402

@@ -15,8 +15,9 @@ public enum EngineFactory {
     /// lock file per key.
     public static let defaultStorage: StorageFactory = { key, settings, tokenEndpoint, logger in
         let interactive = settings.authType.isInteractive
-        let kernel = settings.kernelKeyring == .off ? nil
-            : KernelKeyringStore(mode: settings.kernelKeyring, key: key, tokenEndpoint: tokenEndpoint,
+        let mode = KernelKeyringMode.effective(settings.kernelKeyring, environment: Paths.environment("FLYTEAUTH_KERNEL_KEYRING"))
+        let kernel = mode == .off ? nil
+            : KernelKeyringStore(mode: mode, key: key, tokenEndpoint: tokenEndpoint,
                                  refreshWindow: settings.refreshWindowSeconds, logger: logger)
         var secretService: TokenStore?
         if settings.keyring {

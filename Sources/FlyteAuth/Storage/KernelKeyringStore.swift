@@ -77,13 +77,18 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
         return credentials
     }
 
-    func save(_ credentials: Credentials) throws(AuthError) {
-        guard case .available(let ring) = keyring() else { return }
+    func save(_ credentials: Credentials) throws(AuthError) { _ = store(credentials) }
+
+    /// Whether the kernel now holds `credentials` (false: unavailable, refused, or the
+    /// token too close to its end to be worth caching).
+    @discardableResult
+    func store(_ credentials: Credentials) -> Bool {
+        guard case .available(let ring) = keyring() else { return false }
         let usable = policy.hardDeadline(for: credentials) - Clock.now()
         guard usable >= 1 else {
-            // Not worth caching; and an older key must not outlive the newer token.
-            try remove()
-            return
+            // An older key must not outlive the newer token.
+            removeKeys(ring)
+            return false
         }
         var payload = Array(CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint).utf8)
         defer { fa_explicit_bzero(&payload, payload.count) }
@@ -91,7 +96,7 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
         let id = payload.withUnsafeBytes { fa_key_add(description, $0.baseAddress, $0.count, ring) }
         guard id > 0 else {
             markUnavailable("add_key", fa_errno())
-            return
+            return false
         }
         // The default mask lets the user view it without possessing it; read stays with
         // the possessors (processes that linked the keyring: the same user's).
@@ -99,7 +104,7 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
             let e = fa_errno()
             _ = fa_key_invalidate(id)
             markUnavailable("setperm", e)
-            return
+            return false
         }
         if usable.isFinite {
             let seconds = UInt32(min(usable.rounded(.down), Double(UInt32.max)))
@@ -107,14 +112,20 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
                 let e = fa_errno()
                 _ = fa_key_invalidate(id)
                 markUnavailable("set_timeout", e)
+                return false
             }
         } else {
             _ = fa_key_set_timeout(id, 0)
         }
+        return true
     }
 
     func remove() throws(AuthError) {
         guard case .available(let ring) = keyring() else { return }
+        removeKeys(ring)
+    }
+
+    private func removeKeys(_ ring: Int32) {
         // Every key of ours reachable from the ring (search follows nested keyrings).
         for _ in 0..<8 {
             let id = fa_key_search(ring, description)

@@ -22,7 +22,7 @@ public protocol TierReporting: Sendable {
 
 /// The cache tiers in order: the kernel keyring (microseconds, memory only, gone at
 /// reboot), the Secret Service with the other tools' layouts (durable, D-Bus, about
-/// 10 ms), and the opt-in file where the kernel tier is unavailable too.
+/// 10 ms), and the opt-in file, written only where the kernel tier cannot take a login.
 ///
 /// Read: the first tier that has the token; a hit below the kernel tier is promoted into
 /// it so the next process pays one system call. Write: every tier in use. Remove
@@ -47,16 +47,8 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         var parts: [String] = []
         if let kernel, kernel.isAvailable { parts.append(kernel.name) }
         if let secretService { parts.append(secretService.name) }
-        if let file = activeFile { parts.append(file.name) }
+        if let file { parts.append(file.name) }
         return parts.isEmpty ? "memory only" : parts.joined(separator: ", else ")
-    }
-
-    /// The file tier serves only where the kernel tier cannot (a login is otherwise shared
-    /// through the kernel keyring without a plaintext copy on disk).
-    private var activeFile: TokenStore? {
-        guard let file else { return nil }
-        if let kernel, kernel.isAvailable { return nil }
-        return file
     }
 
     private var kernelAvailable: Bool { kernel?.isAvailable ?? false }
@@ -77,7 +69,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
                 failure = error
             }
         }
-        if found == nil, let file = activeFile {
+        if found == nil, let file {
             do throws(AuthError) {
                 if let c = try file.load() { found = (c, "file") }
                 failure = nil
@@ -87,7 +79,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         }
         if let (c, tier) = found {
             outcome.withLock { $0.served = tier }
-            try kernel?.save(c)  // promote: the next process reads it in microseconds
+            kernel?.store(c)  // promote: the next process reads it in microseconds
             return c
         }
         outcome.withLock { $0.served = nil }
@@ -98,8 +90,11 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         return nil
     }
 
+    /// The file is written only when the kernel could not take the login (unavailable,
+    /// over quota) and the Secret Service is off or failed: a plaintext copy on disk only
+    /// where nothing else can share the login.
     func save(_ credentials: Credentials) throws(AuthError) {
-        try kernel?.save(credentials)
+        let inKernel = kernel?.store(credentials) ?? false
         var failure: AuthError?
         if let secretService {
             do throws(AuthError) {
@@ -110,14 +105,14 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
                 failure = error
             }
         }
-        if let file = activeFile, failure != nil || secretService == nil {
+        if let file, !inKernel, failure != nil || secretService == nil {
             if let failure { logger.warnOnce("fallback-save", "\(failure.message); using \(file.name)") }
             failure = nil
             try file.save(credentials)
         }
         guard let failure else { return }
-        if !kernelAvailable { throw failure }
-        logger.warnOnce("kernel-only", "\(failure.message); the login is shared through the kernel keyring only (memory, until reboot)")
+        if !inKernel { throw failure }
+        logger.log(.info, "\(failure.message); the login is shared through the kernel keyring only (memory, until reboot)")
     }
 
     func remove() throws(AuthError) {
@@ -154,9 +149,8 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
             out.append(CacheTierStatus(name: "secret_service", available: false, detail: "off (keyring: false)"))
         }
         if let file {
-            let active = activeFile != nil
-            out.append(CacheTierStatus(name: "file", available: active,
-                                       detail: active ? file.name : "\(file.name): not used while the kernel keyring tier is available"))
+            out.append(CacheTierStatus(name: "file", available: true,
+                                       detail: file.name + " (written only when the kernel tier cannot take the login)"))
         } else {
             out.append(CacheTierStatus(name: "file", available: false, detail: "off (file_cache: false)"))
         }

@@ -11,5 +11,15 @@ public enum KernelKeyringMode: String, Sendable, CaseIterable {
     /// No kernel tier.
     case off
 
+    /// The setting if given, else the environment's `FLYTEAUTH_KERNEL_KEYRING` (so test
+    /// runners and containers can choose for every client), else persistent. An unknown
+    /// value in the environment turns the tier off rather than touching a keyring the
+    /// user did not mean.
+    public static func effective(_ setting: KernelKeyringMode?, environment: String?) -> KernelKeyringMode {
+        if let setting { return setting }
+        guard let environment, !environment.isEmpty else { return .persistent }
+        return KernelKeyringMode(rawValue: environment.lowercased()) ?? .off
+    }
+
     public static var spellings: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -37,7 +37,8 @@ public struct Settings: Sendable, Equatable {
     public var fileCache = false
     public var fileCachePath: String?
     public var mirrorLayouts: [String] = ["flytekit"]
-    public var kernelKeyring: KernelKeyringMode = .persistent
+    /// nil: FLYTEAUTH_KERNEL_KEYRING if set, else persistent (see `KernelKeyringMode`).
+    public var kernelKeyring: KernelKeyringMode?
 
     public init() {}
 
