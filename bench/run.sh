@@ -111,6 +111,9 @@ cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/bare_c" "$tmp/bare.c"
 go_impl=none
 if command -v go >/dev/null; then
     export GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=1
+    # Go's build cache can keep the pkg-config -L of an earlier run's snapshot (gone now)
+    # in the binding's cached package: name this run's library directory too.
+    export CGO_LDFLAGS="-L$STAGE/lib${CGO_LDFLAGS:+ $CGO_LDFLAGS}"
     (cd "$here/go" && go build -o "$tmp/bin/go-bench" . ) || { echo "run.sh: the Go binding does not build" >&2; exit 1; }
     go_impl=binding
 else
