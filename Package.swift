@@ -34,26 +34,29 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // System libraries, each with a shim header of static inline wrappers for what
-        // Swift cannot call directly (variadic C functions, schemas).
-        .systemLibrary(name: "CSecret", pkgConfig: "libsecret-1", providers: [.apt(["libsecret-1-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libc and the kernel: static inline wrappers for what Swift cannot call directly
+        // (variadic `syscall`, GNU extensions).
         .systemLibrary(name: "CSystem"),
         // The public header itself, so the ABI layer uses its types and cannot drift from it.
         .systemLibrary(name: "CFlyteAuthHeader", path: "include"),
-        // libcurl and libmicrohttpd are loaded on first use (dlopen) rather than linked, so a
-        // host that only reads a cached token never loads them or their dependencies:
-        // C targets holding the loaders and the wrappers for what Swift cannot call.
+        // Every library the warm path does not need is loaded on first use (dlopen) rather
+        // than linked, so a host whose token comes from the kernel keyring maps none of
+        // them or their dependencies: C targets holding the loaders and the wrappers for
+        // what Swift cannot call. libcurl (requests), libmicrohttpd (the PKCE listener),
+        // libsecret with GLib/GIO (the Secret Service tier), libcrypto (the PKCE
+        // challenge's SHA-256), libyaml (YAML configuration files).
         .target(name: "CCurl"),
         .target(name: "CMicroHTTPD"),
+        .target(name: "CSecret"),
+        .target(name: "CCrypto"),
+        .target(name: "CYAML"),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // Pure logic: parsing, flows as request builders and response interpreters,
         // refresh and cache policy. No I/O, no globals.
         .target(name: "FlyteAuthCore", dependencies: ["CCrypto", "CYAML"]),
         // The engine: orchestration, single-flight, and the I/O adapters.
-        .target(name: "FlyteAuth", dependencies: ["FlyteAuthCore", "CCurl", "CSecret", "CCrypto", "CMicroHTTPD", "CSystem"]),
+        .target(name: "FlyteAuth", dependencies: ["FlyteAuthCore", "CCurl", "CSecret", "CMicroHTTPD", "CSystem"]),
         // The C ABI: a thin translation layer over the engine.
         .target(name: "FlyteAuthABI", dependencies: ["FlyteAuth", "CSystem", "CFlyteAuthHeader"], linkerSettings: libraryLinkFlags),
         // The command-line tool, built on the engine (not on the C ABI).

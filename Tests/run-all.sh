@@ -5,6 +5,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export VENV=${VENV:-/opt/flyteauth-venv}
 export PYTHON=${PYTHON:-python3}
+# Never the user's own kernel keyring: only the kernel suite uses that tier, in a session
+# keyring of its own (keyctl session -).
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
+# The kernel keyring tier is per user: suites other than Tests/kernel (which runs in its
+# own `keyctl session -`) must not share the developer's persistent keyring.
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 passed=0 failed=0 failures=()
 
 suite() {
@@ -23,6 +29,7 @@ suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
 suite "fuzz smoke (16 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
 suite "TLS (HTTPS fronts, test CA, CONNECT proxy)" "$VENV/bin/python" -m pytest Tests/e2e/test_tls.py -q -p no:cacheprovider
 suite "fault injection (bad answers from Flyte and the IdP)" bash Tests/e2e/run-faults.sh
+suite "kernel keyring tier (keyctl session)" bash Tests/kernel/run.sh
 suite "flyteauth tool" "$VENV/bin/python" -m pytest Tests/cli -q -p no:cacheprovider
 [ -f bindings/python/run-tests.sh ] && suite "Python binding" bash bindings/python/run-tests.sh
 [ -f bindings/go/run-tests.sh ] && suite "Go binding" bash bindings/go/run-tests.sh

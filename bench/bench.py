@@ -56,84 +56,13 @@ from harness import netutil  # noqa: E402
 
 import chart  # noqa: E402
 
-PY = sys.executable  # the venv's interpreter path (a symlink to the real binary, not a shim)
+from common import (IDP_DELAY_S, MB, MODES, PY, STORM_SHAPES, BenchError, fmt_num, fmt_stat,  # noqa: E402,F401
+                    quantile, sha256_file, summary)
+from report import Report  # noqa: E402
 
-MODES = {
-    # startup: case 1 repetitions; cc: case 2; percall: case 3 repetitions x seconds;
-    # storm: case 4 repetitions per shape; expiry: case 5 seconds (window s);
-    # footprint: case 6 repetitions.
-    "full": dict(startup=20, cc=15, percall=5, percall_seconds=1.0, storm=5, expiry=150, window=10, footprint=7),
-    "quick": dict(startup=5, cc=5, percall=3, percall_seconds=0.5, storm=2, expiry=20, window=5, footprint=3),
-    "smoke": dict(startup=1, cc=1, percall=1, percall_seconds=0.1, storm=1, expiry=8, window=4, footprint=1),
-}
-STORM_SHAPES = [(1, 8), (4, 8)]
-IDP_DELAY_S = 0.1  # case 5, second half: every token request takes this much longer
-MB = 1000 * 1000   # targets in decimal megabytes (stricter than MiB)
-
-
-class BenchError(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------
-# statistics
-# ---------------------------------------------------------------------------
-
-def sha256_file(path):
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def quantile(xs, q):
-    xs = sorted(xs)
-    if not xs:
-        return None
-    pos = q * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def summary(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return None
-    return {"n": len(xs), "median": statistics.median(xs), "p25": quantile(xs, 0.25), "p75": quantile(xs, 0.75),
-            "min": min(xs), "max": max(xs)}
-
-
-def fmt_num(v, digits=3):
-    if v is None:
-        return "n/a"
-    if float(v).is_integer() and abs(v) < 1000:
-        return "%d" % v
-    if abs(v) >= 1000:
-        return "{:,.0f}".format(v)
-    if abs(v) >= 100:
-        return "%.0f" % v
-    if abs(v) >= 10:
-        return "%.1f" % v
-    return ("%." + str(digits - 1) + "f") % v if abs(v) >= 1 else "%.3g" % v
-
-
-def fmt_stat(s, unit=""):
-    if not s:
-        return "n/a"
-    if s["n"] == 1:
-        return "%s%s (1 run)" % (fmt_num(s["median"]), unit)
-    return "%s%s [%s-%s] (%s-%s, n=%d)" % (fmt_num(s["median"]), unit, fmt_num(s["p25"]), fmt_num(s["p75"]),
-                                          fmt_num(s["min"]), fmt_num(s["max"]), s["n"])
-
-
-# ---------------------------------------------------------------------------
-# the run
-# ---------------------------------------------------------------------------
-
-class Bench:
+class Bench(Report):
+    """The cases: each records its figures in self.results; report.py turns them into
+    targets, the chart and the Markdown."""
     def __init__(self, a):
         self.a = a
         self.mode = a.mode
@@ -369,6 +298,8 @@ class Bench:
 
     def case_startup(self):
         s = json.dumps(self.pkce_settings("A"))
+        # The old path: the kernel tier off, the token from the Secret Service (D-Bus).
+        s_old = json.dumps(dict(self.pkce_settings("A"), kernel_keyring="off"))
         fk = json.dumps(self.flytekit_args("A"))
         progs = [
             ("C", "ours", [os.path.join(self.bin, "first_header"), s]),
@@ -378,12 +309,19 @@ class Bench:
             progs.append(("Go binding", "ours", [self.go, "first", s]))
         progs += [
             ("flyteauth token (CLI)", "ours", [self.cli, "token", "--header", "--settings", s]),
+            ("C, old path (kernel tier off, Secret Service)", "ours", [os.path.join(self.bin, "first_header"), s_old]),
+            ("C, headless (no D-Bus), second process", "ours", [os.path.join(self.bin, "first_header"), s]),
             ("flytekit PKCEAuthenticator", "theirs", [PY, self.fk_prog, "first-pkce", fk]),
             ("python -c 'import flytekit'", "base", [PY, "-c", "import flytekit"]),
             ("python -c 'pass'", "base", [PY, "-c", "pass"]),
+            ("python -I -S -c 'import ctypes' (floor)", "base", [PY, "-I", "-S", "-c", "import ctypes"]),
+            ("bare C process (floor)", "base", [os.path.join(self.bin, "bare_c")]),
             ("/bin/true", "base", ["/bin/true"]),
         ]
         env = self.env()
+        # Headless: no session bus at all (the kernel tier serves alone).
+        headless = {k: v for k, v in env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+        envs = {"C, headless (no D-Bus), second process": headless}
 
         def header_of(name, out):
             if name.startswith("flyteauth token"):
@@ -399,7 +337,7 @@ class Bench:
         for name, kind, argv in progs:
             if kind == "base":
                 continue
-            _, out = self.timed(argv, self.env(BENCH_FP=1), what=name)
+            _, out = self.timed(argv, dict(envs.get(name, env), BENCH_FP="1"), what=name)
             key, length, _, fp = header_of(name, out)
             check[name] = {"key": key, "value_length": length, "fingerprint": fp}
         fps = {v["fingerprint"] for v in check.values()}
@@ -409,14 +347,14 @@ class Bench:
         if len(fps) != 1:
             raise BenchError("not every implementation read the same token: %s" % check)
         for name, _, argv in progs:  # warm-up (page cache, .pyc)
-            self.timed(argv, env, what=name)
+            self.timed(argv, envs.get(name, env), what=name)
         whole = {name: [] for name, _, _ in progs}
         to_header = {name: [] for name, _, _ in progs}
         for rep in range(self.p["startup"]):
             order = list(progs)
             random.shuffle(order)
             for name, kind, argv in order:
-                ms, out = self.timed(argv, env, what=name)
+                ms, out = self.timed(argv, envs.get(name, env), what=name)
                 whole[name].append(ms)
                 if kind != "base" and not name.startswith("flyteauth token"):
                     to_header[name].append(self.parse_first(out)[2])
@@ -496,7 +434,7 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
         st = self.stacks["A"]
         settings = json.dumps({"endpoint": st["endpoint"], "insecure": True, "auth_type": "ClientSecret",
                                "client_id": st["service_client_id"], "client_secret_env_var": "BENCH_CLIENT_SECRET",
-                               "keyring": False, "file_cache": False})
+                               "keyring": False, "file_cache": False, "kernel_keyring": "off"})
         fk = self.flytekit_args("A")
         fk["client_id"] = st["service_client_id"]
         progs = [("C", "ours", [os.path.join(self.bin, "first_header"), settings]),
@@ -737,11 +675,12 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
         res["so_bytes_strip_all"] = os.path.getsize(copy) if p.returncode == 0 else None
         st = self.stacks["A"]
         variants = {
-            "keyring PKCE (token from the keyring)": json.dumps(self.pkce_settings("A")),
+            "kernel tier PKCE (token from the kernel keyring)": json.dumps(self.pkce_settings("A")),
+            "Secret Service PKCE (kernel tier off)": json.dumps(dict(self.pkce_settings("A"), kernel_keyring="off")),
             "client credentials (one token request)": json.dumps({
                 "endpoint": st["endpoint"], "insecure": True, "auth_type": "ClientSecret",
                 "client_id": st["service_client_id"], "client_secret_env_var": "BENCH_CLIENT_SECRET",
-                "keyring": False}),
+                "keyring": False, "kernel_keyring": "off"}),
         }
         env = self.env(BENCH_CLIENT_SECRET=st["service_client_secret"])
         res["variants"] = {}
@@ -762,487 +701,8 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
                 "client_new_ms": summary([r["client_new_ms"] for r in runs]),
                 "first_header_ms": summary([r["first_header_ms"] for r in runs]),
                 "rss_by_mapping_kb": runs[len(runs) // 2]["rss_by_mapping_kb"],
+                "shared_objects": runs[len(runs) // 2].get("shared_objects", []),
             }
-
-    # -- targets -------------------------------------------------------------------------
-
-    def targets(self):
-        t = []
-        C = self.results["cases"]
-
-        def add(case, what, target, value, met, margin):
-            t.append({"case": case, "what": what, "target": target, "value": value, "met": met, "margin": margin})
-
-        s1 = C.get("startup_keyring", {}).get("whole_process")
-        if s1 and s1.get("flytekit PKCEAuthenticator"):
-            fk = s1["flytekit PKCEAuthenticator"]["median"]
-            for name in ("C", "Python binding", "Go binding", "flyteauth token (CLI)"):
-                if not s1.get(name):
-                    continue
-                need = 50 if name == "C" else 20
-                ratio = fk / s1[name]["median"]
-                add(1, "%s vs flytekit, whole process%s" % (name, " (50x target for C)" if name == "C" else ""),
-                    ">= %dx faster" % need,
-                    "%.1fx (%s ms vs %s ms)" % (ratio, fmt_num(s1[name]["median"]), fmt_num(fk)), ratio >= need,
-                    "%+.0f%% (%.1fx of %dx)" % ((ratio / need - 1) * 100, ratio, need))
-                if name == "C":
-                    r20 = ratio
-                    add(1, "C vs flytekit, whole process (20x target, every language)", ">= 20x faster",
-                        "%.1fx" % r20, r20 >= 20,
-                        "%+.0f%% (%.1fx of 20x)" % ((r20 / 20 - 1) * 100, r20))
-        pc = C.get("per_call", {}).get("stats")
-        if pc:
-            for variant in ("keyring PKCE", "passthrough"):
-                one = pc.get("C, 1 thread (%s)" % variant)
-                two = pc.get("C, 2 threads (%s)" % variant)
-                if one:
-                    v = one["median"]
-                    add(3, "C per call, 1 thread (%s client)" % variant, "<= 100 ns", "%.1f ns" % v, v <= 100,
-                        "%+.0f%% of the budget" % ((v / 100 - 1) * 100))
-                if one and two:
-                    r = two["median"] / one["median"]
-                    add(3, "C per call, 2 threads / 1 thread (%s client)" % variant, "<= 1.5x",
-                        "%.2fx (%.1f / %.1f ns)" % (r, two["median"], one["median"]), r <= 1.5,
-                        "%+.0f%% of the budget" % ((r / 1.5 - 1) * 100))
-            py, fkc = pc.get("Python binding metadata()"), pc.get("flytekit fetch_grpc_call_auth_metadata()")
-            if py and fkc:
-                r = py["median"] / fkc["median"]
-                add(3, "Python binding per call vs flytekit", "<= 2x flytekit's",
-                    "%.2fx (%.0f vs %.0f ns)" % (r, py["median"], fkc["median"]), r <= 2,
-                    "%+.0f%% of the budget" % ((r / 2 - 1) * 100))
-        st = C.get("storm", {}).get("shapes")
-        if st:
-            for key, v in st.items():
-                ours = [r["token_requests"] for r in v["ours"]]
-                theirs = [r["token_requests"] for r in v["theirs"]]
-                met = bool(ours) and all(n == 1 for n in ours)
-                add(4, "token requests, storm %s (processes x threads)" % key, "exactly 1 per storm",
-                    "%s per storm over %d storms (flytekit: %s)" % (
-                        "/".join(str(n) for n in sorted(set(ours))), len(ours),
-                        "/".join(str(n) for n in sorted(set(theirs))) or "n/a"), met,
-                    "met" if met else "up to %d extra" % (max(ours) - 1 if ours else 0))
-        ex = C.get("expiry")
-        if ex and ex.get("library"):
-            p99 = ex["library"]["p99_ns"]
-            add(5, "header call p99 across expiries", "< 1 ms",
-                "%.1f us (p50 %.2f us, max %.2f ms)" % (p99 / 1e3, ex["library"]["p50_ns"] / 1e3,
-                                                       ex["library"]["max_ns"] / 1e6), p99 < 1e6,
-                "%.2f%% of the budget" % (p99 / 1e6 * 100))
-            waited = ex["library"]["over_50ms"]
-            slow_max = ex.get("slow_idp", {}).get("max_ns")
-            met = waited == 0 and ex["expired_returned"] == 0
-            add(5, "no caller waits for the IdP while a valid token exists",
-                "0 calls >= the IdP round trip (%d ms injected); 0 expired tokens returned" % (IDP_DELAY_S * 1000),
-                "%d calls > 50 ms, %d expired tokens, %d calls > 1 ms (control thread: %d)%s" % (
-                    waited, ex["expired_returned"], ex["library"]["over_1ms"], ex["control"]["over_1ms"],
-                    "; slowest call with the slow IdP %.2f ms" % (slow_max / 1e6) if slow_max else ""), met,
-                "met" if met else "%d callers waited" % waited)
-        fp = C.get("footprint")
-        if fp and fp.get("so_bytes_as_staged"):
-            size = fp["so_bytes_as_staged"]
-            add(6, "libflyteauth.so size, stripped (as staged)", "<= 16 MB",
-                "%.2f MB (%s bytes; strip --strip-all: %s)" % (size / MB, "{:,}".format(size),
-                                                               "{:,}".format(fp["so_bytes_strip_all"])
-                                                               if fp.get("so_bytes_strip_all") else "n/a"),
-                size <= 16 * MB, "%+.0f%% of the budget" % ((size / (16 * MB) - 1) * 100))
-            for name, v in fp.get("variants", {}).items():
-                kb = v["added_total_kb"]["median"]
-                add(6, "resident memory added, dlopen + first header, %s" % name, "<= 10 MB",
-                    "%.1f MB (dlopen alone %.1f MB; max over runs %.1f MB)" % (
-                        kb * 1024 / MB, v["added_by_dlopen_kb"]["median"] * 1024 / MB,
-                        v["added_total_kb"]["max"] * 1024 / MB),
-                    kb * 1024 <= 10 * MB, "%+.0f%% of the budget" % ((kb * 1024 / (10 * MB) - 1) * 100))
-        self.results["targets"] = t
-        return t
-
-    # -- output -----------------------------------------------------------------------
-
-    def headline_rows(self):
-        """(case, measure, libflyteauth, flytekit, ratio) rows for the headline table."""
-        rows = []
-        C = self.results["cases"]
-        s1 = C.get("startup_keyring", {}).get("whole_process")
-        if s1:
-            fk = s1.get("flytekit PKCEAuthenticator")
-            for name in ("C", "Python binding", "Go binding", "flyteauth token (CLI)"):
-                if s1.get(name):
-                    rows.append(("1 start to header, keyring", name + " (ms)", fmt_stat(s1[name]),
-                                 fmt_stat(fk), "%.0fx" % (fk["median"] / s1[name]["median"]) if fk else ""))
-            if s1.get("python -c 'import flytekit'"):
-                rows.append(("1 start to header, keyring", "`import flytekit` alone (ms)", "",
-                             fmt_stat(s1["python -c 'import flytekit'"]), ""))
-        s2 = C.get("startup_client_credentials", {}).get("whole_process")
-        if s2:
-            fk = s2.get("flytekit ClientCredentialsAuthenticator")
-            for name in ("C", "Python binding"):
-                if s2.get(name):
-                    rows.append(("2 start to header, client credentials", name + " (ms)", fmt_stat(s2[name]),
-                                 fmt_stat(fk), "%.0fx" % (fk["median"] / s2[name]["median"]) if fk else ""))
-        pc = C.get("per_call", {}).get("stats")
-        if pc:
-            fk = pc.get("flytekit fetch_grpc_call_auth_metadata()")
-            for name in ("C, 1 thread (keyring PKCE)", "C, 2 threads (keyring PKCE)", "C, 1 thread (passthrough)",
-                         "C, 2 threads (passthrough)", "C floor: mutex + strdup/free, 1 thread",
-                         "C floor: mutex + strdup/free, 2 threads", "Python binding metadata()",
-                         "Go binding Metadata()"):
-                if pc.get(name):
-                    rows.append(("3 per call, warm", name + " (ns)", fmt_stat(pc[name]),
-                                 fmt_stat(fk) if name.startswith("Python") else "",
-                                 "%.2fx" % (pc[name]["median"] / fk["median"]) if fk and name.startswith("Python")
-                                 else ""))
-        st = C.get("storm", {}).get("shapes")
-        if st:
-            for key, v in st.items():
-                rows.append(("4 refresh storm", "%s: token requests at the IdP" % key,
-                             fmt_stat(v["ours_requests"]), fmt_stat(v["theirs_requests"]), ""))
-                rows.append(("4 refresh storm", "%s: until every caller has a token (ms)" % key,
-                             fmt_stat(v["ours_storm_ms"]), fmt_stat(v["theirs_storm_ms"]), ""))
-        ex = C.get("expiry")
-        if ex and ex.get("library"):
-            L = ex["library"]
-            rows.append(("5 across expiry (%d s, 4 s tokens)" % ex["seconds"], "p50 / p99 / max",
-                         "%.2f us / %.2f us / %.2f ms" % (L["p50_ns"] / 1e3, L["p99_ns"] / 1e3, L["max_ns"] / 1e6),
-                         "", ""))
-            rows.append(("5 across expiry", "calls > 1 ms (control thread)",
-                         "%d of %s (%d)" % (L["over_1ms"], "{:,}".format(L["calls"]), ex["control"]["over_1ms"]),
-                         "", ""))
-        fp = C.get("footprint")
-        if fp and fp.get("so_bytes_as_staged"):
-            rows.append(("6 footprint", "libflyteauth.so, stripped (MB)", "%.2f" % (fp["so_bytes_as_staged"] / MB),
-                         "", ""))
-            for name, v in fp.get("variants", {}).items():
-                rows.append(("6 footprint", "RSS added, %s (MB)" % name,
-                             fmt_stat({k: (x * 1024 / MB if isinstance(x, (int, float)) and k != "n" else x)
-                                       for k, x in v["added_total_kb"].items()}), "", ""))
-        return rows
-
-    def chart(self, path):
-        C = self.results["cases"]
-        panels = []
-
-        def bars_from(stats, kinds, names, unit_scale=1.0):
-            out = []
-            for label, name in names:
-                s = stats.get(name)
-                if not s:
-                    continue
-                out.append({"label": label, "value": s["median"] * unit_scale,
-                            "lo": s["p25"] * unit_scale, "hi": s["p75"] * unit_scale, "kind": kinds.get(name, "ours")})
-            return out
-
-        s1 = C.get("startup_keyring", {})
-        if s1.get("whole_process"):
-            panels.append({"title": "1. PROCESS START TO FIRST HEADER, TOKEN IN KEYRING", "unit": "MS", "log": True,
-                           "bars": bars_from(s1["whole_process"], s1["kinds"], [
-                               ("C", "C"), ("PYTHON BINDING", "Python binding"), ("GO BINDING", "Go binding"),
-                               ("FLYTEAUTH TOKEN (CLI)", "flyteauth token (CLI)"),
-                               ("FLYTEKIT PKCE AUTHENTICATOR", "flytekit PKCEAuthenticator"),
-                               ("IMPORT FLYTEKIT ALONE", "python -c 'import flytekit'"),
-                               ("PYTHON -C PASS", "python -c 'pass'"), ("/BIN/TRUE", "/bin/true")])})
-        s2 = C.get("startup_client_credentials", {})
-        if s2.get("whole_process"):
-            panels.append({"title": "2. PROCESS START TO FIRST HEADER, CLIENT CREDENTIALS", "unit": "MS", "log": True,
-                           "bars": bars_from(s2["whole_process"], s2["kinds"], [
-                               ("C", "C"), ("PYTHON BINDING", "Python binding"),
-                               ("FLYTEKIT CLIENT CREDENTIALS", "flytekit ClientCredentialsAuthenticator")])})
-        pc = C.get("per_call", {})
-        if pc.get("stats"):
-            panels.append({"title": "3. PER-CALL COST OF THE HEADER, WARM CACHE", "unit": "NS", "log": True,
-                           "target": 100, "target_label": "C TARGET 100 NS",
-                           "bars": bars_from(pc["stats"], pc["kinds"], [
-                               ("C 1 THREAD (KEYRING PKCE)", "C, 1 thread (keyring PKCE)"),
-                               ("C 2 THREADS (KEYRING PKCE)", "C, 2 threads (keyring PKCE)"),
-                               ("C 1 THREAD (PASSTHROUGH)", "C, 1 thread (passthrough)"),
-                               ("C 2 THREADS (PASSTHROUGH)", "C, 2 threads (passthrough)"),
-                               ("C FLOOR 1 THREAD", "C floor: mutex + strdup/free, 1 thread"),
-                               ("C FLOOR 2 THREADS", "C floor: mutex + strdup/free, 2 threads"),
-                               ("GO BINDING METADATA()", "Go binding Metadata()"),
-                               ("PYTHON BINDING METADATA()", "Python binding metadata()"),
-                               ("FLYTEKIT FETCH_..._METADATA()", "flytekit fetch_grpc_call_auth_metadata()")])})
-        st = C.get("storm", {}).get("shapes")
-        if st:
-            bars = []
-            for key, v in st.items():
-                for impl, label, kind in (("ours", "LIBFLYTEAUTH", "ours"), ("theirs", "FLYTEKIT", "theirs")):
-                    s = v.get(impl + "_requests")
-                    if s:
-                        bars.append({"label": "%s %s" % (label, key.upper().replace("X", " X ")),
-                                     "value": s["median"], "lo": s["min"], "hi": s["max"], "kind": kind,
-                                     "text": "%g" % s["median"]})
-            panels.append({"title": "4. TOKEN REQUESTS AT THE IDP, REFRESH STORM (PROCESSES X THREADS)",
-                           "unit": "REQUESTS", "log": False, "bars": bars, "target": 1, "target_label": "TARGET 1"})
-        ex = C.get("expiry")
-        if ex and ex.get("library"):
-            L, K = ex["library"], ex["control"]
-            panels.append({"title": "5. HEADER CALL ACROSS EXPIRIES, %d S, 4 S TOKENS" % ex["seconds"], "unit": "US",
-                           "log": True, "target": 1000, "target_label": "P99 TARGET 1 MS",
-                           "bars": [{"label": "LIBFLYTEAUTH P50", "value": L["p50_ns"] / 1e3, "kind": "ours"},
-                                    {"label": "LIBFLYTEAUTH P99", "value": L["p99_ns"] / 1e3, "kind": "ours"},
-                                    {"label": "LIBFLYTEAUTH P99.9", "value": L["p999_ns"] / 1e3, "kind": "ours"},
-                                    {"label": "LIBFLYTEAUTH MAX", "value": L["max_ns"] / 1e3, "kind": "ours"},
-                                    {"label": "CONTROL (STRDUP) P99", "value": K["p99_ns"] / 1e3, "kind": "base"},
-                                    {"label": "CONTROL (STRDUP) MAX", "value": K["max_ns"] / 1e3, "kind": "base"}]})
-        fp = C.get("footprint")
-        if fp and fp.get("so_bytes_as_staged"):
-            bars = [{"label": ".SO SIZE, STRIPPED", "value": fp["so_bytes_as_staged"] / MB, "kind": "ours"}]
-            for name, v in fp.get("variants", {}).items():
-                s = v["added_total_kb"]
-                bars.append({"label": "RSS ADDED, " + ("KEYRING PKCE" if "PKCE" in name else "CLIENT CREDS"),
-                             "value": s["median"] * 1024 / MB, "lo": s["min"] * 1024 / MB, "hi": s["max"] * 1024 / MB,
-                             "kind": "ours"})
-            panels.append({"title": "6. FOOTPRINT (TARGETS: .SO 16 MB, RSS 10 MB)", "unit": "MB", "log": False,
-                           "bars": bars})
-        m = self.results.get("machine", {})
-        chart.render(path, panels, title="LIBFLYTEAUTH BENCHMARKS (%s RUN)" % self.mode.upper(),
-                     subtitle="%s, %s CPUS, %s; %s" % (self.results.get("date", ""), m.get("nproc"),
-                                                      (m.get("cpu") or "")[:40], m.get("host", "")))
-
-    def markdown(self, json_rel, png_rel):
-        r = self.results
-        m, tl = r.get("machine", {}), r.get("tools", {})
-        out = []
-        w = out.append
-        w("# libflyteauth benchmarks\n")
-        w("Produced by `%s` (%s run) on %s; the run took %.1f minutes. Raw results: `%s`; chart: `%s`. "
-          "Regenerate with `make bench` (or `bash bench/run.sh`); `bash bench/run.sh --quick` for a short "
-          "development run, `bash bench/run.sh --smoke` for CI (each case once, fails only on errors).\n"
-          % (r["command"], r["mode"], r.get("date"), r.get("duration_s", 0) / 60, json_rel, png_rel))
-        w("Figures are medians over repeated runs with [p25-p75] and (min-max); never single runs. "
-          "libflyteauth and flytekit run side by side in the same session, interleaved in random order.\n")
-        w("## Machine and tools\n")
-        w("| | |\n|---|---|")
-        w("| host | %s |" % m.get("host"))
-        w("| CPU | %s, nproc %s |" % (m.get("cpu"), m.get("nproc")))
-        w("| memory | %s GiB |" % m.get("memory_gib"))
-        w("| OS, kernel | %s, %s |" % (m.get("os"), m.get("kernel")))
-        w("| load average at start / end | %s / %s |" % (
-            ", ".join("%.2f" % x for x in m.get("loadavg_start", [])),
-            ", ".join("%.2f" % x for x in m.get("loadavg_end", []))))
-        w("| libflyteauth | %s (`%s`, sha256 %s...), checkout at commit %s%s |" % (
-            tl.get("libflyteauth"), os.path.relpath(tl.get("libflyteauth_so"), ROOT)
-            if tl.get("libflyteauth_so", "").startswith(ROOT) else tl.get("libflyteauth_so"),
-            tl.get("libflyteauth_so_sha256"), tl.get("git_commit"),
-            " with uncommitted changes" if tl.get("git_dirty") else ""))
-        w("| C compiler | %s |" % tl.get("cc"))
-        w("| Go | %s (bench program: %s) |" % (tl.get("go"), r["implementations"]["go"]))
-        w("| Python | %s, `%s` -> `%s` (ELF: %s, not a pyenv shim) (bench program: %s) |" % (
-            tl.get("python"), tl.get("python_interpreter"), tl.get("python_real_binary"),
-            tl.get("python_is_elf_not_shim"), r["implementations"]["python"]))
-        w("| flytekit, keyring | %s, %s |" % (tl.get("flytekit"), tl.get("keyring")))
-        w("| glewlwyd (IdP), gnome-keyring | %s, %s |" % (tl.get("glewlwyd"), tl.get("gnome_keyring")))
-        w("")
-        w("## Headline\n")
-        w("![headline figures](%s)\n" % png_rel)
-        w("| case | measure | libflyteauth | flytekit | flytekit / libflyteauth |")
-        w("|---|---|---|---|---|")
-        for row in self.headline_rows():
-            w("| %s |" % " | ".join(row))
-        w("")
-        w("## Targets\n")
-        w("| case | target | required | result | met? | margin |")
-        w("|---|---|---|---|---|---|")
-        for t in r.get("targets", []):
-            w("| %d | %s | %s | %s | %s | %s |" % (t["case"], t["what"], t["target"], t["value"],
-                                                  "**met**" if t["met"] else "**MISSED**", t["margin"]))
-        if r["errors"]:
-            w("\n**Errors in this run:**\n")
-            for e in r["errors"]:
-                w("- %s" % e)
-        w("")
-        w(self.details_markdown())
-        return "\n".join(out) + "\n"
-
-    def details_markdown(self):
-        C = self.results["cases"]
-        out = []
-        w = out.append
-        w("## Cases in detail\n")
-        s1 = C.get("startup_keyring")
-        if s1 and s1.get("whole_process"):
-            w("### 1. Process start to first header, token already in the keyring\n")
-            w("One PKCE login through the library at the start (the harness plays the user); the library "
-              "stores it in the Secret Service and mirrors it into flytekit's layout, so every program below reads "
-              "the same token from the same private gnome-keyring (checked: same header fingerprint everywhere: "
-              "%s; token requests at the IdP during the case: %s; discovery requests: %s, the library's disk "
-              "cache serves them). flytekit runs `PKCEAuthenticator(endpoint, StaticClientConfigStore(...))`, whose "
-              "constructor loads the token through `KeyringStore.retrieve`, then `fetch_grpc_call_auth_metadata()`: "
-              "flytekit's best case, without its two discovery round trips. Whole process: spawn to exit, "
-              "measured by the benchmark; to first header: from just before spawn to the moment the program holds "
-              "the header (reported by the program on the same monotonic clock).\n"
-              % (s1.get("same_token_everywhere"), s1.get("token_requests_during_case"),
-                 s1.get("discovery_requests_during_case")))
-            w("| program | whole process (ms) | to first header (ms) |")
-            w("|---|---|---|")
-            for name, s in s1["whole_process"].items():
-                w("| %s | %s | %s |" % (name, fmt_stat(s), fmt_stat(s1.get("to_first_header", {}).get(name))))
-            four = s1.get("c_4_at_once_to_header_ms")
-            if four:
-                w("\nFour C processes started at the same moment (no target; a fan-out of workers): to first header "
-                  "%s for the slowest, %s for the median one, against %s for one alone. The first read of the "
-                  "token cache takes no lock (only refreshes do), so the processes do not queue behind each "
-                  "other; what remains is two cores shared by four processes and one gnome-keyring daemon.\n"
-                  % (fmt_stat(four["slowest"], " ms"), fmt_stat(four["median"], " ms"),
-                     fmt_stat(s1.get("to_first_header", {}).get("C"), " ms")))
-            fpv = C.get("footprint", {}).get("variants", {}).get("keyring PKCE (token from the keyring)")
-            if fpv:
-                w("\nWhere a C program's time goes (the footprint host below, median of %d): `dlopen` of "
-                  "libflyteauth and its dependencies %s ms, `flyteauth_client_new` %s ms, the first header "
-                  "(the keyring read over D-Bus) %s ms; the rest is exec, the dynamic loader and exit.\n"
-                  % (fpv["dlopen_ms"]["n"], fmt_num(fpv["dlopen_ms"]["median"]),
-                     fmt_num(fpv["client_new_ms"]["median"]), fmt_num(fpv["first_header_ms"]["median"])))
-            ph = s1.get("python_phases")
-            if ph:
-                w("\nWhere the Python binding's time goes (median of %s runs): interpreter start %s ms, "
-                  "`import flyteauth` %s ms, loading the library (dlopen and the ctypes declarations) %s ms, "
-                  "`Client()` %s ms, first `metadata()` %s ms. Largest imports under "
-                  "`import flyteauth` (cumulative ms, `-X importtime`): %s.\n"
-                  % (max(3, min(7, self.p["startup"])), ph["interpreter_start_ms"], ph["import_flyteauth_ms"],
-                     ph["load_library_ms"], ph["client_new_ms"],
-                     ph["first_metadata_ms"], ", ".join("%s %s" % (n, ms) for n, ms in ph["import_tree_top_ms"])))
-            w("")
-        s2 = C.get("startup_client_credentials")
-        if s2 and s2.get("whole_process"):
-            w("### 2. Process start to first header, client credentials\n")
-            w("Settings `keyring: false`, no file cache: every run makes its own token request, counted at the "
-              "front: token requests per run %s (every run checked to be exactly 1); other requests per run (the "
-              "library's discovery is on its disk cache, flytekit is given a static config): %s.\n"
-              % (s2.get("token_requests_per_run"), s2.get("discovery_requests_per_run")))
-            w("| program | whole process (ms) | to first header (ms) |")
-            w("|---|---|---|")
-            for name, s in s2["whole_process"].items():
-                w("| %s | %s | %s |" % (name, fmt_stat(s), fmt_stat(s2.get("to_first_header", {}).get(name))))
-            w("")
-        pc = C.get("per_call")
-        if pc and pc.get("stats"):
-            w("### 3. Per-call cost of the header, warm cache\n")
-            w("Each figure is one process measuring %.1f s of back-to-back calls (after a warm-up); the spread "
-              "is across %d such processes. C: `bench/metadata_bench` (call + `flyteauth_metadata_free`), with a "
-              "passthrough client and with a PKCE client whose token came from the keyring; the floor is a "
-              "mutex-protected strdup/free of a string as long as the token (%d characters). Python: "
-              "`Client.metadata()`; Go: `Client.Metadata(ctx)` (a map, as gRPC wants) and `Headers(ctx)`; "
-              "flytekit: `fetch_grpc_call_auth_metadata()` of a PKCEAuthenticator holding the keyring token. "
-              "Per-thread wall time per call.\n" % (pc["seconds_per_measurement"], self.p["percall"],
-                                                    pc["token_length"]))
-            w("| implementation | ns per call |")
-            w("|---|---|")
-            for name, s in pc["stats"].items():
-                w("| %s | %s |" % (name, fmt_stat(s)))
-            w("")
-        st = C.get("storm")
-        if st and st.get("shapes"):
-            w("### 4. Refresh storm\n")
-            w("P processes x T threads, each holding a valid token from the keyring, all told at the same instant "
-              "(a shared CLOCK_MONOTONIC start time) that it was rejected. libflyteauth: "
-              "`flyteauth_client_refresh(client, rejected)` (C, `bench/storm.c`); flytekit: "
-              "`PKCEAuthenticator.refresh_credentials()` from T threads sharing one authenticator per process "
-              "(`bench/py_flytekit.py storm`). Token requests counted at the front. With 4 processes, "
-              "libflyteauth's time is mostly the cross-process lock: the process that wins refreshes, the others "
-              "poll the lock (`flock(LOCK_NB)`, sleeps of 1, 2, 4, 8, then 10 ms) and then re-read the keyring.\n")
-            w("| shape | libflyteauth requests | flytekit requests | libflyteauth ms until all callers have a token "
-              "| flytekit ms | flytekit outcomes (all storms) |")
-            w("|---|---|---|---|---|---|")
-            for key, v in st["shapes"].items():
-                oc = {}
-                for r in v["theirs"]:
-                    for k, n in r.get("outcomes", {}).items():
-                        oc[k] = oc.get(k, 0) + n
-                w("| %s | %s | %s | %s | %s | %s |" % (
-                    key, fmt_stat(v["ours_requests"]), fmt_stat(v["theirs_requests"]), fmt_stat(v["ours_storm_ms"]),
-                    fmt_stat(v["theirs_storm_ms"]), ", ".join("%s: %d" % kv for kv in sorted(oc.items()))))
-            w("\nflytekit outcomes: `ok` = the thread's refresh request succeeded; `login` = the thread found no "
-              "refresh token in the authenticator's memory (an earlier thread's refresh had replaced the "
-              "credentials with a response carrying none, as a non-rotating IdP answers) and flytekit fell back to "
-              "a full browser login, which the benchmark stops instead of opening a browser; any other name is "
-              "the exception the refresh raised. The front listens with a backlog of 128 "
-              "(`bench/harness_serve.py`), so simultaneous requests are not refused by the harness itself.\n")
-        ex = C.get("expiry")
-        if ex and ex.get("library"):
-            L, K = ex["library"], ex["control"]
-            w("### 5. Latency across expiry\n")
-            w("`bench/expiry_bench.c`: %d caller threads each call `flyteauth_client_metadata()` every %d us for "
-              "%d s with 4-second access tokens (refresh window: half the lifetime), timing every call; a control "
-              "thread times a mutex + strdup/free at the same cadence to show this machine's scheduling noise. "
-              "From %.0f s on, the front delays every token request by %d ms, so a caller that waited for the "
-              "IdP would show it. Token requests at the IdP during the run: %s %s; token changes seen by one "
-              "caller: %d; calls that returned an expired token: %d; failed calls: %d.\n"
-              % (ex["callers"], ex["interval_us"], ex["seconds"], ex.get("delay_switched_at_s") or 0,
-                 IDP_DELAY_S * 1000, ex["token_requests"], ex["token_requests_by_grant"], ex["token_changes_seen"],
-                 ex["expired_returned"], ex["errors"]))
-            w("| | calls | p50 | p90 | p99 | p99.9 | max | > 1 ms | > 10 ms | > 50 ms |")
-            w("|---|---|---|---|---|---|---|---|---|---|")
-            for name, s in (("libflyteauth", L), ("control (strdup)", K)):
-                w("| %s | {:,} | %.2f us | %.2f us | %.2f us | %.2f us | %.3f ms | %d | %d | %d |".format(s["calls"])
-                  % (name, s["p50_ns"] / 1e3, s["p90_ns"] / 1e3, s["p99_ns"] / 1e3, s["p999_ns"] / 1e3,
-                     s["max_ns"] / 1e6, s["over_1ms"], s["over_10ms"], s["over_50ms"]))
-            for half, label in (("fast_idp", "IdP at full speed"), ("slow_idp", "IdP slowed by %d ms" %
-                                                                      (IDP_DELAY_S * 1000))):
-                h = ex.get(half)
-                if h:
-                    w("\n%s (%d windows of %d s): worst window p99 %.2f us, max %.3f ms, calls > 1 ms: %d "
-                      "(control: %d), > 50 ms: %d." % (label, ex.get(half + "_windows", 0), self.p["window"],
-                                                       h["p99_ns_worst_window"] / 1e3, h["max_ns"] / 1e6,
-                                                       h["over_1ms"], h["control_over_1ms"], h["over_50ms"]))
-            if ex.get("window_p99_ns"):
-                s = ex["window_p99_ns"]
-                w("\np99 per %d-s window: median %.2f us, min %.2f us, max %.2f us (%d windows)."
-                  % (self.p["window"], s["median"] / 1e3, s["min"] / 1e3, s["max"] / 1e3, s["n"]))
-            if ex.get("slow_calls"):
-                w("\nLibrary calls over 1 ms [offset ms, duration ns] (first %d): %s; token changes at (ms): "
-                  "see the JSON." % (len(ex["slow_calls"]), ex["slow_calls"][:20]))
-            w("")
-        fp = C.get("footprint")
-        if fp and fp.get("variants"):
-            w("### 6. Footprint\n")
-            w("`%s`: %s bytes as staged (`strip --strip-unneeded`), %s bytes after `strip --strip-all`. "
-              "Resident memory from `bench/footprint.c`, a C host not linked with the library: VmRSS before "
-              "`dlopen`, after it, and after `flyteauth_client_new` + the first header.\n"
-              % (os.path.basename(fp["so_path"]), "{:,}".format(fp["so_bytes_as_staged"]),
-                 "{:,}".format(fp["so_bytes_strip_all"]) if fp.get("so_bytes_strip_all") else "n/a"))
-            w("| first header via | RSS before (kB) | added by dlopen (kB) | added in total (kB) | process RSS after: "
-              "anonymous / file-backed (kB) | PSS added (kB) |")
-            w("|---|---|---|---|---|---|")
-            for name, v in fp["variants"].items():
-                w("| %s | %s | %s | %s | %s / %s | %s |" % (
-                    name, fmt_stat(v["rss_before_kb"]), fmt_stat(v["added_by_dlopen_kb"]),
-                    fmt_stat(v["added_total_kb"]), fmt_num(v["rss_anon_kb"]["median"]),
-                    fmt_num(v["rss_file_kb"]["median"]), fmt_stat(v["pss_added_kb"])))
-            w("\nFile-backed pages are the clean text and read-only data of the library and its dependencies, "
-              "shared with every other process that maps the same files; PSS divides them among those "
-              "processes.")
-            for name, v in fp["variants"].items():
-                w("\nResident memory by mapping after the first header (%s; one run, kB): %s." % (
-                    name, ", ".join("%s %d" % (n, kb) for n, kb in v["rss_by_mapping_kb"])))
-            w("\nTime inside the same host (median ms): %s." % "; ".join(
-                "%s: dlopen %s, client %s, first header %s" % (
-                    name, fmt_num(v["dlopen_ms"]["median"]), fmt_num(v["client_new_ms"]["median"]),
-                    fmt_num(v["first_header_ms"]["median"])) for name, v in fp["variants"].items()))
-            w("")
-        w("## Method and caveats\n")
-        w("- Everything runs on 127.0.0.1: a private glewlwyd 2.7 behind the Flyte front of `Tests/e2e/harness`, "
-          "and a private gnome-keyring (`Tests/e2e/keyring-session.sh`); both are stopped by pid at the end.")
-        w("- Process timings include spawning from Python (`/bin/true` shows that floor) and run on a shared "
-          "2-core machine: compare rows of the same run, not runs across machines. The load average at start "
-          "and end is recorded above.")
-        w("- flytekit is measured at its best: a static client config (no discovery round trips), the "
-          "interpreter binary itself (no pyenv shim), warm page cache and `.pyc` files.")
-        w("- The programs never print a token: header keys, lengths and 64-bit FNV-1a fingerprints only.")
-        return "\n".join(out)
-
-    def print_summary(self):
-        print()
-        print("%-38s %-52s %-44s %-44s %s" % ("case", "measure", "libflyteauth", "flytekit", "ratio"))
-        for row in self.headline_rows():
-            print("%-38s %-52s %-44s %-44s %s" % row)
-        print()
-        for t in self.results.get("targets", []):
-            print("case %d  %-7s  %s: %s (required %s; %s)" % (t["case"], "met" if t["met"] else "MISSED",
-                                                              t["what"], t["value"], t["target"], t["margin"]))
-        if self.errors:
-            print("\nerrors:")
-            for e in self.errors:
-                print("  " + e)
-
-    # -- main ------------------------------------------------------------------------------
 
     def main(self):
         t_start = time.time()

@@ -76,6 +76,28 @@ static void print_rss_by_mapping(int top) {
     printf("]");
 }
 
+/* ,"shared_objects":[...]: every shared object mapped now (/proc/self/maps), by name. */
+static void print_shared_objects(void) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    printf(",\"shared_objects\":[");
+    char line[4096], seen[128][96];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        char *path = strchr(line, '/');
+        if (!path || !strstr(path, ".so")) continue;
+        path[strcspn(path, "\n")] = 0;
+        const char *name = strrchr(path, '/') + 1;
+        int dup = 0;
+        for (int i = 0; i < n; i++) if (strcmp(seen[i], name) == 0) { dup = 1; break; }
+        if (dup || n == 128) continue;
+        snprintf(seen[n], sizeof seen[n], "%s", name);
+        printf("%s\"%s\"", n ? "," : "", seen[n]);
+        n++;
+    }
+    if (f) fclose(f);
+    printf("]");
+}
+
 /* A pointer named p_<fn> to the library's <fn>, typed from the header's declaration. */
 #define SYM(name) __typeof__(&name) p_##name = (__typeof__(&name))dlsym(lib, #name); \
     if (!p_##name) { fprintf(stderr, "footprint: no %s\n", #name); return 1; }
@@ -134,6 +156,7 @@ int main(int argc, char **argv) {
            before, after_dlopen, after_client, after_header, hwm, after_dlopen - before, after_header - before,
            status_kb("RssAnon"), status_kb("RssFile"), pss_before, pss_after, dlopen_ms, client_ms, header_ms);
     print_rss_by_mapping(12);
+    print_shared_objects();
     printf("}\n");
     p_flyteauth_client_free(c);
     return 0;

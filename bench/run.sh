@@ -103,11 +103,17 @@ cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" $(pkg-config --cflag
 cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
 cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
 cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" $(pkg-config --cflags flyteauth) -ldl
+# The floor of case 1: a C process that does nothing.
+printf 'int main(void) { return 0; }\n' > "$tmp/bare.c"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/bare_c" "$tmp/bare.c"
 
 # Go: a program on the binding (bindings/go). A binding that does not build is an error.
 go_impl=none
 if command -v go >/dev/null; then
     export GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=1
+    # Go's build cache can keep the pkg-config -L of an earlier run's snapshot (gone now)
+    # in the binding's cached package: name this run's library directory too.
+    export CGO_LDFLAGS="-L$STAGE/lib${CGO_LDFLAGS:+ $CGO_LDFLAGS}"
     (cd "$here/go" && go build -o "$tmp/bin/go-bench" . ) || { echo "run.sh: the Go binding does not build" >&2; exit 1; }
     go_impl=binding
 else
@@ -149,8 +155,11 @@ fi
 # --- end of the Go per-call benchmark ---------------------------------------------------
 
 echo "run.sh: programs built (Go: $go_impl, Python: $python_impl); starting the benchmark"
-# Inside a private Secret Service (fresh HOME and XDG_RUNTIME_DIR), as the tests do.
-"$root/Tests/e2e/keyring-session.sh" "$PY" "$here/bench.py" --mode "$mode" --bin "$tmp/bin" --tmp "$tmp" \
+# Inside a private Secret Service (fresh HOME and XDG_RUNTIME_DIR), as the tests do, and
+# a private session keyring for the kernel tier (never the user's own keys).
+command -v keyctl >/dev/null || { echo "run.sh: keyctl not found (bash scripts/install-deps.sh)" >&2; exit 2; }
+export FLYTEAUTH_KERNEL_KEYRING=session
+keyctl session - "$root/Tests/e2e/keyring-session.sh" "$PY" "$here/bench.py" --mode "$mode" --bin "$tmp/bin" --tmp "$tmp" \
     --out "$out" --stem "$stem" --stage "$STAGE" --stage-origin "$origin" --command "$command" \
     --python-impl "$python_impl" --go-impl "$go_impl" "${markdown[@]}" &
 child=$!

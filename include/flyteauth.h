@@ -228,9 +228,16 @@ typedef struct flyteauth_client flyteauth_client;
  *   cache_dir              string  discovery cache and lock files
  *                                  (default $XDG_CACHE_HOME/flyteauth)
  *   interactive            bool    allow browser / device logins (default true)
+ *   kernel_keyring         string  the first cache tier, in the Linux kernel's key
+ *                                  retention service: "persistent" (default: the
+ *                                  user's persistent keyring, else the user keyring),
+ *                                  "user", "session" or "off" (admin.kernelKeyring;
+ *                                  FLYTEAUTH_KERNEL_KEYRING applies when the key is
+ *                                  absent). See "Token cache tiers" below.
  *   keyring                bool    use the Secret Service (default true)
- *   file_cache             bool    opt in to the plaintext 0600 file cache, used where the
- *                                  keyring is off or unavailable (default false; also
+ *   file_cache             bool    opt in to the plaintext 0600 file cache, written
+ *                                  only where neither the kernel tier nor the Secret
+ *                                  Service can take a login (default false; also
  *                                  FLYTEAUTH_FILE_CACHE=1 in the environment)
  *   file_cache_path        string  where (default $XDG_STATE_HOME/flyteauth/tokens.json)
  *   mirror_layouts         array   other tools' keyring layouts to write after a
@@ -245,10 +252,29 @@ typedef struct flyteauth_client flyteauth_client;
  *   XDG_CACHE_HOME, HOME   the default cache_dir
  *   XDG_STATE_HOME, HOME   the default file_cache_path
  *   XDG_RUNTIME_DIR        lock files in $XDG_RUNTIME_DIR/flyteauth (else cache_dir/locks)
+ *   FLYTEAUTH_KERNEL_KEYRING  kernel_keyring when the setting is unset
  *   (client_secret_env_var) the variable it names
  *
  * and, during a browser login with the default opener, BROWSER, DISPLAY and
  * WAYLAND_DISPLAY.
+ *
+ * Token cache tiers (cached flows: PKCE, device flow, client credentials):
+ *   1. kernel keyring: one "user" key per (endpoint, client id), description
+ *      "flyteauth:<host:port> <client id>", payload the canonical item (the Secret
+ *      Service item's JSON). Readable only by its possessors: processes of the same
+ *      user that link the keyring (root can read it, as it can the Secret Service).
+ *      Kernel memory only, never on disk or swap, gone at reboot; the kernel times
+ *      the key out when the token stops being usable. One system call per read.
+ *   2. Secret Service (libsecret, loaded on first use), then the other tools'
+ *      layouts: durable across reboots, encrypted at rest by gnome-keyring/KWallet.
+ *   3. the opt-in file: plaintext 0600 on disk.
+ * A read takes the first tier holding the token and copies a lower tier's hit
+ * into the kernel tier; a login or refresh writes every tier in use; logout and a
+ * refused refresh token clear every tier. Where the kernel refuses (EPERM under
+ * Docker's default seccomp profile, ENOSYS, EOPNOTSUPP, EDQUOT over quota,
+ * EACCES) the tier is unavailable: the lower tiers serve, with one debug-level log
+ * line and no error. On a headless machine (no Secret Service) a login is shared
+ * by the user's processes through the kernel tier alone, with nothing on disk.
  */
 flyteauth_status flyteauth_client_new(const char *settings_json,
                                       flyteauth_client **out);
@@ -380,6 +406,10 @@ flyteauth_status flyteauth_client_cancel(flyteauth_client *client);
  * authorization_header, lower-case; absent when the server's is used),
  * "proxy_authorization" (a proxy command is configured) and "cached" (tokens
  * go to the shared token cache). Keys absent when unset; more may be added.
+ *
+ * Once the cache has been opened, "token_tier" ("kernel", "secret_service", "file", or
+ * null when the token did not come from the cache) and "cache_tiers" (an array
+ * of {"name", "available" (true, false, or null when not used yet), "detail"}).
  */
 flyteauth_status flyteauth_client_status(flyteauth_client *client,
                                          char **status_json);

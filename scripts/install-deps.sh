@@ -27,7 +27,7 @@ PKGS=(
   libmicrohttpd-dev libqrencode-dev libyaml-dev
   # tests: identity provider, keyring, tools
   glewlwyd sqlite3 openssl gnome-keyring dbus dbus-daemon libsecret-tools procps psmisc curl
-  valgrind python3-venv
+  valgrind python3-venv keyutils
   # packaging and ABI checks
   debhelper dpkg-dev lintian abigail-tools fakeroot
 )

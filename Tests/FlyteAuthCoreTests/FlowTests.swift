@@ -2,19 +2,19 @@ import FlyteAuthCore
 import Testing
 
 @Suite struct PKCETests {
-    @Test func challengeTestVector() {
-        #expect(PKCELogin.challenge(for: "test_code_verifier") == "Qq1fGD0HhxwbmeMrqaebgn1qhvKeguQPXqLdpmixaM4")
+    @Test func challengeTestVector() throws {
+        #expect(try PKCELogin.challenge(for: "test_code_verifier") == "Qq1fGD0HhxwbmeMrqaebgn1qhvKeguQPXqLdpmixaM4")
     }
 
-    @Test func verifierAndStateShapes() {
-        let login = PKCELogin(verifierBytes: [UInt8](repeating: 7, count: 64), stateBytes: [UInt8](repeating: 9, count: 40))
+    @Test func verifierAndStateShapes() throws {
+        let login = try PKCELogin(verifierBytes: [UInt8](repeating: 7, count: 64), stateBytes: [UInt8](repeating: 9, count: 40))
         #expect(login.codeVerifier.count == 86)
         #expect(login.codeVerifier.allSatisfy { $0.isLetter || $0.isNumber || "-._~".contains($0) })
         #expect(!login.state.contains("="))
     }
 
     @Test func authorizeURLKeepsQueryAndCarriesEveryParameter() throws {
-        let login = PKCELogin(verifierBytes: Array(0..<64), stateBytes: Array(0..<40))
+        let login = try PKCELogin(verifierBytes: Array(0..<64), stateBytes: Array(0..<40))
         var s = Settings()
         s.audience = "aud"
         let p = AuthParameters(settings: s, metadata: nil, clientConfig: nil)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func callbackInterpretation() throws {
-        let login = PKCELogin(verifierBytes: Array(0..<64), stateBytes: Array(0..<40))
+        let login = try PKCELogin(verifierBytes: Array(0..<64), stateBytes: Array(0..<40))
         let redirect = try RedirectURI("http://localhost:53593/callback")
         let state = FormEncoding.escape(login.state)
         #expect(login.interpretCallback(path: "/favicon.ico", query: "", redirect: redirect) == .notTheCallback)

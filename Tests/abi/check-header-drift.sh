@@ -6,9 +6,9 @@ cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT; [ -n "${KEEP:-}" ] && trap - EXIT
 swiftc -parse-as-library -emit-clang-header-path "$out/generated.h" -typecheck -module-name FlyteAuthABI \
-    -I include -I Sources/CSystem -I Sources/CCurl/include -I Sources/CSecret -I Sources/CCrypto -I Sources/CMicroHTTPD/include -I Sources/CYAML \
+    -I include -I Sources/CSystem -I Sources/CCurl/include -I Sources/CSecret/include -I Sources/CCrypto/include -I Sources/CMicroHTTPD/include -I Sources/CYAML/include \
     -I .build/debug/Modules -I .build-dist/release/Modules \
-    $(pkg-config --cflags-only-I libsecret-1 libmicrohttpd | sed 's/-I/-Xcc -I/g') \
+    $(pkg-config --cflags-only-I libmicrohttpd | sed 's/-I/-Xcc -I/g') \
     Sources/FlyteAuthABI/*.swift 2>"$out/err" || { cat "$out/err"; exit 1; }
 # Swift spells the opaque handle (OpaquePointer) as void *: map that one case back.
 sed -i -e 's/void \* _Nullable client/flyteauth_client * _Nullable client/g' \

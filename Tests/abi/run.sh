@@ -3,6 +3,8 @@
 # header compiles as C99 and C++ and agrees with the declarations Swift generates, then
 # runs the tests with a private glewlwyd.
 set -euo pipefail
+# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 cd "$(dirname "$0")/../.."
 STAGE=$PWD/build/stage
 OUT=$PWD/build/tests

@@ -4,7 +4,7 @@ Each call of this script is a fresh process, as a user's next command would be.
 It prints one JSON line; tokens appear only as short SHA-256 prefixes.
 
     python3 cache_driver.py SETTINGS_JSON COMMAND [ARGS]
-    commands: header | login | logout | status | refresh-sha SHA
+    commands: header | login | logout | status | status-after-header | refresh-sha SHA
               storm THREADS START_AT [expired|rejected]
               refresh-loop SECONDS
               calls-after-go SECONDS   (one header, prints "started", waits for a line on
@@ -134,6 +134,9 @@ def main():
         print(json.dumps({"ok": True}))
     elif cmd == "status":
         print(json.dumps(status(c)))
+    elif cmd == "status-after-header":
+        h, st = header(c)
+        print(json.dumps(dict(status(c), ok=h is not None, sha=sha(h["token"]) if h else None)))
     elif cmd == "storm":
         threads, start_at, mode = int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
         old = None

@@ -2,6 +2,8 @@
 # End-to-end tests against a real glewlwyd: interactive logins from C (PKCE, device flow,
 # refresh, rotation) and the token cache against a real gnome-keyring (pytest).
 set -euo pipefail
+# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 STAGE=$ROOT/build/stage

@@ -5,6 +5,8 @@
 # FLYTEAUTH_GO_NO_E2E=1 to skip the identity-provider tests.
 # Offline: GOPROXY=off, GOTOOLCHAIN=local; standard library only.
 set -euo pipefail
+# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 stage=$root/build/stage

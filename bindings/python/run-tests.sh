@@ -8,6 +8,8 @@
 #                    (requirements-test.txt: pytest, grpcio, requests, httpx, flytekit, keyring)
 # FLYTEAUTH_LIBRARY  libflyteauth to test (default: this checkout's build/stage/lib/libflyteauth.so.0)
 set -euo pipefail
+# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"

@@ -15,9 +15,12 @@ public struct ClientConfiguration: Sendable {
     public var fileCachePath: String?
     /// Where the cross-process lock files go.
     public var lockDirectory: String?
+    /// The kernel keyring tier: the setting, else FLYTEAUTH_KERNEL_KEYRING, else persistent.
+    public var kernelKeyring: KernelKeyringMode = .persistent
 
     /// FLYTE_API_KEY stands in for "api_key"; FLYTEAUTH_FILE_CACHE=1 for "file_cache";
-    /// XDG_CACHE_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR and HOME place the files.
+    /// XDG_CACHE_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR and HOME place the files;
+    /// FLYTEAUTH_KERNEL_KEYRING stands in for "kernel_keyring".
     public static func resolve(_ input: Settings, environment: Environment) throws(AuthError) -> ClientConfiguration {
         var settings = input
         try settings.validate()
@@ -42,6 +45,7 @@ public struct ClientConfiguration: Sendable {
         return ClientConfiguration(
             settings: settings, apiKey: apiKey, endpoint: endpoint, cacheDirectory: cacheDirectory,
             fileCachePath: fileCache ? settings.fileCachePath.nonEmpty ?? environment.stateDirectory.map { $0 + "/tokens.json" } : nil,
-            lockDirectory: environment["XDG_RUNTIME_DIR"].map { $0 + "/flyteauth" } ?? cacheDirectory.map { $0 + "/locks" })
+            lockDirectory: environment["XDG_RUNTIME_DIR"].map { $0 + "/flyteauth" } ?? cacheDirectory.map { $0 + "/locks" },
+            kernelKeyring: KernelKeyringMode.effective(settings.kernelKeyring, environment: environment["FLYTEAUTH_KERNEL_KEYRING"]))
     }
 }

@@ -16,6 +16,11 @@ enum ClientStatus {
         o["settings"] = client.effectiveSettings
         o["cache"] = client.cache.opened?.store.map { .string($0.name) }
             ?? .string(client.cache.isCached ? "not opened yet" : "memory only (this auth type is not cached)")
+        // Cache tiers: which tier served the token, and each tier's state.
+        if let tiered = client.cache.opened?.store as? TierReporting {
+            o["token_tier"] = source == "cache" ? tiered.servedTier.map(JSONValue.string) ?? .null : .null
+            o["cache_tiers"] = .array(tiered.tiers.map(\.json))
+        }
         if let c = credentials {
             o["has_token"] = .bool(true)
             o["has_refresh_token"] = .bool(c.refreshToken != nil)

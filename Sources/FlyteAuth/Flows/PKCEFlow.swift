@@ -13,7 +13,7 @@ struct PKCEFlow: Flow {
         }
         let (tokenEndpoint, clientID) = (login.tokenEndpoint, login.clientID)
         let redirect = try RedirectURI(p.redirectURI)
-        let pkce = PKCELogin(verifierBytes: try SecureRandom.bytes(64), stateBytes: try SecureRandom.bytes(40))
+        let pkce = try PKCELogin(verifierBytes: try SecureRandom.bytes(64), stateBytes: try SecureRandom.bytes(40))
         let outcome = CallbackOutcomeBox()
 
         // Bind before the browser opens, so the redirect cannot arrive at nothing.

@@ -1,22 +1,27 @@
 import FlyteAuthCore
 
-/// The production token cache: the keyring (unless off), the file cache where opted in,
-/// a lock file per key. Where the files go was decided by `ClientConfiguration`.
+/// The production token cache: the tiers (kernel keyring, Secret Service, the opt-in
+/// file; see TieredStore), a lock file per key. Where the files go was decided by
+/// `ClientConfiguration`.
 enum DefaultStorage {
     static let factory: StorageFactory = { key, configuration, tokenEndpoint, logger in
         let settings = configuration.settings
         let interactive = settings.authType.isInteractive
-        var store: TokenStore?
+        let kernel = configuration.kernelKeyring == .off ? nil
+            : KernelKeyringStore(mode: configuration.kernelKeyring, key: key, tokenEndpoint: tokenEndpoint,
+                                 refreshWindow: settings.refreshWindowSeconds, logger: logger)
+        var secretService: TokenStore?
         if settings.keyring {
             let mirror = interactive ? settings.mirrorLayouts.compactMap(ForeignLayout.init(rawValue:)) : []
-            store = KeyringStore(keyring: SecretServiceKeyring(timeout: settings.keyringTimeoutSeconds), key: key,
+            secretService = KeyringStore(keyring: SecretServiceKeyring(timeout: settings.keyringTimeoutSeconds), key: key,
                                  readLayouts: interactive ? ForeignLayout.allCases : [], mirrorLayouts: mirror,
                                  tokenEndpoint: tokenEndpoint, logger: logger)
         }
-        if let path = configuration.fileCachePath {
-            let file = FileStore(path: path, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
-            store = store.map { FallbackStore(primary: $0, fallback: file, logger: logger) } ?? file
+        let file = configuration.fileCachePath.map {
+            FileStore(path: $0, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
         }
+        let store: TokenStore? = kernel == nil && secretService == nil && file == nil ? nil
+            : TieredStore(kernel: kernel, secretService: secretService, file: file, logger: logger)
         var lock: CrossProcessLock?
         if let lockDir = configuration.lockDirectory {
             // No lock file, for whatever reason, means one warning and work unlocked.

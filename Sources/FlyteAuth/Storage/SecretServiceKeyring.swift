@@ -23,10 +23,10 @@ final class SecretServiceKeyring: @unchecked Sendable {
                 let matches = try search(service, item, cancellable, loadSecrets: true)
                 defer { SecretServiceKeyring.free(matches) }
                 for m in matches {
-                    guard let value = secret_item_get_secret(m) else { continue }
-                    defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+                    guard let value = fa_secret_item_get_secret(m) else { continue }
+                    defer { fa_secret_value_unref(value) }
                     var length = 0
-                    guard let bytes = secret_value_get(value, &length) else { continue }
+                    guard let bytes = fa_secret_value_get(value, &length) else { continue }
                     let buffer = UnsafeRawBufferPointer(start: bytes, count: length)
                     if let text = String(validating: buffer.bindMemory(to: UInt8.self), as: UTF8.self) {
                         found[item] = text
@@ -44,33 +44,28 @@ final class SecretServiceKeyring: @unchecked Sendable {
         try withService { (service, cancellable) throws(AuthError) in
             let matches = try search(service, item, cancellable, loadSecrets: false)
             defer { SecretServiceKeyring.free(matches) }
-            let value = secret_value_new(secret, -1, "text/plain")
-            defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+            guard let value = fa_secret_value_new_text(secret) else { throw AuthError(.internal, "out of memory") }
+            defer { fa_secret_value_unref(value) }
             var error: UnsafeMutablePointer<GError>?
             if let first = matches.first {
-                guard secret_item_set_secret_sync(first, value, cancellable, &error) != 0 else {
+                guard fa_secret_item_set_secret_sync(first, value, cancellable, &error) != 0 else {
                     throw SecretServiceKeyring.failure("cannot update \(item.label)", error)
                 }
-                for extra in matches.dropFirst() { _ = secret_item_delete_sync(extra, cancellable, nil) }
+                for extra in matches.dropFirst() { _ = fa_secret_item_delete_sync(extra, cancellable, nil) }
                 return
             }
-            guard let collection = secret_collection_for_alias_sync(service, SECRET_COLLECTION_DEFAULT,
-                                                                    SECRET_COLLECTION_NONE, cancellable, &error) else {
+            guard let collection = fa_secret_collection_for_default_alias_sync(service, cancellable, &error) else {
                 throw SecretServiceKeyring.failure("no default keyring collection", error)
             }
-            defer { g_object_unref(collection) }
-            if secret_collection_get_locked(collection) != 0 {
+            defer { fa_g_object_unref(UnsafeMutableRawPointer(collection)) }
+            if fa_secret_collection_get_locked(collection) != 0 {
                 throw AuthError(.cache, "the default keyring collection is locked (unlock it, or opt in to the file cache)")
             }
-            let attributes = fa_secret_attributes(item.service, item.username)
-            fa_secret_attributes_add(attributes, "application", application)
-            defer { g_hash_table_unref(attributes) }
-            // No schema: libsecret would add xdg:schema, which the other tools never match.
-            guard let created = secret_item_create_sync(collection, nil, attributes, item.label, value,
-                                                        SECRET_ITEM_CREATE_NONE, cancellable, &error) else {
+            guard let created = fa_secret_item_create_sync(collection, item.service, item.username, application, item.label,
+                                                           value, cancellable, &error) else {
                 throw SecretServiceKeyring.failure("cannot create \(item.label)", error)
             }
-            g_object_unref(created)
+            fa_g_object_unref(UnsafeMutableRawPointer(created))
         }
     }
 
@@ -81,7 +76,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
             defer { SecretServiceKeyring.free(matches) }
             for m in matches {
                 var error: UnsafeMutablePointer<GError>?
-                guard secret_item_delete_sync(m, cancellable, &error) != 0 else {
+                guard fa_secret_item_delete_sync(m, cancellable, &error) != 0 else {
                     throw SecretServiceKeyring.failure("cannot delete \(item.label)", error)
                 }
             }
@@ -90,54 +85,55 @@ final class SecretServiceKeyring: @unchecked Sendable {
 
     // MARK: - libsecret plumbing
 
-    private func search(_ service: UnsafeMutablePointer<SecretService>, _ item: KeyringItem,
-                        _ cancellable: UnsafeMutablePointer<GCancellable>, loadSecrets: Bool) throws(AuthError)
-        -> [UnsafeMutablePointer<SecretItem>] {
-        let attributes = fa_secret_attributes(item.service, item.username)
-        defer { g_hash_table_unref(attributes) }
+    private func search(_ service: OpaquePointer, _ item: KeyringItem,
+                        _ cancellable: OpaquePointer, loadSecrets: Bool) throws(AuthError)
+        -> [OpaquePointer] {
         var error: UnsafeMutablePointer<GError>?
         // Unlocked items only: never trigger an unlock prompt.
-        let flags = SecretSearchFlags(rawValue: SECRET_SEARCH_ALL.rawValue | (loadSecrets ? SECRET_SEARCH_LOAD_SECRETS.rawValue : 0))
-        let list = secret_service_search_sync(service, nil, attributes, flags, cancellable, &error)
+        let flags = FA_SECRET_SEARCH_ALL | (loadSecrets ? FA_SECRET_SEARCH_LOAD_SECRETS : 0)
+        let list = fa_secret_service_search(service, item.service, item.username, flags, cancellable, &error)
         if let error { throw SecretServiceKeyring.failure("keyring search failed", error) }
-        var out: [UnsafeMutablePointer<SecretItem>] = []
+        var out: [OpaquePointer] = []
         var node = list
         while let n = node {
             if let data = n.pointee.data {
-                let secretItem = data.assumingMemoryBound(to: SecretItem.self)
-                if secret_item_get_locked(secretItem) == 0 {
-                    g_object_ref(data)
+                let secretItem = OpaquePointer(data)
+                if fa_secret_item_get_locked(secretItem) == 0 {
+                    _ = fa_g_object_ref(data)
                     out.append(secretItem)
                 }
             }
             node = n.pointee.next
         }
-        g_list_free_full(list, g_object_unref)
+        fa_secret_list_free(list)
         return out
     }
 
-    private static func free(_ items: [UnsafeMutablePointer<SecretItem>]) {
-        for i in items { g_object_unref(i) }
+    private static func free(_ items: [OpaquePointer]) {
+        for i in items { fa_g_object_unref(UnsafeMutableRawPointer(i)) }
     }
 
     /// Runs `body` with the Secret Service and a cancellable that fires at the deadline.
-    private func withService<T>(_ body: (UnsafeMutablePointer<SecretService>, UnsafeMutablePointer<GCancellable>) throws(AuthError) -> T)
+    private func withService<T>(_ body: (OpaquePointer, OpaquePointer) throws(AuthError) -> T)
         throws(AuthError) -> T {
         let pid = getpid()
         let used = SecretServiceKeyring.usedInPID.load(ordering: .acquiring)
         if used != 0 && used != pid {
             throw AuthError(.cache, "the Secret Service cannot be used in a process forked from one that used it (its D-Bus connection would hang); the token is kept in memory")
         }
+        guard fa_secret_load() == 0 else {
+            throw AuthError(.cache, "keyring (Secret Service): " + String(cString: fa_secret_load_error()))
+        }
         SecretServiceKeyring.usedInPID.store(pid, ordering: .releasing)
-        let cancellable = g_cancellable_new()!
-        defer { g_object_unref(cancellable) }
+        guard let cancellable = fa_g_cancellable_new() else { throw AuthError(.internal, "out of memory") }
+        defer { fa_g_object_unref(UnsafeMutableRawPointer(cancellable)) }
         let watchdog = Watchdog(cancellable: cancellable, seconds: timeout)
         defer { watchdog.finish() }
         var error: UnsafeMutablePointer<GError>?
-        guard let service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancellable, &error) else {
+        guard let service = fa_secret_service_get_sync(FA_SECRET_SERVICE_OPEN_SESSION, cancellable, &error) else {
             throw SecretServiceKeyring.failure("not reachable", error, timedOut: watchdog.fired)
         }
-        defer { g_object_unref(service) }
+        defer { fa_g_object_unref(UnsafeMutableRawPointer(service)) }
         do throws(AuthError) {
             return try body(service, cancellable)
         } catch {
@@ -152,7 +148,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
         var detail = "unknown error"
         if let error {
             detail = String(cString: error.pointee.message)
-            g_error_free(error)
+            fa_g_error_free(error)
         }
         if timedOut { detail = "no answer in time (\(detail))" }
         return AuthError(.cache, "keyring (Secret Service) \(what): \(detail)")
@@ -170,8 +166,8 @@ private final class Watchdog: Sendable {
     /// Whether the deadline passed and the call was cancelled.
     var fired: Bool { state.withLock { $0.fired } }
 
-    init(cancellable: UnsafeMutablePointer<GCancellable>, seconds: Double) {
-        g_object_ref(cancellable)
+    init(cancellable: OpaquePointer, seconds: Double) {
+        _ = fa_g_object_ref(UnsafeMutableRawPointer(cancellable))
         let raw = UnsafeMutableRawPointer(cancellable)
         let started = BackgroundThread.start { [self] in
             let deadline = Clock.monotonic() + seconds
@@ -179,12 +175,12 @@ private final class Watchdog: Sendable {
             state.withLock { s in
                 if !s.done {
                     s.fired = true
-                    g_cancellable_cancel(raw.assumingMemoryBound(to: GCancellable.self))
+                    fa_g_cancellable_cancel(OpaquePointer(raw))
                 }
             }
-            g_object_unref(raw)
+            fa_g_object_unref(raw)
         }
-        if !started { g_object_unref(cancellable) }
+        if !started { fa_g_object_unref(UnsafeMutableRawPointer(cancellable)) }
     }
 
     func finish() {

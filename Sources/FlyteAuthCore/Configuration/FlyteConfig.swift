@@ -42,6 +42,8 @@ public enum FlyteConfig {
         ("admin.deviceFlowConfig.timeout", "device_flow_timeout_seconds", .duration),
         // flyte-sdk's.
         ("admin.disableKeyring", "keyring", .negatedBool),
+        // libflyteauth's own: persistent, user, session or off.
+        ("admin.kernelKeyring", "kernel_keyring", .string),
     ]
 
     /// INI section.option -> (settings key, kind).
@@ -68,6 +70,7 @@ public enum FlyteConfig {
             ("FLYTE_ADMIN_DISABLEKEYRING", "keyring", .negatedBool),
             ("FLYTE_API_KEY", "api_key", .string),
             ("FLYTEAUTH_FILE_CACHE", "file_cache", .bool),
+            ("FLYTEAUTH_KERNEL_KEYRING", "kernel_keyring", .string),
         ]
     }
 

@@ -73,20 +73,22 @@ extension FlyteConfig {
     }
 
     private static func loadYAML(_ bytes: [UInt8], path: String) throws(AuthError) -> Node? {
+        // libyaml is loaded here, when a YAML file is actually parsed.
+        guard fa_yaml_load() == 0 else { throw AuthError(.config, "\(path): " + String(cString: fa_yaml_load_error())) }
         var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) != 0 else { throw AuthError(.internal, "libyaml: out of memory") }
-        defer { yaml_parser_delete(&parser) }
+        guard fa_yaml_parser_initialize(&parser) != 0 else { throw AuthError(.internal, "libyaml: out of memory") }
+        defer { fa_yaml_parser_delete(&parser) }
         var document = yaml_document_t()
         let loaded = bytes.withUnsafeBufferPointer { buffer -> Int32 in
-            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            return yaml_parser_load(&parser, &document)
+            fa_yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            return fa_yaml_parser_load(&parser, &document)
         }
         guard loaded != 0 else {
             let problem = parser.problem.map { String(cString: $0) } ?? "syntax error"
             throw AuthError(.config, "\(path):\(parser.problem_mark.line + 1): YAML: \(problem)")
         }
-        defer { yaml_document_delete(&document) }
-        guard let root = yaml_document_get_root_node(&document) else { return nil }
+        defer { fa_yaml_document_delete(&document) }
+        guard let root = fa_yaml_document_get_root_node(&document) else { return nil }
         var budget = maximumNodes
         return try node(root, in: &document, path: path, depth: 0, budget: &budget)
     }

@@ -37,6 +37,8 @@ public struct Settings: Sendable, Equatable {
     public var fileCache = false
     public var fileCachePath: String?
     public var mirrorLayouts: [String] = ["flytekit"]
+    /// nil: FLYTEAUTH_KERNEL_KEYRING if set, else persistent (see `KernelKeyringMode`).
+    public var kernelKeyring: KernelKeyringMode?
 
     public init() {}
 
@@ -155,6 +157,13 @@ public struct Settings: Sendable, Equatable {
         bool("file_cache") { $0.fileCache = $1 },
         string("file_cache_path") { $0.fileCachePath = $1 },
         strings("mirror_layouts") { $0.mirrorLayouts = $1 },
+        Field(key: "kernel_keyring") { s, v, ctx throws(AuthError) in
+            guard let text = v.stringValue else { throw AuthError(.config, "\(ctx): expected a string") }
+            guard let mode = KernelKeyringMode(rawValue: text.lowercased()) else {
+                throw AuthError(.config, "\(ctx): unknown kernel keyring \"\(text)\" (known: \(KernelKeyringMode.spellings))")
+            }
+            s.kernelKeyring = mode
+        },
     ]
 
     static let fieldsByKey: [String: Field] = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// A JSON document as a tree. Used where keys must be checked one by one (settings,
 /// server documents whose field spellings vary) rather than decoded into a fixed type.
 public enum JSONValue: Sendable, Equatable {
@@ -21,8 +19,8 @@ public enum JSONValue: Sendable, Equatable {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw AuthError(.protocol, "\(what): not valid UTF-8")
         }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        do throws(JSONParser.Failure) {
+            return try JSONParser.parse(Array(bytes))
         } catch {
             throw AuthError(.protocol, "\(what): not valid JSON")
         }
@@ -82,35 +80,6 @@ public enum JSONValue: Sendable, Equatable {
             }
         }
         out += "\""
-    }
-}
-
-extension JSONValue: Decodable {
-    public init(from decoder: any Decoder) throws {
-        if var array = try? decoder.unkeyedContainer() {
-            var items: [JSONValue] = []
-            while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
-            self = .array(items)
-            return
-        }
-        if let object = try? decoder.container(keyedBy: AnyKey.self) {
-            var items: [String: JSONValue] = [:]
-            for key in object.allKeys { items[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
-            self = .object(items)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() { self = .null }
-        else if let b = try? single.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? single.decode(Double.self) { self = .number(n) }
-        else { self = .string(try single.decode(String.self)) }
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }
 

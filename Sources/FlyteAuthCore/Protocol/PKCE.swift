@@ -8,17 +8,19 @@ public struct PKCELogin: Sendable {
     public let state: String
 
     /// `verifierBytes`: 64 CSPRNG bytes (86 base64url characters); `stateBytes`: 40.
-    public init(verifierBytes: [UInt8], stateBytes: [UInt8]) {
+    public init(verifierBytes: [UInt8], stateBytes: [UInt8]) throws(AuthError) {
         codeVerifier = Base64.encodeURL(verifierBytes)
-        codeChallenge = PKCELogin.challenge(for: codeVerifier)
+        codeChallenge = try PKCELogin.challenge(for: codeVerifier)
         state = Base64.encodeURL(stateBytes)
     }
 
     /// base64url(SHA-256(verifier)), the S256 method.
-    public static func challenge(for verifier: String) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+    /// libcrypto is loaded here, on a login's first use, not by every host.
+    public static func challenge(for verifier: String) throws(AuthError) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
         let input = Array(verifier.utf8)
-        _ = input.withUnsafeBufferPointer { p in SHA256(p.baseAddress, p.count, &digest) }
+        let rc = input.withUnsafeBufferPointer { p in fa_sha256(p.baseAddress, p.count, &digest) }
+        guard rc == 0 else { throw AuthError(.internal, "PKCE: " + String(cString: fa_crypto_load_error())) }
         return Base64.encodeURL(digest)
     }
 

@@ -21,12 +21,18 @@ Fixtures:
 It also keeps tokens out of test output: short tracebacks unless --tb was given (long
 ones print every frame's arguments), and a warning for -l/--showlocals.
 """
+import os
+
 import pytest
 
 from . import KeyringSession, start_stack
 from .netutil import free_port
 
 DEFAULT_ACCESS_TOKEN_DURATION = 4
+
+# Never the developer's own kernel keyring: only Tests/kernel uses that tier, inside its
+# own `keyctl session -`; every process a test starts inherits this.
+os.environ.setdefault("FLYTEAUTH_KERNEL_KEYRING", "off")
 
 
 def pytest_addoption(parser):

@@ -1,7 +1,0 @@
-#ifndef FLYTEAUTH_CCRYPTO_SHIM_H
-#define FLYTEAUTH_CCRYPTO_SHIM_H
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-#endif
