@@ -32,4 +32,4 @@ LD_LIBRARY_PATH=$STAGE/lib FLYTEAUTH_TEST_STATE=$tmp/state.json FLYTEAUTH_TEST_S
 
 # The token cache against a real gnome-keyring, and the harness's own checks.
 VENV=${VENV:-/opt/flyteauth-venv}
-"$VENV/bin/python" -m pytest Tests/e2e/test_engine.py Tests/e2e/test_cache.py Tests/e2e/test_cross_language.py Tests/e2e/test_harness.py -q -p no:cacheprovider
+"$VENV/bin/python" -m pytest Tests/e2e/test_engine.py Tests/e2e/test_cache.py Tests/e2e/test_cross_language.py Tests/e2e/test_interop_matrix.py Tests/e2e/test_harness.py -q -p no:cacheprovider
