@@ -317,3 +317,36 @@ def test_an_expired_opaque_token_in_flytekits_layout_is_refreshed_once(world, ca
     assert world.read("flyte-sdk") == first
     with capsys.disabled():
         print("\nexpired opaque token planted in flytekit's layout: 1 token request at import, 0 after; the IdP accepts the result")
+
+
+def canonical_refresh_token(world):
+    raw = subprocess.run(["secret-tool", "lookup", "service", "flyteauth:" + world.host.lower(), "username",
+                          world.stack.state["public_client_id"]], env=world.session.env(), capture_output=True,
+                         text=True, timeout=30).stdout
+    return json.loads(raw).get("refresh_token") if raw else None
+
+
+def test_revalidation_after_another_tools_logout_keeps_the_login_on_a_transient_failure(world):
+    """flytekit deletes its items after a transient refresh failure too (#3443): our
+    revalidation failing transiently must not print the suspect token nor drop the
+    refresh token; a refused refresh token means a login is needed, and nothing is printed."""
+    world.clean()
+    world.login("flyteauth CLI")
+    kept = canonical_refresh_token(world)
+    world.logout("flytekit")
+    world.stack.front.fail_next(n=10, status=503, grant_type="refresh_token")
+    try:
+        p, _ = world.cli_token(check=False)
+    finally:
+        world.stack.front.clear_faults()
+    assert p.returncode not in (0, 5) and p.stdout == "", "a transient failure: an error, no token, no login asked"
+    assert canonical_refresh_token(world) == kept, "the refresh token is kept"
+    before = world.stack.front.token_requests()
+    p, got = world.cli_token()
+    assert got and world.stack.front.token_requests() - before == 1 and world.idp_accepts()
+
+    world.logout("flyte-sdk")
+    world.stack.front.fail_next(n=1, status=400, body='{"error":"invalid_grant"}', grant_type="refresh_token")
+    p, _ = world.cli_token(check=False)
+    world.stack.front.clear_faults()
+    assert p.returncode == 5 and p.stdout == "", "a refused refresh token: login required, nothing printed"
