@@ -350,3 +350,27 @@ def test_revalidation_after_another_tools_logout_keeps_the_login_on_a_transient_
     p, _ = world.cli_token(check=False)
     world.stack.front.clear_faults()
     assert p.returncode == 5 and p.stdout == "", "a refused refresh token: login required, nothing printed"
+
+
+def test_processes_importing_the_same_login_at_once_leave_one_item_each(world):
+    world.clean()
+    token = world.login("flytekit")  # only flytekit's layout: every reader imports it
+    s = json.dumps(dict(world.settings, interactive=False))
+    procs = [subprocess.Popen([world.c_bin, "header", s], env=world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    outs = []
+    try:
+        for p in procs:
+            out, err = p.communicate(timeout=TIMEOUT)
+            assert p.returncode == 0, err[-800:]
+            outs.append(json.loads(out.splitlines()[-1])["sha"])
+    finally:
+        for p in procs:  # stopped by pid whatever happened above
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+    assert outs == [token] * 4
+    found = world.items()
+    assert len(found) == len(set(found)), "one item per (service, username): %s" % found
+    assert ("flyteauth:" + world.host.lower(), world.stack.state["public_client_id"]) in found, "the import was recorded"
+    assert (world.host, "tokens") in found and ("flytectl", world.stack.endpoint + ":flytectl-user") in found

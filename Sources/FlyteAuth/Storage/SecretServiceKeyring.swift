@@ -66,8 +66,10 @@ final class SecretServiceKeyring: @unchecked Sendable {
             fa_secret_attributes_add(attributes, "application", application)
             defer { g_hash_table_unref(attributes) }
             // No schema: libsecret would add xdg:schema, which the other tools never match.
+            // REPLACE: two processes creating the same item at once (two first readers
+            // recording an import) leave one item, as their attributes are identical.
             guard let created = secret_item_create_sync(collection, nil, attributes, item.label, value,
-                                                        SECRET_ITEM_CREATE_NONE, cancellable, &error) else {
+                                                        SECRET_ITEM_CREATE_REPLACE, cancellable, &error) else {
                 throw SecretServiceKeyring.failure("cannot create \(item.label)", error)
             }
             g_object_unref(created)
