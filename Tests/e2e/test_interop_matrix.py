@@ -374,3 +374,15 @@ def test_processes_importing_the_same_login_at_once_leave_one_item_each(world):
     assert len(found) == len(set(found)), "one item per (service, username): %s" % found
     assert ("flyteauth:" + world.host.lower(), world.stack.state["public_client_id"]) in found, "the import was recorded"
     assert (world.host, "tokens") in found and ("flytectl", world.stack.endpoint + ":flytectl-user") in found
+
+
+def test_a_newer_login_by_another_tool_replaces_ours_everywhere(world):
+    """Our login is mirrored; then flytekit logs in again on its own: its newer tokens (with
+    rotating refresh tokens the only valid ones) are adopted and reach flyte-sdk."""
+    world.clean()
+    ours = world.login("flyteauth CLI")
+    theirs = world.login("flytekit")
+    assert theirs != ours
+    before = world.stack.front.token_requests()
+    assert world.cli_token()[1] == theirs and world.read("flyte-sdk") == theirs and world.read("C") == theirs
+    assert world.stack.front.token_requests() == before

@@ -37,23 +37,21 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         var spent: Credentials?
         if let text = canonical[key.item] {
             if let ours = CanonicalItem.decode(text) {
-                let mirrored = CanonicalItem.mirrored(text)
+                let mirrored = MirrorCheck.checked(CanonicalItem.mirrored(text))
                 var found: [ForeignLayout: Credentials?] = [:]
-                for layout in MirrorCheck.checked(mirrored) {
-                    // The item holding the access token is enough to compare (one D-Bus
-                    // search a layout); all of them are read when it differs.
-                    let first = [layout.items(for: key.endpoint)[0]]
-                    found[layout] = .some(layout.decode(try keyring.read(first), endpoint: key.endpoint, now: now))
+                if !mirrored.isEmpty {
+                    // flytekit's and flyte-sdk's items share the service: one search for all.
+                    let theirs = try keyring.read(service: key.endpoint.hostAndPort)
+                    for layout in mirrored {
+                        found[layout] = .some(layout.decode(theirs, endpoint: key.endpoint, now: now))
+                    }
                 }
                 switch MirrorCheck.assess(ours, mirrored: mirrored, found: found) {
                 case .intact:
                     break
-                case .replaced(let layout, _):
-                    if let theirs = layout.decode(try keyring.read(layout.items(for: key.endpoint)), endpoint: key.endpoint, now: now) {
-                        logger.log(.info, "\(layout.rawValue) stored a newer login in the keyring; using it")
-                        return adopt(theirs, from: layout, now: now)
-                    }
-                    return MirrorCheck.gone(layout).apply(to: ours)  // deleted while we looked
+                case .replaced(let layout, let theirs):
+                    logger.log(.info, "\(layout.rawValue) stored a newer login in the keyring; using it")
+                    return adopt(theirs, from: layout, now: now)
                 case .gone(let layout):
                     logger.log(.info, "\(layout.rawValue)'s copy of the login is gone (a logout or a failed refresh there); revalidating ours")
                     return MirrorCheck.gone(layout).apply(to: ours)

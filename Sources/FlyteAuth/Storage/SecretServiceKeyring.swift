@@ -23,12 +23,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
                 let matches = try search(service, item, cancellable, loadSecrets: true)
                 defer { SecretServiceKeyring.free(matches) }
                 for m in matches {
-                    guard let value = secret_item_get_secret(m) else { continue }
-                    defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
-                    var length = 0
-                    guard let bytes = secret_value_get(value, &length) else { continue }
-                    let buffer = UnsafeRawBufferPointer(start: bytes, count: length)
-                    if let text = String(validating: buffer.bindMemory(to: UInt8.self), as: UTF8.self) {
+                    if let text = SecretServiceKeyring.secretText(m) {
                         found[item] = text
                         break
                     }
@@ -36,6 +31,34 @@ final class SecretServiceKeyring: @unchecked Sendable {
             }
             return found
         }
+    }
+
+    /// Secrets of every item with this `service`, by username (the first match of each):
+    /// one search for all of flytekit's and flyte-sdk's items of an endpoint.
+    func read(service name: String) throws(AuthError) -> [KeyringItem: String] {
+        try withService { (service, cancellable) throws(AuthError) in
+            let matches = try search(service, KeyringItem(service: name, username: ""), cancellable, loadSecrets: true,
+                                     anyUsername: true)
+            defer { SecretServiceKeyring.free(matches) }
+            var found: [KeyringItem: String] = [:]
+            for m in matches {
+                guard let attributes = secret_item_get_attributes(m) else { continue }
+                defer { g_hash_table_unref(attributes) }
+                guard let raw = g_hash_table_lookup(attributes, "username") else { continue }
+                let item = KeyringItem(service: name, username: String(cString: raw.assumingMemoryBound(to: CChar.self)))
+                if found[item] == nil, let text = SecretServiceKeyring.secretText(m) { found[item] = text }
+            }
+            return found
+        }
+    }
+
+    private static func secretText(_ m: UnsafeMutablePointer<SecretItem>) -> String? {
+        guard let value = secret_item_get_secret(m) else { return nil }
+        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        var length = 0
+        guard let bytes = secret_value_get(value, &length) else { return nil }
+        let buffer = UnsafeRawBufferPointer(start: bytes, count: length)
+        return String(validating: buffer.bindMemory(to: UInt8.self), as: UTF8.self)
     }
 
     /// Leaves exactly one item for (service, username) holding `secret`: the first
@@ -93,9 +116,10 @@ final class SecretServiceKeyring: @unchecked Sendable {
     // MARK: - libsecret plumbing
 
     private func search(_ service: UnsafeMutablePointer<SecretService>, _ item: KeyringItem,
-                        _ cancellable: UnsafeMutablePointer<GCancellable>, loadSecrets: Bool) throws(AuthError)
-        -> [UnsafeMutablePointer<SecretItem>] {
+                        _ cancellable: UnsafeMutablePointer<GCancellable>, loadSecrets: Bool, anyUsername: Bool = false)
+        throws(AuthError) -> [UnsafeMutablePointer<SecretItem>] {
         let attributes = fa_secret_attributes(item.service, item.username)
+        if anyUsername { g_hash_table_remove(attributes, "username") }
         defer { g_hash_table_unref(attributes) }
         var error: UnsafeMutablePointer<GError>?
         // Unlocked items only: never trigger an unlock prompt.
