@@ -241,7 +241,8 @@ typedef struct flyteauth_client flyteauth_client;
  *                                  FLYTEAUTH_FILE_CACHE=1 in the environment)
  *   file_cache_path        string  where (default $XDG_STATE_HOME/flyteauth/tokens.json)
  *   mirror_layouts         array   other tools' keyring layouts to write after a
- *                                  login: "flytekit" (default), "flyte-sdk", "flytectl"
+ *                                  login or refresh (default all three: "flytekit",
+ *                                  "flyte-sdk", "flytectl"; a shorter list narrows it)
  *
  * The environment, read when the client is created, the same for every
  * constructor (flyteauth_client_new_from_config() reads the FLYTE_* variables

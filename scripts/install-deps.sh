@@ -51,4 +51,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-test.txt"
+# flyte-sdk (Flyte 2) for the interop matrix, in a venv of its own: its pins differ from flytekit's.
+VENV2="${FLYTEAUTH_VENV_FLYTE2:-/opt/flyteauth-venv-flyte2}"
+if [ ! -x "$VENV2/bin/python" ]; then
+  python3 -m venv "$VENV2"
+fi
+"$VENV2/bin/pip" install -q --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-flyte2.txt"
 echo "install-deps: done"

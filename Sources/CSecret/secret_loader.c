@@ -5,6 +5,8 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* The SONAME of Debian's libsecret-1-0; GLib, GObject and GIO come in as its needs. */
 #define FA_SECRET_SONAME "libsecret-1.so.0"
@@ -33,6 +35,8 @@ static struct {
     GHashTable *(*hash_table_new_full)(fa_hash_fn, fa_equal_fn, fa_destroy_fn, fa_destroy_fn);
     int (*hash_table_insert)(GHashTable *, void *, void *);
     void (*hash_table_unref)(GHashTable *);
+    void *(*hash_table_lookup)(GHashTable *, const void *);
+    GHashTable *(*item_get_attributes)(SecretItem *);
     fa_hash_fn str_hash;
     fa_equal_fn str_equal;
     fa_destroy_fn free;
@@ -83,6 +87,8 @@ static void load(void) {
     RESOLVE(hash_table_new_full, "g_hash_table_new_full");
     RESOLVE(hash_table_insert, "g_hash_table_insert");
     RESOLVE(hash_table_unref, "g_hash_table_unref");
+    RESOLVE(hash_table_lookup, "g_hash_table_lookup");
+    RESOLVE(item_get_attributes, "secret_item_get_attributes");
     RESOLVE(str_hash, "g_str_hash");
     RESOLVE(str_equal, "g_str_equal");
     RESOLVE(free, "g_free");
@@ -107,7 +113,7 @@ const char *fa_secret_load_error(void) {
 static GHashTable *attributes(const char *service, const char *username) {
     GHashTable *t = api.hash_table_new_full(api.str_hash, api.str_equal, api.free, api.free);
     api.hash_table_insert(t, api.strdup("service"), api.strdup(service));
-    api.hash_table_insert(t, api.strdup("username"), api.strdup(username));
+    if (username) api.hash_table_insert(t, api.strdup("username"), api.strdup(username));
     return t;
 }
 
@@ -142,9 +148,21 @@ SecretItem *fa_secret_item_create_sync(SecretCollection *col, const char *servic
     if (!loaded || !col) return NULL;
     GHashTable *t = attributes(service, username);
     api.hash_table_insert(t, api.strdup("application"), api.strdup(application));
-    SecretItem *item = api.item_create_sync(col, NULL, t, label, v, 0 /* SECRET_ITEM_CREATE_NONE */, c, e);
+    /* REPLACE: two processes creating the same item at once (two first readers recording
+     * an import) leave one item, as their attributes are identical. */
+    SecretItem *item = api.item_create_sync(col, NULL, t, label, v, FA_SECRET_ITEM_CREATE_REPLACE, c, e);
     api.hash_table_unref(t);
     return item;
+}
+
+char *fa_secret_item_copy_username(SecretItem *i) {
+    if (!loaded || !i) return NULL;
+    GHashTable *t = api.item_get_attributes(i);
+    if (!t) return NULL;
+    const char *u = api.hash_table_lookup(t, "username");
+    char *copy = u ? strdup(u) : NULL;
+    api.hash_table_unref(t);
+    return copy;
 }
 
 SecretCollection *fa_secret_collection_for_default_alias_sync(SecretService *s, GCancellable *c, GError **e) {

@@ -8,7 +8,7 @@ import Testing
         let s = try parse("{}")
         #expect(s.authType == .pkce)
         #expect(s.interactive && s.keyring && !s.fileCache)
-        #expect(s.mirrorLayouts == ["flytekit"])
+        #expect(s.mirrorLayouts == ["flytekit", "flyte-sdk", "flytectl"])
         #expect(s.loginTimeoutSeconds == 120 && s.deviceFlowTimeoutSeconds == 600)
     }
 

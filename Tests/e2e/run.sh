@@ -34,5 +34,5 @@ LD_LIBRARY_PATH=$STAGE/lib FLYTEAUTH_TEST_STATE=$tmp/state.json FLYTEAUTH_TEST_S
 
 # The token cache against a real gnome-keyring, and the harness's own checks.
 VENV=${VENV:-/opt/flyteauth-venv}
-"$VENV/bin/python" -m pytest Tests/e2e/test_engine.py Tests/e2e/test_cache.py Tests/e2e/test_cache_faults.py Tests/e2e/test_cross_language.py Tests/e2e/test_harness.py \
+"$VENV/bin/python" -m pytest Tests/e2e/test_engine.py Tests/e2e/test_cache.py Tests/e2e/test_cache_faults.py Tests/e2e/test_cross_language.py Tests/e2e/test_interop_matrix.py Tests/e2e/test_harness.py \
     Tests/e2e/test_hardening.py -q -p no:cacheprovider

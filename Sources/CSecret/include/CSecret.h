@@ -38,6 +38,7 @@ typedef struct _GList {
 #define FA_SECRET_SERVICE_OPEN_SESSION (1 << 1)
 #define FA_SECRET_SEARCH_ALL (1 << 1)
 #define FA_SECRET_SEARCH_LOAD_SECRETS (1 << 3)
+#define FA_SECRET_ITEM_CREATE_REPLACE (1 << 1)
 
 /* Loads libsecret once per process (thread-safe). 0 on success, -1 when it cannot be
  * loaded or lacks a function we need. */
@@ -47,7 +48,8 @@ const char *fa_secret_load_error(void);
 
 SecretService *fa_secret_service_get_sync(int flags, GCancellable *cancellable, GError **error);
 /* A list of referenced SecretItem; free with fa_secret_list_free. Items matching
- * {service, username} whatever their schema (token-cache.md section 3). */
+ * {service, username} whatever their schema (token-cache.md section 3); a NULL
+ * username matches every item of the service. */
 GList *fa_secret_service_search(SecretService *service, const char *service_attr, const char *username,
                                 int flags, GCancellable *cancellable, GError **error);
 void fa_secret_list_free(GList *list);
@@ -61,6 +63,9 @@ int fa_secret_item_delete_sync(SecretItem *item, GCancellable *cancellable, GErr
 SecretItem *fa_secret_item_create_sync(SecretCollection *collection, const char *service_attr, const char *username,
                                        const char *application, const char *label, SecretValue *value,
                                        GCancellable *cancellable, GError **error);
+
+/* The item's "username" attribute, malloc'd (free()), or NULL. */
+char *fa_secret_item_copy_username(SecretItem *item);
 
 SecretCollection *fa_secret_collection_for_default_alias_sync(SecretService *service, GCancellable *cancellable,
                                                               GError **error);

@@ -23,12 +23,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
                 let matches = try search(service, item, cancellable, loadSecrets: true)
                 defer { SecretServiceKeyring.free(matches) }
                 for m in matches {
-                    guard let value = fa_secret_item_get_secret(m) else { continue }
-                    defer { fa_secret_value_unref(value) }
-                    var length = 0
-                    guard let bytes = fa_secret_value_get(value, &length) else { continue }
-                    let buffer = UnsafeRawBufferPointer(start: bytes, count: length)
-                    if let text = String(validating: buffer.bindMemory(to: UInt8.self), as: UTF8.self) {
+                    if let text = SecretServiceKeyring.secretText(m) {
                         found[item] = text
                         break
                     }
@@ -36,6 +31,33 @@ final class SecretServiceKeyring: @unchecked Sendable {
             }
             return found
         }
+    }
+
+    /// Secrets of every item with this `service`, by username (the first match of each):
+    /// one search for all of flytekit's and flyte-sdk's items of an endpoint.
+    func read(service name: String) throws(AuthError) -> [KeyringItem: String] {
+        try withService { (service, cancellable) throws(AuthError) in
+            let matches = try search(service, KeyringItem(service: name, username: ""), cancellable, loadSecrets: true,
+                                     anyUsername: true)
+            defer { SecretServiceKeyring.free(matches) }
+            var found: [KeyringItem: String] = [:]
+            for m in matches {
+                guard let raw = fa_secret_item_copy_username(m) else { continue }
+                defer { Glibc.free(raw) }
+                let item = KeyringItem(service: name, username: String(cString: raw))
+                if found[item] == nil, let text = SecretServiceKeyring.secretText(m) { found[item] = text }
+            }
+            return found
+        }
+    }
+
+    private static func secretText(_ m: OpaquePointer) -> String? {
+        guard let value = fa_secret_item_get_secret(m) else { return nil }
+        defer { fa_secret_value_unref(value) }
+        var length = 0
+        guard let bytes = fa_secret_value_get(value, &length) else { return nil }
+        let buffer = UnsafeRawBufferPointer(start: bytes, count: length)
+        return String(validating: buffer.bindMemory(to: UInt8.self), as: UTF8.self)
     }
 
     /// Leaves exactly one item for (service, username) holding `secret`: the first
@@ -86,12 +108,13 @@ final class SecretServiceKeyring: @unchecked Sendable {
     // MARK: - libsecret plumbing
 
     private func search(_ service: OpaquePointer, _ item: KeyringItem,
-                        _ cancellable: OpaquePointer, loadSecrets: Bool) throws(AuthError)
+                        _ cancellable: OpaquePointer, loadSecrets: Bool, anyUsername: Bool = false) throws(AuthError)
         -> [OpaquePointer] {
         var error: UnsafeMutablePointer<GError>?
         // Unlocked items only: never trigger an unlock prompt.
         let flags = FA_SECRET_SEARCH_ALL | (loadSecrets ? FA_SECRET_SEARCH_LOAD_SECRETS : 0)
-        let list = fa_secret_service_search(service, item.service, item.username, flags, cancellable, &error)
+        let list = anyUsername ? fa_secret_service_search(service, item.service, nil, flags, cancellable, &error)
+            : fa_secret_service_search(service, item.service, item.username, flags, cancellable, &error)
         if let error { throw SecretServiceKeyring.failure("keyring search failed", error) }
         var out: [OpaquePointer] = []
         var node = list

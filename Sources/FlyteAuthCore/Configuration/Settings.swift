@@ -36,7 +36,8 @@ public struct Settings: Sendable, Equatable {
     public var keyring = true
     public var fileCache = false
     public var fileCachePath: String?
-    public var mirrorLayouts: [String] = ["flytekit"]
+    /// Every layout by default, so one login serves flytekit, flyte-sdk and flytectl.
+    public var mirrorLayouts: [String] = ["flytekit", "flyte-sdk", "flytectl"]
     /// nil: FLYTEAUTH_KERNEL_KEYRING if set, else persistent (see `KernelKeyringMode`).
     public var kernelKeyring: KernelKeyringMode?
 

@@ -36,7 +36,8 @@ public struct CacheKey: Sendable, Equatable {
 public enum CanonicalItem {
     public static let version = 1
 
-    public static func encode(_ c: Credentials, key: CacheKey, tokenEndpoint: String?) -> String {
+    /// `mirrored`: the layouts that were just written with the same tokens (`MirrorCheck`).
+    public static func encode(_ c: Credentials, key: CacheKey, tokenEndpoint: String?, mirrored: [ForeignLayout] = []) -> String {
         var o: [String: JSONValue] = [
             "version": .number(Double(version)),
             "endpoint": .string(key.endpoint.hostAndPort),
@@ -50,7 +51,14 @@ public enum CanonicalItem {
         o["expires_at"] = c.expiresAt.map { .number($0.rounded(.down)) }
         o["scopes"] = c.scopes.map { .array($0.map(JSONValue.string)) }
         o["token_endpoint"] = tokenEndpoint.map(JSONValue.string)
+        if !mirrored.isEmpty { o["mirrored"] = .array(mirrored.map { .string($0.rawValue) }) }
         return JSONValue.object(o).serialized
+    }
+
+    /// The layouts recorded as holding the same tokens when the item was written.
+    public static func mirrored(_ text: String) -> [ForeignLayout] {
+        guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue else { return [] }
+        return o["mirrored"]?.arrayValue?.compactMap { $0.stringValue.flatMap(ForeignLayout.init(rawValue:)) } ?? []
     }
 
     public static func decode(_ text: String) -> Credentials? {

@@ -8,9 +8,13 @@ public struct Credentials: Sendable, Equatable {
     public var expiresAt: Double?
     public var obtainedAt: Double
     public var scopes: [String]?
+    /// The cache cannot vouch for this token: it was imported from another tool without a
+    /// lifetime, or its copy in another tool's layout has gone (README "Sharing the
+    /// login"). With a refresh token it is refreshed before it is served (`RefreshPolicy`).
+    public var unverified: Bool
 
     public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil, idToken: String? = nil,
-                expiresAt: Double? = nil, obtainedAt: Double, scopes: [String]? = nil) {
+                expiresAt: Double? = nil, obtainedAt: Double, scopes: [String]? = nil, unverified: Bool = false) {
         self.accessToken = accessToken
         self.tokenType = tokenType
         self.refreshToken = refreshToken
@@ -18,6 +22,7 @@ public struct Credentials: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.obtainedAt = obtainedAt
         self.scopes = scopes
+        self.unverified = unverified
     }
 
     /// A token whose expiry is not given explicitly: the JWT `exp`, else unknown.
@@ -33,6 +38,7 @@ public struct Credentials: Sendable, Equatable {
         var copy = self
         if copy.refreshToken == nil { copy.refreshToken = previous?.refreshToken }
         if copy.idToken == nil { copy.idToken = previous?.idToken }
+        copy.unverified = false
         return copy
     }
 }

@@ -1,6 +1,8 @@
 /// When to refresh a token. Inside the soft window the current token is still handed out
 /// while a refresh runs in the background; past the hard deadline callers wait for a new
 /// one. Both windows shrink for short-lived tokens so a 5 s token is not always "expiring".
+/// An unverified token with a refresh token is past both at once: it is checked (refreshed)
+/// before it is served.
 public struct RefreshPolicy: Sendable, Equatable {
     /// Configured lead time before expiry.
     public var window: Double
@@ -9,6 +11,7 @@ public struct RefreshPolicy: Sendable, Equatable {
 
     /// From then on, refresh in the background.
     public func softDeadline(for c: Credentials) -> Double {
+        if mustRevalidate(c) { return -.infinity }
         guard let expiresAt = c.expiresAt else { return .infinity }
         return expiresAt - min(window, lifetime(c) / 2)
     }
@@ -16,9 +19,14 @@ public struct RefreshPolicy: Sendable, Equatable {
     /// From then on, the token is not handed out: network latency and clock skew would
     /// make it arrive expired.
     public func hardDeadline(for c: Credentials) -> Double {
+        if mustRevalidate(c) { return -.infinity }
         guard let expiresAt = c.expiresAt else { return .infinity }
         return expiresAt - min(10, window, lifetime(c) / 10)
     }
+
+    /// Unverified and checkable: one token request settles it. Without a refresh token
+    /// nothing can check it, and `ImportedToken` has given it an assumed lifetime instead.
+    public func mustRevalidate(_ c: Credentials) -> Bool { c.unverified && c.refreshToken != nil }
 
     private func lifetime(_ c: Credentials) -> Double {
         guard let expiresAt = c.expiresAt else { return .infinity }
