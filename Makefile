@@ -97,7 +97,7 @@ bench: stage
 	bash bench/run.sh $(BENCH_ARGS)
 
 clean:
-	rm -rf build .build $(DIST_SCRATCH)
+	rm -rf build .build $(DIST_SCRATCH) $(WHEEL_SCRATCH)
 
 # ---------------------------------------------------------------------------
 # Installation, Debian packages and ABI checks (packaging/README.md).

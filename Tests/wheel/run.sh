@@ -27,6 +27,11 @@ fi
 if dpkg-query -W -f='${Status}\n' libflyteauth0 2>/dev/null | grep -q 'installed'; then
     fail "the libflyteauth0 Debian package is installed; purge it first"
 fi
+# A `make install` without ldconfig is not in ldconfig's cache but is still found.
+if stray="$(find /lib /usr/lib /usr/local/lib -maxdepth 2 -name 'libflyteauth.so*' 2>/dev/null | head -5)" && [ -n "$stray" ]; then
+    fail "libflyteauth is installed outside the wheel:
+$stray"
+fi
 
 log="$(mktemp)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/flyteauth-wheel-test.XXXXXX")"
