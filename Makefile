@@ -15,7 +15,7 @@ export GOFLAGS := -mod=mod
 export GOPROXY := off
 export GOTOOLCHAIN := local
 
-.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports fuzz fuzz-smoke test-sanitize
+.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize
 
 all: stage
 
@@ -28,6 +28,7 @@ help:
 	@echo "make demo       end-to-end demonstration against a local glewlwyd"
 	@echo "make bench      benchmarks; results in bench/results/"
 	@echo "make deb        Debian packages in build/deb/ (lintian-checked)"
+	@echo "make wheel      the Python wheel (library and tool inside) in build/wheel/"
 	@echo "make deb-install-test   install the packages, build and run C/Python/Go against them, purge"
 	@echo "make abi-check  abidiff against abi/libflyteauth.abi; make abi-baseline to accept additions"
 	@echo "make install    install build/stage into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
@@ -57,6 +58,23 @@ stage:
 	sed -e 's|@PREFIX@|$${pcfiledir}/../..|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
 	    -e 's|@VERSION@|$(VERSION)|' pkgconfig/flyteauth.pc.in > $(STAGE)/lib/pkgconfig/flyteauth.pc
 	@$(MAKE) --no-print-directory check-exports
+
+# The Python wheel: its own build of the library and the tool (without DT_RELR, which needs
+# glibc 2.36; see packaging/README.md), packed with bindings/python, then checked and tagged
+# by auditwheel. Fails if the binaries need a newer glibc than WHEEL_PLAT claims.
+WHEEL_SCRATCH := $(CURDIR)/.build-wheel
+WHEEL_PLAT ?= manylinux_2_34_x86_64
+wheel:
+	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
+	    --product flyteauth -Xswiftc -static-stdlib
+	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
+	    --product flyteauth-cli -Xswiftc -static-stdlib
+	rm -rf build/wheel build/wheel-linux
+	$(PYTHON) scripts/build-wheel.py --lib $(WHEEL_SCRATCH)/release/libflyteauth.so \
+	    --cli $(WHEEL_SCRATCH)/release/flyteauth-cli --out build/wheel-linux
+	PATH=$(VENV)/bin:$$PATH $(PYTHON) -m auditwheel repair --plat $(WHEEL_PLAT) -w build/wheel build/wheel-linux/*.whl
+	$(PYTHON) -m auditwheel show build/wheel/*.whl
+	rm -rf build/wheel-linux
 
 check-exports:
 	@bash Tests/abi/check-exports.sh $(STAGE)/lib/libflyteauth.so.$(SOVERSION)
@@ -94,7 +112,7 @@ bench: stage
 	bash bench/run.sh $(BENCH_ARGS)
 
 clean:
-	rm -rf build .build $(DIST_SCRATCH) .build-fuzz .build-asan .build-tsan
+	rm -rf build .build $(DIST_SCRATCH) .build-fuzz .build-asan .build-tsan $(WHEEL_SCRATCH)
 
 # ---------------------------------------------------------------------------
 # Installation, Debian packages and ABI checks (packaging/README.md).

@@ -7,6 +7,11 @@ import PackageDescription
 // (build-notes.md). The Makefile sets it for the staged library and tool.
 let dist = Context.environment["FLYTEAUTH_DIST"] == "1"
 let versionScript = Context.packageDirectory + "/Sources/FlyteAuthABI/exports.map"
+// DT_RELR (glibc 2.36+, Debian 12): the static Swift runtime's ~35,000 relative relocations
+// in a few KB instead of 850 KB that every process would read at load. The Python wheel's
+// copy (FLYTEAUTH_WHEEL=1, `make wheel`) must load on older glibc (GLIBC_ABI_DT_RELR is 2.36),
+// so it goes without.
+let relr: [String] = Context.environment["FLYTEAUTH_WHEEL"] == "1" ? [] : ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
 let libraryLinkFlags: [LinkerSetting] = dist ? [
     .unsafeFlags([
         "-static-stdlib", "-use-ld=lld",
@@ -14,15 +19,11 @@ let libraryLinkFlags: [LinkerSetting] = dist ? [
         "-Xlinker", "-soname=libflyteauth.so.0",
         "-Xlinker", "-z", "-Xlinker", "now",
         "-Xlinker", "-z", "-Xlinker", "relro",
-        // DT_RELR (glibc 2.36+, Debian 12): the static Swift runtime's ~35,000 relative
-        // relocations in a few KB instead of 850 KB that every process would read at load.
-        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-    ])
+    ] + relr)
 ] : []
 let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags([
     "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
-    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-])] : []
+] + relr)] : []
 
 let package = Package(
     name: "libflyteauth",
@@ -50,6 +51,9 @@ let package = Package(
         .target(name: "CSecret"),
         .target(name: "CCrypto"),
         .target(name: "CYAML"),
+        // Older glibc symbol versions for references the static Swift runtime makes, so the
+        // binaries load on glibc 2.34 (the wheel's manylinux tag; see packaging/README.md).
+        .target(name: "CGlibcCompat"),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
 
         // Pure logic: parsing, flows as request builders and response interpreters,
@@ -58,11 +62,11 @@ let package = Package(
         // The engine: orchestration, single-flight, and the I/O adapters.
         .target(name: "FlyteAuth", dependencies: ["FlyteAuthCore", "CCurl", "CSecret", "CMicroHTTPD", "CSystem"]),
         // The C ABI: a thin translation layer over the engine.
-        .target(name: "FlyteAuthABI", dependencies: ["FlyteAuth", "CSystem", "CFlyteAuthHeader"], linkerSettings: libraryLinkFlags),
+        .target(name: "FlyteAuthABI", dependencies: ["FlyteAuth", "CSystem", "CFlyteAuthHeader", "CGlibcCompat"], linkerSettings: libraryLinkFlags),
         // The command-line tool, built on the engine (not on the C ABI).
         .executableTarget(
             name: "FlyteAuthCLI",
-            dependencies: ["FlyteAuth", "CQREncode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FlyteAuth", "CQREncode", "CGlibcCompat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             linkerSettings: toolLinkFlags),
 
         .testTarget(name: "FlyteAuthCoreTests", dependencies: ["FlyteAuthCore"]),

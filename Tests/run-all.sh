@@ -32,6 +32,7 @@ suite "fault injection (bad answers from Flyte and the IdP)" bash Tests/e2e/run-
 suite "kernel keyring tier (keyctl session)" bash Tests/kernel/run.sh
 suite "flyteauth tool" "$VENV/bin/python" -m pytest Tests/cli -q -p no:cacheprovider
 [ -f bindings/python/run-tests.sh ] && suite "Python binding" bash bindings/python/run-tests.sh
+[ -f Tests/wheel/run.sh ] && suite "Python wheel (fresh venv, no installed library)" bash Tests/wheel/run.sh
 [ -f bindings/go/run-tests.sh ] && suite "Go binding" bash bindings/go/run-tests.sh
 [ -f bindings/c/examples/test.sh ] && suite "C example" bash bindings/c/examples/test.sh
 if [ -f debian/control ] && grep -q '^deb-install-test:' Makefile; then

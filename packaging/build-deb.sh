@@ -46,10 +46,13 @@ changes=$out/$(basename "$changes")
 
 # lintian: errors and warnings fail; info tags are shown, overrides counted.
 echo "deb: lintian $(basename "$changes")"
+# The verdict comes from the E:/W: lines, not lintian's exit status: Debian 12's lintian
+# (2.116) counts an overridden warning as a failure when --show-overrides shows it.
 set +e
-lintian --fail-on error,warning --display-info --show-overrides "$changes" > "$out/lintian.txt" 2>&1
+lintian --fail-on none --display-info --show-overrides "$changes" > "$out/lintian.txt" 2>&1
 lint=$?
 set -e
+if [ "$lint" -eq 0 ] && grep -q '^[EW]: ' "$out/lintian.txt"; then lint=1; fi
 # Overridden tags (O:) and their reasons (N:) are in build/deb/lintian.txt.
 grep -v -e '^[ON]: ' -e 'running with root privileges' "$out/lintian.txt" || true
 end=$(date +%s)

@@ -28,6 +28,8 @@ PKGS=(
   # tests: identity provider, keyring, tools
   glewlwyd sqlite3 openssl gnome-keyring dbus dbus-daemon libsecret-tools procps psmisc curl
   valgrind python3-venv keyutils
+  # the Go adapters' tests: grpc-go and x/oauth2 (GOPATH sources, no module proxy here)
+  golang-google-grpc-dev golang-golang-x-oauth2-dev
   # packaging and ABI checks
   debhelper dpkg-dev lintian abigail-tools fakeroot
 )

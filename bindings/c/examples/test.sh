@@ -152,5 +152,54 @@ check "IdP down: exit 1 with a network error (rc $rc)" eval '[ "$rc" -eq 1 ] && 
 run passthrough '{"auth_type":"passthrough"}' "$server/x"
 check "no token: login required (rc $rc)" eval '[ "$rc" -eq 1 ] && grep -q "login required" "$tmp/passthrough.out"'
 
+# --- 6. the README's C quick start, as written -------------------------------
+# The first ```c block of README.md, compiled warning-free and run with a
+# ~/.flyte/config.yaml: a header when the configuration works, a non-zero exit
+# with the error when it does not.
+"$PY" - "$root/README.md" "$tmp/quickstart.c" <<'EOF'
+import re, sys
+blocks = re.findall(r"^```c\n(.*?)^```$", open(sys.argv[1]).read(), re.S | re.M)
+assert blocks, "no ```c block in README.md"
+open(sys.argv[2], "w").write(blocks[0])
+EOF
+set +e
+cc -Wall -Wextra -Werror -o "$tmp/quickstart" "$tmp/quickstart.c" $(pkg-config --cflags --libs flyteauth) >"$tmp/quickstart-cc.out" 2>&1
+cc_rc=$?
+set -e
+check "README quick start: compiles with -Wall -Wextra -Werror (rc $cc_rc)" [ "$cc_rc" -eq 0 ]
+if [ "$cc_rc" -ne 0 ]; then cat "$tmp/quickstart-cc.out" >&2; fi
+"$PY" - "$harness_state" "$tmp/qs-home/.flyte" "$tmp/qs-down-home/.flyte" <<'EOF'
+import json, os, sys
+st = json.load(open(sys.argv[1]))
+for home, endpoint in ((sys.argv[2], st["endpoint"].split("://", 1)[1]), (sys.argv[3], "127.0.0.1:9")):
+    os.makedirs(home)
+    secret = os.path.join(home, "secret")
+    fd = os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, st["service_client_secret"].encode())
+    os.close(fd)
+    with open(os.path.join(home, "config.yaml"), "w") as f:
+        f.write("admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
+                "  clientId: %s\n  clientSecretLocation: %s\n  scopes: [all]\n"
+                % (endpoint, st["service_client_id"], secret))
+EOF
+quickstart() {
+    local name=$1 home=$2
+    set +e
+    env -u FLYTECTL_CONFIG -u DBUS_SESSION_BUS_ADDRESS HOME="$home" XDG_CACHE_HOME="$home/.cache" \
+        "$tmp/quickstart" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    rc=$?
+    set -e
+}
+if [ "$cc_rc" -eq 0 ]; then
+    quickstart qs-ok "$tmp/qs-home"
+    check "README quick start: exit 0 with a working configuration (rc $rc)" [ "$rc" -eq 0 ]
+    check "README quick start: prints the header key and the value's length" \
+        grep -qE '^flyte-authorization: <[0-9]+ characters>$' "$tmp/qs-ok.out"
+    check "README quick start: no token or secret in the output" no_leak "$tmp/qs-ok.out"
+    quickstart qs-down "$tmp/qs-down-home"
+    check "README quick start: non-zero exit when it printed an error (rc $rc)" [ "$rc" -ne 0 ]
+    check "README quick start: the error names the network failure" grep -qi "network" "$tmp/qs-down.err"
+fi
+
 echo "c example: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

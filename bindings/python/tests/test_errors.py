@@ -65,6 +65,7 @@ def test_hierarchy_keeps_flytekit_names_and_builtin_bases():
     assert issubclass(flyteauth.InvalidArgumentError, ValueError)
     assert not issubclass(flyteauth.ForkedError, flyteauth.AuthenticationError)
     assert issubclass(flyteauth.LibraryNotFoundError, OSError)
+    assert issubclass(flyteauth.LibraryNotFoundError, flyteauth.FlyteAuthError)
 
 
 def test_oauth_fields_and_str():

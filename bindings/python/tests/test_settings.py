@@ -177,6 +177,11 @@ def test_library_not_found_lists_every_place(tmp_path):
     assert 'find_library("flyteauth")' in out
     assert "libflyteauth-not-installed.so.0 (the dynamic loader's search path)" in out
     assert str(tmp_path / "missing" / "libflyteauth.so.0") in out
+    # The fixes, not only the places: the wheel, the Debian package, the variable.
+    assert "pip install the flyteauth wheel" in out
+    assert "apt install libflyteauth0" in out
+    assert "set FLYTEAUTH_LIBRARY to the path" in out
+    assert "the wheel's copy" in out
 
 
 def test_environment_variable_wins(tmp_path):

@@ -3,11 +3,13 @@
 Search order (the first that loads wins):
 
 1. ``$FLYTEAUTH_LIBRARY``: a path to the shared library;
-2. ``libflyteauth.so.0`` through the dynamic loader (``LD_LIBRARY_PATH``, the system's
+2. the copy the wheel carries, ``flyteauth/_lib/libflyteauth.so.0`` (absent from the
+   Debian package and from a source checkout);
+3. ``libflyteauth.so.0`` through the dynamic loader (``LD_LIBRARY_PATH``, the system's
    library path: an installed package);
-3. the staged build of the source tree this package sits in,
+4. the staged build of the source tree this package sits in,
    ``<repo>/build/stage/lib/libflyteauth.so.0`` (``bindings/python/../../build/...``);
-4. ``ctypes.util.find_library("flyteauth")``, last because it runs ``ldconfig`` and a
+5. ``ctypes.util.find_library("flyteauth")``, last because it runs ``ldconfig`` and a
    compiler (tens of milliseconds).
 
 The library is loaded on first use, not at import, so ``import flyteauth`` works
@@ -24,7 +26,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterator, List, Optional, Tuple
 
-from .errors import LibraryNotFoundError
+from .errors import LIBRARY_FIXES, LibraryNotFoundError
 
 #: The header this binding was written against (flyteauth.h FLYTEAUTH_VERSION_*).
 HEADER_VERSION_NUMBER = 0x000100
@@ -128,11 +130,19 @@ def staged_build_path() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(python_dir)), "build", "stage", "lib", SONAME)
 
 
+def bundled_path() -> str:
+    """``flyteauth/_lib/libflyteauth.so.0``: where the wheel puts the library."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lib", SONAME)
+
+
 def candidates() -> Iterator[Tuple[str, Optional[str]]]:
     """(description, path or name to load) in search order; None when a place gives
     nothing. Lazy: the expensive last place is consulted only when the others fail."""
     env = os.environ.get(ENV_VAR)
     yield ("$%s" % ENV_VAR + (" = %s" % env if env else " (not set)"), env or None)
+    bundled = bundled_path()
+    yield ("the wheel's copy %s" % bundled + ("" if os.path.exists(bundled) else " (not installed from the wheel)"),
+           bundled if os.path.exists(bundled) else None)
     yield ("%s (the dynamic loader's search path)" % SONAME, SONAME)
     staged = staged_build_path()
     yield ("staged build %s" % staged, staged if os.path.exists(staged) else None)
@@ -208,5 +218,5 @@ def load() -> Library:
             return _library
         raise LibraryNotFoundError(
             "libflyteauth not found. Looked in:\n  - " + "\n  - ".join(tried)
-            + "\nInstall libflyteauth, or set %s to the path of libflyteauth.so.0." % ENV_VAR,
+            + "\nTo fix it:\n  - " + "\n  - ".join(LIBRARY_FIXES),
             tried=tried)

@@ -14,7 +14,8 @@
     ├── CacheError                              CACHE: keyring / file cache failed
     ├── UnsupportedError                        UNSUPPORTED: server / library lacks it
     ├── ForkedError                             FORKED: client created before fork()
-    └── InternalError                           INTERNAL and unknown statuses
+    ├── InternalError                           INTERNAL and unknown statuses
+    └── LibraryNotFoundError (+ OSError)        libflyteauth could not be loaded
 
 Every instance carries ``.status`` (a :class:`Status`), the library's message (``str(e)``
 and ``.message``), ``.oauth_error``, ``.oauth_error_description`` and ``.http_status``
@@ -201,15 +202,28 @@ class InternalError(FlyteAuthError):
     default_status = Status.INTERNAL
 
 
-class LibraryNotFoundError(OSError):
-    """libflyteauth could not be loaded; the message lists every place that was tried."""
+#: What a user can do when the library cannot be loaded (LibraryNotFoundError's message).
+LIBRARY_FIXES = (
+    "pip install the flyteauth wheel, which carries the library (make wheel builds it: "
+    "pip install build/wheel/flyteauth-*.whl)",
+    "or install the Debian package: apt install libflyteauth0",
+    "or set FLYTEAUTH_LIBRARY to the path of libflyteauth.so.0",
+)
+
+
+class LibraryNotFoundError(FlyteAuthError, OSError):
+    """libflyteauth could not be loaded; the message lists every place that was tried and
+    the fixes. A FlyteAuthError (status INTERNAL, no library call made) and, as before, an
+    OSError (what ctypes raises)."""
+
+    default_status = Status.INTERNAL
 
     def __init__(self, message: str, tried: Optional[List[str]] = None):
         super().__init__(message)
         self.tried = list(tried or [])
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+    def __reduce__(self):
+        return (type(self), (self.message, self.tried))
 
 
 _BY_STATUS: Dict[int, Type[FlyteAuthError]] = {

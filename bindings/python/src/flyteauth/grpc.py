@@ -1,4 +1,4 @@
-"""gRPC integration (needs ``grpcio``: ``pip install flyteauth[grpc]``).
+"""gRPC integration (needs ``grpcio``: ``pip install 'grpcio>=1.51'``, or ``apt install python3-grpcio``).
 
 Two ways to attach credentials:
 
@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
 try:
     import grpc
 except ImportError as _e:  # pragma: no cover - optional dependency
-    raise ImportError("flyteauth.grpc needs grpcio: pip install 'flyteauth[grpc]'") from _e
+    raise ImportError("flyteauth.grpc needs grpcio: pip install 'grpcio>=1.51' (or apt install python3-grpcio)") from _e
 
 from .client import Client
 from .errors import FlyteAuthError

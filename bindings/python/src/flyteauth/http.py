@@ -183,9 +183,14 @@ if _HTTPX:
 
 def __getattr__(name: str) -> Any:
     """A clear ImportError for the class whose library is not installed."""
-    needs = {"FlyteAuth": "requests", "FlyteRequestsAuth": "requests", "FlyteHTTPXAuth": "httpx"}
+    # The distributions that exist on PyPI and in Debian, with the oldest tested versions.
+    needs = {"FlyteAuth": ("requests", "requests>=2.28", "python3-requests"),
+             "FlyteRequestsAuth": ("requests", "requests>=2.28", "python3-requests"),
+             "FlyteHTTPXAuth": ("httpx", "httpx>=0.23", "python3-httpx")}
     if name in needs:
-        raise ImportError("flyteauth.http.%s needs %s: pip install 'flyteauth[%s]'" % (name, needs[name], needs[name]))
+        module, requirement, deb = needs[name]
+        raise ImportError("flyteauth.http.%s needs %s: pip install '%s' (or apt install %s)"
+                          % (name, module, requirement, deb))
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
