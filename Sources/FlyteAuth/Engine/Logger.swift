@@ -12,16 +12,16 @@ public final class Logger: @unchecked Sendable {
     public typealias Sink = @Sendable (LogLevel, String) -> Void
     private let lock = ConditionLock()
     private var sink: Sink?
-    private var minimum: LogLevel = .warning
+    private var minimum: LogLevel = LogVerbosity.stderrMinimum ?? .error
     private var warnedOnce: Set<String> = []
 
     public init() {}
 
-    /// nil restores the default: warnings and errors on stderr.
+    /// nil restores the default: stderr, from the level FLYTEAUTH_LOG names (warning).
     public func setSink(_ sink: Sink?, minimum: LogLevel) {
         lock.withLock {
             self.sink = sink
-            self.minimum = sink == nil ? .warning : minimum
+            self.minimum = sink == nil ? LogVerbosity.stderrMinimum ?? .error : minimum
         }
     }
 
@@ -32,7 +32,9 @@ public final class Logger: @unchecked Sendable {
         defer { lock.unlock() }
         guard level >= minimum else { return }
         let text = message()
-        if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }
+        if let sink { sink(level, text) } else if LogVerbosity.stderrMinimum != nil {
+            Logger.writeStderr("flyteauth: \(level.name): \(text)\n")
+        }
     }
 
     /// Logs a warning the first time `key` is seen on this client.
