@@ -60,6 +60,10 @@ enum ExitStatus {
             return "point admin.endpoint (or --endpoint) at the Flyte admin endpoint, the address flytectl uses; `flyteauth doctor` shows what it serves"
         case .config where m.contains("client_secret_location"):
             return "create the file admin.clientSecretLocation (or --client-secret-location) names, holding the client secret, or correct the path"
+        case .config where m.contains("setting \""):
+            return "correct that key at the file and line named (`flyteauth config` shows every key and where it came from)"
+        case .config where e.message.contains("YAML:") || m.contains("malformed section") || m.contains("expected \"key = value\""):
+            return "correct the syntax at the file and line named (`flyteauth doctor` shows the keys in effect)"
         case .cancelled:
             return nil
         case .loginRequired where !m.contains("flyteauth login"):
