@@ -113,7 +113,7 @@ struct DoctorRun {
             clock()
         } else {
             for name in ["discovery", "identity provider", "flow endpoints", "clock"] {
-                report.add(.init(name: name, outcome: .skip, summary: "skipped: the endpoint is not reachable"))
+                report.add(.init(name: name, outcome: .skip, summary: "skipped: the connection to the endpoint failed (above)"))
             }
         }
         cacheAndToken(settings: settings, client: client, parameters: parameters, reachable: reachable)
@@ -292,28 +292,44 @@ struct DoctorRun {
                              summary: metadata == nil ? "skipped: no OAuth2 metadata" : "the OAuth2 metadata names no issuer"))
             return
         }
-        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        // OIDC puts the metadata under the issuer; some IdPs (glewlwyd, Keycloak behind a
+        // path) under the directory of their endpoints instead.
+        var candidates: [String] = []
+        let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        for base in [trimmed] + [metadata?.authorizationEndpoint, metadata?.deviceAuthorizationEndpoint].compactMap({ $0 }).map(directory) {
+            for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] where !candidates.contains(base + path) {
+                candidates.append(base + path)
+            }
+        }
         var tried: [String] = []
-        for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+        for url in candidates {
             do throws(AuthError) {
-                let response = try get(HTTPRequest(method: .get, url: base + path, headers: [("Accept", "application/json")]), transport,
+                let response = try get(HTTPRequest(method: .get, url: url, headers: [("Accept", "application/json")]), transport,
                                        server: "the identity provider")
                 guard response.isSuccess, let idp = try? OAuth2Metadata.decode(try JSONValue.parse(response.body, what: "IdP metadata")) else {
-                    tried.append("\(path): HTTP \(response.status)")
+                    tried.append("\(url): HTTP \(response.status)")
                     continue
                 }
                 var details = ["issuer \(issuer)"]
                 if let t = idp.tokenEndpoint { details.append("token endpoint \(t)") }
                 if let d = idp.deviceAuthorizationEndpoint { details.append("device authorization endpoint \(d)") }
-                report.ok("identity provider", "metadata at \(base + path)", details)
+                if let i = idp.issuer, i != issuer { details.append("its issuer is \(i), Flyte's metadata says \(issuer): tokens may be refused") }
+                report.ok("identity provider", "metadata at \(url)", details)
                 return
             } catch {
-                tried.append("\(path): \(error.message)")
+                tried.append("\(url): \(error.message)")
                 if error.kind == .network || error.kind == .timeout { break }
             }
         }
         report.add(.init(name: "identity provider", outcome: .warn, summary: "the issuer \(issuer) publishes no metadata",
                          details: tried, fix: "not needed while Flyte's metadata names every endpoint; check the IdP's issuer URL if logins fail"))
+    }
+
+    /// "https://idp/a/b/auth" -> "https://idp/a/b".
+    private func directory(_ url: String) -> String {
+        let bare = withoutQuery(url)
+        guard let slash = bare.lastIndex(of: "/"), bare[..<slash].hasSuffix(":/") == false else { return bare }
+        return String(bare[..<slash])
     }
 
     private func flowEndpoints(settings: Settings, client: AuthClient, parameters p: AuthParameters, transport: CurlTransport) {
@@ -415,6 +431,13 @@ struct DoctorRun {
         }
     }
 
+    private func duration(_ seconds: Double) -> String {
+        let s = max(0, Int(saturatingSeconds: seconds))
+        if s < 120 { return "\(s) s" }
+        if s < 7200 { return "\(s / 60) min" }
+        return "\(s / 3600) h \(s % 3600 / 60) min"
+    }
+
     private func describe(_ skew: Double) -> String {
         skew == 0 ? "no skew" : "the server is \(Int(abs(skew))) s \(skew > 0 ? "ahead" : "behind")"
     }
@@ -425,15 +448,14 @@ struct DoctorRun {
         // The token first (it opens the cache, which the status then describes); shown last.
         var token: DoctorReport.Check
         if !reachable {
-            token = .init(name: "token", outcome: .skip, summary: "skipped: the endpoint is not reachable")
+            token = .init(name: "token", outcome: .skip, summary: "skipped: the connection to the endpoint failed (above)")
         } else {
             do throws(AuthError) {
                 let s = try client.headers()
                 let o = client.status().objectValue ?? [:]
                 var summary = "a call would work: "
                 if let e = s.expiresAt {
-                    let left = Int(saturatingSeconds: e - Clock.now())
-                    summary += "the token is valid for \(left / 60) min \(left % 60) s (until \(RFC3339.format(e)))"
+                    summary += "the token is valid for \(duration(e - Clock.now())) (until \(RFC3339.format(e)))"
                 } else {
                     summary += "the token has no known expiry"
                 }
@@ -477,11 +499,13 @@ struct DoctorRun {
             let clientID = parameters.clientID ?? client.cacheClientID
             var details: [String] = []
             var found: [CacheInspection.StoredLogin] = []
+            var read = ["flyteauth"] + ForeignLayout.allCases.map(\.rawValue)
             if settings.keyring {
                 do throws(AuthError) {
                     found += try CacheInspection.keyringLogins(endpoint: endpoint, clientID: clientID, timeout: settings.keyringTimeoutSeconds)
                 } catch {
                     details.append("keyring not readable: \(error.message)")
+                    read = []
                 }
             }
             if let clientID, CacheInspection.fileCache(settings: settings).available {
@@ -496,13 +520,12 @@ struct DoctorRun {
                 var line = l.layout == "flyteauth" ? "flyteauth (service flyteauth:\(endpoint.hostAndPort.lowercased()), username \(clientID ?? "?"))"
                     : l.layout == "file" ? "file cache" : "\(l.layout)'s layout"
                 if let e = l.expiresAt {
-                    line += e > now ? ": access token valid for \(Int(saturatingSeconds: e - now) / 60) min" : ": access token expired"
+                    line += e > now ? ": access token valid for \(duration(e - now))" : ": access token expired"
                 }
                 line += l.hasRefreshToken ? ", refresh token" : ", no refresh token"
                 details.append(line)
             }
-            let layouts = ["flyteauth"] + ForeignLayout.allCases.map(\.rawValue)
-            let missing = layouts.filter { name in !found.contains { $0.layout == name } }
+            let missing = (settings.keyring ? read : []).filter { name in !found.contains { $0.layout == name } }
             if !missing.isEmpty { details.append("no login in: " + missing.joined(separator: ", ")) }
             report.add(.init(name: "stored logins", outcome: found.isEmpty ? .info : .ok,
                              summary: found.isEmpty ? "no tool holds a login for \(endpoint.hostAndPort)"

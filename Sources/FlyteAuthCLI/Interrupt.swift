@@ -21,7 +21,7 @@ enum Interrupt {
                 if n <= 0 { return }
                 seen += 1
                 if seen > 1 { _exit(ExitStatus.cancelledCode) }
-                Logger.writeStderr("\nflyteauth: interrupted; cancelling the login (Ctrl-C again quits at once)\n")
+                Logger.writeStderr("\nflyteauth: interrupted; cancelling (Ctrl-C again quits at once)\n")
                 client.cancel()
             }
         }

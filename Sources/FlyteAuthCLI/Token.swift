@@ -27,6 +27,7 @@ struct Token: ParsableCommand {
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .atTerminal)
+            Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
             let s = try client.headers()
             if header {
                 for h in s.headers { out("\(h.key): \(h.value)") }

@@ -12,6 +12,7 @@ struct Whoami: ParsableCommand {
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .atTerminal)
+            Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
             guard let base = client.endpoint?.baseURL else { throw AuthError(.config, "no endpoint") }
             var tried: [String] = []
             var flyte2 = HTTPRequest(method: .post, url: base + "/flyteidl2.auth.IdentityService/UserInfo",

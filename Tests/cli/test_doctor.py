@@ -1,9 +1,8 @@
 """`flyteauth doctor`: a healthy setup, and each failure it detects, with its fix."""
 import json
+import sys
 
-import pytest
-
-from cliutil import ProxyFront, host, self_signed_cert, service_config, tool, user_config, write_config
+from cliutil import E2E, ProxyFront, host, self_signed_cert, service_config, tool, user_config, write_config
 from harness.netutil import free_port
 
 HANG_BOUND = 60
@@ -44,6 +43,7 @@ def test_healthy_client_credentials_setup(stack, session):
     assert len([c for c in report["checks"] if c["name"] == "discovery" and c["status"] == "ok"]) == 2
     assert "token_endpoint" in " ".join(check(report, "flow endpoints", "ok")["details"])
     assert check(report, "clock")["status"] == "ok"
+    assert check(report, "identity provider", "ok")["summary"].startswith("metadata at " + stack.state["idp"])
     assert "Secret Service: reachable, default collection unlocked" in [c["summary"] for c in report["checks"]]
     assert "valid for" in check(report, "token", "ok")["summary"]
     # Once the token is cached, the keyring holds our item for this endpoint.
@@ -151,3 +151,19 @@ def test_no_token_cached(stack, session, port):
     c = first_failure(report)
     assert c["name"] == "token" and "flyteauth login" in c["fix"]
     assert "no login in: flyteauth, flytekit, flyte-sdk, flytectl" in check(report, "stored logins")["details"]
+
+
+def test_healthy_after_a_browser_login_shows_every_layout_holding_it(stack, session, port, tmp_path):
+    user_config(stack, session, port)
+    browser = tmp_path / "browser.sh"
+    browser.write_text("#!/bin/sh\ncd %s && exec %s -m harness approve-pkce --url \"$1\" >/dev/null\n" % (E2E, sys.executable))
+    browser.chmod(0o755)
+    login = tool(session, "login", env={"BROWSER": str(browser), "PYTHONPATH": E2E})
+    assert login.returncode == 0, login.stderr
+    r, report = doctor(session)
+    assert r.returncode == 0, r.stdout
+    logins = check(report, "stored logins", "ok")["details"]
+    assert any(d.startswith("flyteauth (service flyteauth:") and "refresh token" in d for d in logins), logins
+    assert any(d.startswith("flytekit's layout") for d in logins), logins  # mirrored for flytekit by default
+    assert "refresh token: yes" in check(report, "token", "ok")["details"]
+    assert check(report, "flow endpoints", "ok")["summary"] == "Pkce has everything it needs"
