@@ -47,7 +47,7 @@ def test_zsh_and_fish_completions_name_every_subcommand():
     zsh = staged("zsh", "vendor-completions", "_flyteauth")
     fish = staged("fish", "vendor_completions.d", "flyteauth.fish")
     assert zsh.startswith("#compdef flyteauth")
-    assert "complete -c flyteauth" in fish
+    assert "complete -c 'flyteauth'" in fish
     for sub in SUBCOMMANDS:
         assert sub in zsh and sub in fish
 
