@@ -12,7 +12,7 @@ struct Doctor: ParsableCommand {
             metadata and each endpoint the configured flow needs, the clock against the servers' Date headers, \
             each token cache tier, which tools' keyring layouts hold a login for the endpoint, and whether a \
             token is at hand and for how long. Never starts a login. Exits 0 only when a call would work; \
-            otherwise with the status of the first failed check (see EXIT STATUS).
+            otherwise with the status of the first failed check (see EXIT STATUS; clock skew is 1).
             """)
 
     @OptionGroup var common: CommonOptions
@@ -132,7 +132,8 @@ struct DoctorRun {
         let file = d["config_file"]?.stringValue
         var details: [String] = []
         for (key, v) in (d["settings"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let value = v["value"]?.serialized ?? "?"
+            var value = v["value"]?.serialized ?? "?"
+            if key == "http_proxy_url", let url = v["value"]?.stringValue { value = JSONValue.string(withoutCredentials(url)).serialized }
             details.append("\(key) = \(value.count > 80 ? String(value.prefix(77)) + "..." : value)  (\(v["source"]?.stringValue ?? "?"))")
         }
         let summary = file.map { "\($0), auth type \(resolved.settings.authType.rawValue)" }

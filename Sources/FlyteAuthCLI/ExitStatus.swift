@@ -7,7 +7,7 @@ import FlyteAuthCore
 enum ExitStatus {
     static let table: [(code: Int32, meaning: String)] = [
         (0, "success"),
-        (1, "any other error (the token cache, an internal error)"),
+        (1, "any other error (the token cache, an internal error; for doctor, clock skew)"),
         (2, "configuration error: a file, key, value or secret file is wrong or missing"),
         (3, "network error or timeout: DNS, connection refused, TLS, no answer in time"),
         (4, "the identity provider or server refused, or is not a Flyte server with authentication"),

@@ -1,14 +1,13 @@
 """Every failure of every subcommand: a message naming cause and fix, the documented
 exit status (flyteauth --help, EXIT STATUS), and no hang."""
-import os
-import re
+import json
 import signal
 import subprocess
 import time
 
 import pytest
 
-from cliutil import E2E, TOOL, host, record, service_config, tool, user_config, write_config
+from cliutil import TOOL, host, record, service_config, tool, user_config, write_config
 from harness import start_stack
 from harness.netutil import free_port
 
@@ -55,6 +54,14 @@ def test_connection_refused_is_a_network_error(stack, session, command):
     dead = "127.0.0.1:%d" % free_port()
     check("%s: connection refused" % command, tool(session, command, "--endpoint", dead), 3,
           dead, "fix: nothing answers at that address")
+
+
+def test_status_json_still_prints_what_it_knows_and_fails_with_the_status(stack, session):
+    service_config(stack, session)
+    r = tool(session, "status", "--json", "--endpoint", "127.0.0.1:%d" % free_port())
+    assert r.returncode == 3 and "fix: nothing answers" in r.stderr
+    status = json.loads(r.stdout)
+    assert status["auth_type"] == "ClientSecret" and "exit status 3" in status["note"]
 
 
 def test_dns_failure_is_a_network_error(stack, session):
