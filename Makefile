@@ -54,7 +54,8 @@ stage:
 	# bash-completion, zsh and fish search under a prefix's share/.
 	mkdir -p $(STAGE)/share/bash-completion/completions $(STAGE)/share/zsh/vendor-completions \
 	    $(STAGE)/share/fish/vendor_completions.d
-	$(STAGE)/bin/flyteauth --generate-completion-script bash > $(STAGE)/share/bash-completion/completions/flyteauth
+	# (bash-completion sources the file: no #! line, which lintian flags.)
+	$(STAGE)/bin/flyteauth --generate-completion-script bash | sed -e '1{/^#!/d}' > $(STAGE)/share/bash-completion/completions/flyteauth
 	$(STAGE)/bin/flyteauth --generate-completion-script zsh > $(STAGE)/share/zsh/vendor-completions/_flyteauth
 	$(STAGE)/bin/flyteauth --generate-completion-script fish > $(STAGE)/share/fish/vendor_completions.d/flyteauth.fish
 	# Relocatable: the prefix is found from the .pc file itself, so the stage works

@@ -32,6 +32,7 @@ def test_man_page_has_exit_status_environment_and_files():
 
 def test_bash_completion_loads_and_completes_subcommands():
     text = staged("bash-completion", "completions", "flyteauth")
+    assert not text.startswith("#!"), "sourced, not run (lintian: bash-completion-with-hashbang)"
     for sub in SUBCOMMANDS:
         assert sub in text
     script = ("source %s; COMP_WORDS=(flyteauth do); COMP_CWORD=1; COMP_LINE='flyteauth do'; COMP_POINT=12; "
