@@ -461,7 +461,7 @@ struct DoctorRun {
                     summary += "the token has no known expiry"
                 }
                 var details = ["from \(o["token_source"]?.stringValue ?? "?"); header \(s.headers[0].key)"]
-                if let tier = o["token_tier"]?.stringValue { details.append("cached in \(tier)") }
+                if let tier = o["token_tier"], tier != .null { details.append("cache tier in use: \(tier.stringValue ?? tier.serialized)") }
                 if let r = o["has_refresh_token"]?.boolValue { details.append("refresh token: \(r ? "yes" : "no")") }
                 if let who = Identity.describe(client.status()) { details.append("identity: \(who)") }
                 token = .init(name: "token", outcome: .ok, summary: summary, details: details)
@@ -474,26 +474,35 @@ struct DoctorRun {
             }
         }
 
+        // The tiers the engine reports (`cache_tiers` in its status, where it has them),
+        // else the Secret Service and the file cache. The Secret Service is always probed
+        // here too, because only this probe tells "locked" from "not running".
         let status = client.status().objectValue ?? [:]
-        if let tiers = status["cache_tiers"]?.arrayValue {
-            for t in tiers {
-                let available = t["available"]?.boolValue ?? false
-                report.add(.init(name: "cache tier", outcome: available ? .ok : .warn,
-                                 summary: "\(t["name"]?.stringValue ?? "?"): \(available ? "available" : "not available")",
-                                 details: t["detail"]?.stringValue.map { [$0] } ?? []))
+        let secretService = settings.keyring ? CacheInspection.secretService(timeout: settings.keyringTimeoutSeconds)
+            : CacheInspection.Tier(name: "Secret Service", available: false, detail: "off (keyring disabled in the configuration)")
+        var tiers: [(tier: CacheInspection.Tier, extra: [String])] = []
+        if let reported = status["cache_tiers"]?.arrayValue {
+            for t in reported {
+                let tier = CacheInspection.Tier(name: t["name"]?.stringValue ?? "?", available: t["available"]?.boolValue ?? false,
+                                                detail: t["detail"]?.stringValue ?? "")
+                if tier.name.lowercased().contains("secret") {
+                    tiers.append((secretService, tier.detail.isEmpty ? [] : [tier.detail]))
+                } else {
+                    tiers.append((tier, []))
+                }
             }
+            if !tiers.contains(where: { $0.tier.name == secretService.name }) { tiers.insert((secretService, []), at: 0) }
         } else {
-            let secretService = settings.keyring ? CacheInspection.secretService(timeout: settings.keyringTimeoutSeconds)
-                : CacheInspection.Tier(name: "Secret Service", available: false, detail: "off (keyring disabled in the configuration)")
-            let file = CacheInspection.fileCache(settings: settings)
-            for t in [secretService, file] {
-                report.add(.init(name: "cache tier", outcome: t.available ? .ok : (t.name == "file cache" ? .info : .warn),
-                                 summary: "\(t.name): \(t.detail)"))
-            }
-            if !secretService.available && !file.available {
-                report.add(.init(name: "cache tier", outcome: .warn, summary: "no cache tier is available: each process logs in again",
-                                 fix: "start a Secret Service (gnome-keyring) in the session, or opt in to the file cache (FLYTEAUTH_FILE_CACHE=1)"))
-            }
+            tiers = [(secretService, []), (CacheInspection.fileCache(settings: settings), [])]
+        }
+        for (t, extra) in tiers {
+            report.add(.init(name: "cache tier", outcome: t.available ? .ok : (t.name == "file cache" ? .info : .warn),
+                             summary: t.detail.isEmpty ? "\(t.name): \(t.available ? "available" : "not available")" : "\(t.name): \(t.detail)",
+                             details: extra))
+        }
+        if !tiers.contains(where: { $0.tier.available }) {
+            report.add(.init(name: "cache tier", outcome: .warn, summary: "no cache tier is available: each process logs in again",
+                             fix: "start a Secret Service (gnome-keyring) in the session, or opt in to the file cache (FLYTEAUTH_FILE_CACHE=1)"))
         }
 
         if let endpoint = client.endpoint {

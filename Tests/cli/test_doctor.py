@@ -1,5 +1,6 @@
 """`flyteauth doctor`: a healthy setup, and each failure it detects, with its fix."""
 import json
+import subprocess
 import sys
 
 from cliutil import E2E, ProxyFront, host, self_signed_cert, service_config, tool, user_config, write_config
@@ -168,3 +169,25 @@ def test_healthy_after_a_browser_login_shows_every_layout_holding_it(stack, sess
     assert any(d.startswith("flytekit's layout") for d in logins), logins  # mirrored for flytekit by default
     assert "refresh token: yes" in check(report, "token", "ok")["details"]
     assert check(report, "flow endpoints", "ok")["summary"] == "Pkce has everything it needs"
+
+
+def lock_default_collection(session):
+    def call(method, arg):
+        r = subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.secrets", "--object-path",
+                            "/org/freedesktop/secrets", "--method", "org.freedesktop.Secret.Service." + method, arg],
+                           env=session.env(), capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+    path = call("ReadAlias", "default").split("'")[1]
+    call("Lock", "['%s']" % path)
+
+
+def test_locked_keyring_is_named_with_how_to_unlock_it(stack, session):
+    service_config(stack, session)
+    lock_default_collection(session)
+    r, report = doctor(session)
+    tiers = [c for c in report["checks"] if c["name"] == "cache tier"]
+    locked = [c for c in tiers if "locked" in c["summary"]]
+    assert locked and locked[0]["status"] == "warn", tiers
+    assert "unlock it" in locked[0]["summary"]
+    assert r.returncode == 0, "client credentials still work, in memory: a call would work"

@@ -50,7 +50,7 @@ public enum CacheInspection {
         defer { g_object_unref(collection) }
         if secret_collection_get_locked(collection) != 0 {
             return Tier(name: name, available: false,
-                        detail: "reachable, but the default collection is locked (unlock it: log in to the desktop, or `secret-tool unlock`)")
+                        detail: "reachable, but the default collection is locked (unlock it: log in to the desktop session, open seahorse, or `gnome-keyring-daemon --unlock` with the password on stdin)")
         }
         return Tier(name: name, available: true, detail: "reachable, default collection unlocked")
     }
