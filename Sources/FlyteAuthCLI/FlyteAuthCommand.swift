@@ -18,7 +18,7 @@ struct FlyteAuthCommand: ParsableCommand {
               admin.command: [flyteauth, token]
 
             When something does not work, `flyteauth doctor` checks each step and names the fix. Every \
-            subcommand exits with the same statuses:
+            subcommand exits with the statuses listed under EXIT STATUS.
 
             \(ManualSections.text)
             """,
