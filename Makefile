@@ -53,6 +53,14 @@ stage:
 	strip $(STAGE)/bin/flyteauth
 	mkdir -p $(STAGE)/share/man/man1
 	python3 scripts/gen-man.py $(STAGE)/bin/flyteauth $(STAGE)/share/man/man1/flyteauth.1
+	# Shell completions, from the tool's own parser (swift-argument-parser), at the paths
+	# bash-completion, zsh and fish search under a prefix's share/.
+	mkdir -p $(STAGE)/share/bash-completion/completions $(STAGE)/share/zsh/vendor-completions \
+	    $(STAGE)/share/fish/vendor_completions.d
+	# (bash-completion sources the file: no #! line, which lintian flags.)
+	$(STAGE)/bin/flyteauth --generate-completion-script bash | sed -e '1{/^#!/d}' > $(STAGE)/share/bash-completion/completions/flyteauth
+	$(STAGE)/bin/flyteauth --generate-completion-script zsh > $(STAGE)/share/zsh/vendor-completions/_flyteauth
+	$(STAGE)/bin/flyteauth --generate-completion-script fish > $(STAGE)/share/fish/vendor_completions.d/flyteauth.fish
 	# Relocatable: the prefix is found from the .pc file itself, so the stage works
 	# wherever it is copied (a clone, a benchmark snapshot); make install writes a fixed prefix.
 	sed -e 's|@PREFIX@|$${pcfiledir}/../..|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
@@ -143,6 +151,9 @@ install:
 	if [ -f $(STAGE)/share/man/man1/flyteauth.1 ]; then \
 	    install -d $(DESTDIR)$(MANDIR)/man1 && \
 	    install -m 0644 $(STAGE)/share/man/man1/flyteauth.1 $(DESTDIR)$(MANDIR)/man1/flyteauth.1; fi
+	for f in bash-completion/completions/flyteauth zsh/vendor-completions/_flyteauth fish/vendor_completions.d/flyteauth.fish; do \
+	    if [ -f $(STAGE)/share/$$f ]; then \
+	        install -d $$(dirname $(DESTDIR)$(PREFIX)/share/$$f) && install -m 0644 $(STAGE)/share/$$f $(DESTDIR)$(PREFIX)/share/$$f; fi; done
 
 # Debian packages (libflyteauth0, libflyteauth-dev, flyteauth, python3-flyteauth) built
 # from a copy of the tree, checked with lintian, collected in build/deb/.

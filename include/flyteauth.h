@@ -476,7 +476,9 @@ flyteauth_status flyteauth_client_set_device_prompt_callback(
 
 /**
  * Receive log lines at `min_level` and above. The default sink writes
- * warnings and errors to stderr; fn NULL restores it.
+ * warnings and errors to stderr; fn NULL restores it. The environment
+ * variable FLYTEAUTH_LOG=off|error|warning|info|debug (read once per
+ * process) sets what the default sink writes; a callback keeps `min_level`.
  */
 flyteauth_status flyteauth_client_set_log_callback(flyteauth_client *client,
                                                    flyteauth_log_fn fn,

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Writes flyteauth(1) from the tool's own help (`flyteauth --experimental-dump-help`),
-so the man page and --help come from the same source."""
+so the man page and --help come from the same source. The root command's discussion
+ends with EXIT STATUS, ENVIRONMENT and FILES blocks (Sources/FlyteAuthCLI/
+ManualSections.swift): a heading line, then "  NAME  meaning" lines; each becomes a
+section of its own."""
 import json
 import subprocess
 import sys
@@ -26,10 +29,29 @@ def args_of(c):
     return "\n".join(lines)
 
 
+SECTIONS = ("EXIT STATUS", "ENVIRONMENT", "FILES")
+
+
+def split_sections(text):
+    """(description, {heading: [(name, meaning)]})."""
+    intro, sections, current = [], {}, None
+    for line in (text or "").split("\n"):
+        if line.strip() in SECTIONS:
+            current = sections.setdefault(line.strip(), [])
+        elif current is not None and line.strip():
+            name, _, meaning = line.strip().partition("  ")
+            current.append((name, meaning.strip()))
+        elif current is None:
+            intro.append(line)
+    return "\n".join(intro).strip(), sections
+
+
+description, sections = split_sections(cmd.get("discussion", ""))
+
 page = [".TH FLYTEAUTH 1 \"\" \"flyteauth %s\" \"User Commands\"" % cmd.get("version", ""),
         ".SH NAME", "flyteauth \\- " + esc(cmd.get("abstract", "")),
         ".SH SYNOPSIS", ".B flyteauth", ".I command", "[options]",
-        ".SH DESCRIPTION", esc(cmd.get("discussion", "")).replace("\n\n", "\n.PP\n")]
+        ".SH DESCRIPTION", esc(description).replace("\n\n", "\n.PP\n")]
 page.append(".SH COMMANDS")
 for sub in cmd.get("subcommands", []):
     if sub["commandName"] == "help":
@@ -38,5 +60,12 @@ for sub in cmd.get("subcommands", []):
     if sub.get("discussion"):
         page += [".PP", esc(sub["discussion"])]
     page.append(args_of(sub))
+for heading in SECTIONS:
+    rows = sections.get(heading)
+    if not rows:
+        sys.exit("gen-man: the discussion has no %s block" % heading)
+    page.append(".SH " + heading)
+    for name, meaning in rows:
+        page += [".TP", ".B " + esc(name), esc(meaning)]
 page += [".SH SEE ALSO", "The README of libflyteauth; flyteauth.h for the C library."]
 open(out, "w").write("\n".join(page) + "\n")

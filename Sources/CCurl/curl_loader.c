@@ -96,3 +96,6 @@ CURLcode fa_curl_setopt_progress_function(CURL *h, fa_curl_progress_fn f) { retu
 CURLcode fa_curl_getinfo_long(CURL *h, CURLINFO i, long *v) {
     return h && loaded ? api.easy_getinfo(h, i, v) : CURLE_FAILED_INIT;
 }
+CURLcode fa_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v) {
+    return h && loaded ? api.easy_getinfo(h, i, v) : CURLE_FAILED_INIT;
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlyteAuth
 import FlyteAuthCore
+import Glibc
 
 /// Settings every command accepts; they win over the configuration file and FLYTE_*.
 struct CommonOptions: ParsableArguments {
@@ -62,12 +63,31 @@ struct CommonOptions: ParsableArguments {
         try EngineFactory.resolveConfig(path: config, overridesJSON: try overrides())
     }
 
-    func client() throws(AuthError) -> AuthClient {
-        let resolved = try resolve()
-        guard resolved.settings.endpoint.nonEmpty != nil || resolved.settings.tokenURL.nonEmpty != nil
-                || resolved.settings.apiKey.nonEmpty != nil else {
-            throw AuthError(.config, "no Flyte endpoint: pass --endpoint, set admin.endpoint in ~/.flyte/config.yaml or FLYTE_PLATFORM_URL")
+    /// When a command may start a browser or device login.
+    enum LoginPolicy {
+        /// `login`: always (that is what it is for).
+        case always
+        /// `token`, `whoami`: only when a person is at the terminal (stderr is a tty).
+        case atTerminal
+        /// `status`, `logout`, `doctor`: never.
+        case never
+    }
+
+    /// The resolved settings with an endpoint, and `interactive` set by `policy`.
+    func settings(login policy: LoginPolicy) throws(AuthError) -> Settings {
+        var settings = try resolve().settings
+        guard settings.endpoint.nonEmpty != nil || settings.tokenURL.nonEmpty != nil || settings.apiKey.nonEmpty != nil else {
+            throw AuthError(.config, noEndpointMessage)
         }
-        return try EngineFactory.makeClient(settings: resolved.settings)
+        switch policy {
+        case .always: settings.interactive = true
+        case .atTerminal: if isatty(2) != 1 { settings.interactive = false }
+        case .never: settings.interactive = false
+        }
+        return settings
+    }
+
+    func client(login policy: LoginPolicy) throws(AuthError) -> AuthClient {
+        try EngineFactory.makeClient(settings: try settings(login: policy))
     }
 }

@@ -6,18 +6,14 @@ import Glibc
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Log in with the configured flow and cache the tokens for every Flyte tool.",
-        discussion: "Pkce opens a browser (or prints the link); DeviceFlow shows a code, its link and a QR code.")
+        discussion: "Pkce opens a browser (or prints the link); DeviceFlow shows a code, its link and a QR code. Ctrl-C stops the login (exit status 7).")
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         do throws(AuthError) {
-            var resolved = try common.resolve()
-            resolved.settings.interactive = true
-            guard resolved.settings.endpoint.nonEmpty != nil || resolved.settings.apiKey.nonEmpty != nil else {
-                throw AuthError(.config, "no Flyte endpoint: pass --endpoint, set admin.endpoint in ~/.flyte/config.yaml or FLYTE_PLATFORM_URL")
-            }
-            let client = try EngineFactory.makeClient(settings: resolved.settings)
+            let client = try common.client(login: .always)
+            Interrupt.cancelOnSIGINT(client)
             let countdown = Countdown()
             client.interaction.setDevicePrompt { d in DevicePromptView.show(d); countdown.start(until: d.expiresAt) }
             let snapshot: HeaderSnapshot
@@ -31,7 +27,7 @@ struct Login: ParsableCommand {
             out(line + ".")
             out("Tokens are cached in \(client.cacheDescription).")
         } catch {
-            throw Exit.fail(error)
+            throw ExitStatus.fail(error)
         }
     }
 }

@@ -14,12 +14,12 @@ struct Status: ParsableCommand {
 
     func run() throws {
         do throws(AuthError) {
-            var resolved = try common.resolve()
-            resolved.settings.interactive = false  // status never logs in
-            let client = try EngineFactory.makeClient(settings: resolved.settings)
+            let client = try common.client(login: .never)  // status never logs in
             var note: String?
+            var failure: AuthError?
             do throws(AuthError) { _ = try client.headers() } catch {
-                note = error.kind == .loginRequired ? "not logged in (run `flyteauth login`)" : error.message
+                failure = error
+                note = error.kind == .loginRequired ? "not logged in (run `flyteauth login`)" : "failed (exit status \(ExitStatus.code(for: error))): see the error below"
             }
             var status = client.status()
             if case .object(var o) = status {
@@ -27,7 +27,11 @@ struct Status: ParsableCommand {
                 if let note { o["note"] = .string(note) }
                 status = .object(o)
             }
-            if json { out(status.serialized); return }
+            if json {
+                out(status.serialized)
+                if let failure { throw failure }
+                return
+            }
             let o = status.objectValue ?? [:]
             func line(_ label: String, _ value: String?) { if let value { out(label.padding(16) + value) } }
             line("endpoint", o["endpoint"]?.stringValue)
@@ -48,9 +52,9 @@ struct Status: ParsableCommand {
                 line("  " + (tier["name"]?.stringValue ?? "?"), state + ": " + (tier["detail"]?.stringValue ?? ""))
             }
             line("status", note ?? "logged in")
-            if note != nil { throw AuthError(.loginRequired, note!) }
+            if let failure { throw failure }
         } catch {
-            throw ExitCode(Exit.code(for: error))
+            throw ExitStatus.fail(error)
         }
     }
 }
@@ -61,17 +65,23 @@ extension String {
 
 struct Logout: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Forget the tokens for the endpoint, in every tool's keyring layout.")
+        abstract: "Forget the tokens for the endpoint, in every tool's keyring layout.",
+        discussion: "Works offline when the endpoint and client id are configured; otherwise the client id comes from the server.")
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         do throws(AuthError) {
-            let client = try common.client()
-            try client.logout()
+            let client = try common.client(login: .never)
+            if let endpoint = client.endpoint, let clientID = client.cacheClientID {
+                // Endpoint and client id name the cache entries: no discovery, works offline.
+                _ = try CacheInspection.removeLogin(settings: client.settings, endpoint: endpoint, clientID: clientID)
+            } else {
+                try client.logout()  // the client id comes from the server's discovery documents
+            }
             out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
         } catch {
-            throw Exit.fail(error)
+            throw ExitStatus.fail(error)
         }
     }
 }
@@ -86,7 +96,7 @@ struct Config: ParsableCommand {
         do throws(AuthError) {
             out(PrettyJSON.format(try common.resolve().description))
         } catch {
-            throw Exit.fail(error)
+            throw ExitStatus.fail(error)
         }
     }
 }

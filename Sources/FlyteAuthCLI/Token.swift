@@ -26,9 +26,8 @@ struct Token: ParsableCommand {
 
     func run() throws {
         do throws(AuthError) {
-            var resolved = try common.resolve()
-            if isatty(2) != 1 { resolved.settings.interactive = false }
-            let client = try EngineFactory.makeClient(settings: resolved.settings)
+            let client = try common.client(login: .atTerminal)
+            Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
             let s = try client.headers()
             if header {
                 for h in s.headers { out("\(h.key): \(h.value)") }
@@ -41,7 +40,7 @@ struct Token: ParsableCommand {
                 out(s.accessToken)
             }
         } catch {
-            throw Exit.fail(error)
+            throw ExitStatus.fail(error)
         }
     }
 }

@@ -5,13 +5,14 @@ import FlyteAuthCore
 struct Whoami: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask the server who the token belongs to (proves it works).",
-        discussion: "Tries Flyte 2's IdentityService/UserInfo, then Flyte 1's /me, then the identity provider's userinfo endpoint.")
+        discussion: "Logs in first only when a person is at the terminal, as `token` does. Tries Flyte 2's IdentityService/UserInfo, then Flyte 1's /me, then the identity provider's userinfo endpoint.")
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         do throws(AuthError) {
-            let client = try common.client()
+            let client = try common.client(login: .atTerminal)
+            Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
             guard let base = client.endpoint?.baseURL else { throw AuthError(.config, "no endpoint") }
             var tried: [String] = []
             var flyte2 = HTTPRequest(method: .post, url: base + "/flyteidl2.auth.IdentityService/UserInfo",
@@ -40,7 +41,7 @@ struct Whoami: ParsableCommand {
             }
             throw AuthError(.unsupported, "no identity endpoint answered: " + tried.joined(separator: "; "))
         } catch {
-            throw Exit.fail(error)
+            throw ExitStatus.fail(error)
         }
     }
 }

@@ -41,4 +41,6 @@ typedef int (*fa_curl_progress_fn)(void *user, curl_off_t dltotal, curl_off_t dl
 CURLcode fa_curl_setopt_progress_function(CURL *h, fa_curl_progress_fn f);
 
 CURLcode fa_curl_getinfo_long(CURL *h, CURLINFO i, long *v);
+/* For the info that is a pointer (CURLINFO_CERTINFO, CURLINFO_CAINFO): `flyteauth doctor`. */
+CURLcode fa_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v);
 #endif

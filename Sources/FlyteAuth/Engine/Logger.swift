@@ -19,7 +19,7 @@ public final class Logger: Sendable {
 
     private struct State: Sendable {
         var sink: Sink?
-        var minimum: LogLevel = .warning
+        var minimum: LogLevel = LogVerbosity.stderrMinimum ?? .error
         var warnedOnce: Set<String> = []
         var queue: [(LogLevel, String)] = []
         var dropped = 0
@@ -35,13 +35,13 @@ public final class Logger: Sendable {
 
     public init() {}
 
-    /// nil restores the default: warnings and errors on stderr. Returns once no call to
+    /// nil restores the default: stderr, from the level FLYTEAUTH_LOG names (warning). Returns once no call to
     /// the old sink is running, except when called from that sink itself
     /// (flyteauth_client_free relies on it).
     public func setSink(_ sink: Sink?, minimum: LogLevel) {
         state.update { s in
             s.sink = sink
-            s.minimum = sink == nil ? .warning : minimum
+            s.minimum = sink == nil ? LogVerbosity.stderrMinimum ?? .error : minimum
         }
         let me = pthread_self()
         _ = state.wait(until: .infinity) { s -> Bool? in
@@ -78,7 +78,9 @@ public final class Logger: Sendable {
         }
         guard deliver else { return }
         while let (sink, level, text) = nextLine() {
-            if let sink { sink(level, text) } else { Logger.writeStderr("flyteauth: \(level.name): \(text)\n") }
+            if let sink { sink(level, text) } else if LogVerbosity.stderrMinimum != nil {
+                Logger.writeStderr("flyteauth: \(level.name): \(text)\n")
+            }
         }
     }
 
