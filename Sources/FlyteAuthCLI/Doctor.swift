@@ -397,7 +397,7 @@ struct DoctorRun {
 
     private func onPath(_ exe: String) -> Bool {
         guard !exe.isEmpty else { return false }
-        return (Paths.environment("PATH") ?? "/usr/bin:/bin").split(separator: ":").contains { access("\($0)/\(exe)", X_OK) == 0 }
+        return (Environment.process["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains { access("\($0)/\(exe)", X_OK) == 0 }
     }
 
     // MARK: - Clock

@@ -37,18 +37,18 @@ public enum CacheInspection {
         }
         // The service answered the search: asking for the default collection is one more call.
         var error: UnsafeMutablePointer<GError>?
-        guard let service = secret_service_get_sync(SECRET_SERVICE_NONE, nil, &error) else {
-            if let error { g_error_free(error) }
+        guard let service = fa_secret_service_get_sync(0, nil, &error) else {
+            if let error { fa_g_error_free(error) }
             return Tier(name: name, available: false, detail: "reachable, but the service object is not available")
         }
-        defer { g_object_unref(service) }
-        guard let collection = secret_collection_for_alias_sync(service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE, nil, &error) else {
-            if let error { g_error_free(error) }
+        defer { fa_g_object_unref(UnsafeMutableRawPointer(service)) }
+        guard let collection = fa_secret_collection_for_default_alias_sync(service, nil, &error) else {
+            if let error { fa_g_error_free(error) }
             return Tier(name: name, available: false,
                         detail: "reachable, but there is no default collection (create a \"login\" keyring, e.g. with seahorse)")
         }
-        defer { g_object_unref(collection) }
-        if secret_collection_get_locked(collection) != 0 {
+        defer { fa_g_object_unref(UnsafeMutableRawPointer(collection)) }
+        if fa_secret_collection_get_locked(collection) != 0 {
             return Tier(name: name, available: false,
                         detail: "reachable, but the default collection is locked (unlock it: log in to the desktop session, open seahorse, or `gnome-keyring-daemon --unlock` with the password on stdin)")
         }
@@ -57,8 +57,9 @@ public enum CacheInspection {
 
     /// The file cache: where it would be, whether it is in use.
     public static func fileCache(settings: Settings) -> Tier {
-        let enabled = settings.fileCache || EnvironmentValue.isTrue(Paths.environment("FLYTEAUTH_FILE_CACHE"))
-        let path = settings.fileCachePath.nonEmpty ?? Paths.stateDirectory().map { $0 + "/tokens.json" }
+        let environment = Environment.process
+        let enabled = settings.fileCache || EnvironmentValue.isTrue(environment["FLYTEAUTH_FILE_CACHE"])
+        let path = settings.fileCachePath.nonEmpty ?? environment.stateDirectory.map { $0 + "/tokens.json" }
         guard let path else { return Tier(name: "file cache", available: false, detail: "no home directory for it") }
         guard enabled else {
             return Tier(name: "file cache", available: false, detail: "off (opt in with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true; would be \(path))")
@@ -93,7 +94,7 @@ public enum CacheInspection {
 
     /// The login in the file cache for (endpoint, client id), if the file cache is on.
     public static func fileLogin(settings: Settings, endpoint: FlyteEndpoint, clientID: String) throws(AuthError) -> StoredLogin? {
-        guard let path = settings.fileCachePath.nonEmpty ?? Paths.stateDirectory().map({ $0 + "/tokens.json" }) else { return nil }
+        guard let path = settings.fileCachePath.nonEmpty ?? Environment.process.stateDirectory.map({ $0 + "/tokens.json" }) else { return nil }
         let store = FileStore(path: path, key: CacheKey(endpoint: endpoint, clientID: clientID), tokenEndpoint: nil,
                               lockTimeout: settings.lockTimeoutSeconds)
         return try store.load().map { StoredLogin(layout: "file", expiresAt: $0.expiresAt, hasRefreshToken: $0.refreshToken != nil) }
@@ -103,7 +104,8 @@ public enum CacheInspection {
     /// every tool's layout included, without asking the server anything. Returns the
     /// stores' names.
     public static func removeLogin(settings: Settings, endpoint: FlyteEndpoint, clientID: String) throws(AuthError) -> String {
-        let storage = EngineFactory.defaultStorage(CacheKey(endpoint: endpoint, clientID: clientID), settings, nil, Logger())
+        let configuration = try ClientConfiguration.resolve(settings, environment: .process)
+        let storage = EngineFactory.defaultStorage(CacheKey(endpoint: endpoint, clientID: clientID), configuration, nil, Logger())
         guard let store = storage.store else { return "no cache" }
         try store.remove()
         return store.name
