@@ -78,8 +78,10 @@ def test_a_one_millisecond_timeout_still_times_out_against_a_silent_server(env, 
     ff = env["ff"]
     ff.inject("silence", match="token")
     try:
-        c = cd.new_client(service(env, tmp_path, endpoint=ff.url, token_url=ff.url + "/oauth2/token",
-                                  http_timeout_seconds=0.001, discovery_cache_ttl_seconds=0))
+        # No endpoint (no discovery): the one request is to the silent token endpoint.
+        c = cd.new_client({"auth_type": "ClientSecret", "client_id": "x", "client_secret": "s", "scopes": ["all"],
+                           "token_url": ff.url + "/oauth2/token", "authorization_header": "authorization",
+                           "http_timeout_seconds": 0.001, "keyring": False})
         t0 = time.monotonic()
         md = ctypes.POINTER(cd.Metadata)()
         st = cd.lib.flyteauth_client_metadata(c, ctypes.byref(md))
