@@ -13,10 +13,10 @@ public protocol TimedTransport: Sendable {
 /// all inside the request's deadline. Every other answer is returned as it came.
 public struct RetryingTransport<Base: TimedTransport>: HTTPTransport {
     public let base: Base
-    /// Called before each wait with (status, seconds); the engine's log by default.
-    public var onRetry: (@Sendable (Int, Double) -> Void)?
+    /// Told before each wait, with a line for the log ("... HTTP 429 ...; retry 1 of 3 in 1 s").
+    public var onRetry: (@Sendable (String) -> Void)?
 
-    public init(_ base: Base, onRetry: (@Sendable (Int, Double) -> Void)? = nil) {
+    public init(_ base: Base, onRetry: (@Sendable (String) -> Void)? = nil) {
         self.base = base
         self.onRetry = onRetry
     }
@@ -35,7 +35,8 @@ public struct RetryingTransport<Base: TimedTransport>: HTTPTransport {
                                                  timeLeft: budget - (Clock.monotonic() - start), random: Double.random(in: 0...1))
             switch decision {
             case .wait(let seconds):
-                onRetry?(response.status, seconds)
+                onRetry?("\(request.method.rawValue) \(CurlTransport.describe(request.url)): HTTP \(response.status); retry \(attempt) of "
+                         + "\(RateLimitRetry.maximumAttempts - 1) in \(RateLimitRetry.format(seconds))")
                 Clock.sleep(seconds) { cancel?.isCancelled == true }
                 if cancel?.isCancelled == true {
                     throw AuthError(.cancelled, "\(request.method.rawValue) \(CurlTransport.describe(request.url)): cancelled while waiting to retry")
