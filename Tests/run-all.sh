@@ -21,6 +21,7 @@ suite "swift unit tests" swift_tests
 suite "C ABI (ASan, header drift, exports)" bash Tests/abi/run.sh
 suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
 suite "fuzz smoke (16 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
+suite "library under ASan+UBSan and TSan (C ABI tests)" bash Tests/sanitize/run.sh all --abi-only
 suite "flyteauth tool" "$VENV/bin/python" -m pytest Tests/cli -q -p no:cacheprovider
 [ -f bindings/python/run-tests.sh ] && suite "Python binding" bash bindings/python/run-tests.sh
 [ -f bindings/go/run-tests.sh ] && suite "Go binding" bash bindings/go/run-tests.sh

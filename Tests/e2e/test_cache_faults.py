@@ -96,6 +96,7 @@ def test_keyring_daemon_killed_mid_run(stack, session):
     def kill_daemon():
         session.keyring.send_signal(signal.SIGKILL)
         session.keyring.wait(timeout=10)
+        session.keyring = None  # reaped: the session's stop() must not signal a recycled pid
 
     _, out = calls_after(session, cfg, kill_daemon)
     # Every call, forced refreshes included, still got a token; none hung on the dead daemon.
