@@ -23,12 +23,19 @@ import pytest
 from test_cache import DRIVER, HERE, login, run, token_requests
 
 HANG_BOUND = 20  # seconds: a hang check, not a speed target
+# Long enough that a cached token is still outside its refresh window (half its
+# lifetime) when the next process starts on a loaded machine.
+TOKEN_SECONDS = 10
+
+
+def wait_for_expiry():
+    time.sleep(TOKEN_SECONDS + 1)
 
 
 @pytest.fixture(scope="module")
 def stack(redirect_port):
     from harness import start_stack
-    s = start_stack(access_token_duration=4, redirect_ports=[redirect_port])
+    s = start_stack(access_token_duration=TOKEN_SECONDS, redirect_ports=[redirect_port])
     try:
         yield s
     finally:
@@ -96,6 +103,7 @@ def test_keyring_daemon_killed_mid_run(stack, session):
     def kill_daemon():
         session.keyring.send_signal(signal.SIGKILL)
         session.keyring.wait(timeout=10)
+        session.keyring = None  # reaped: the session's stop() must not signal a recycled pid
 
     _, out = calls_after(session, cfg, kill_daemon)
     # Every call, forced refreshes included, still got a token; none hung on the dead daemon.
@@ -148,6 +156,9 @@ class PrivateMount:
         deadline = time.time() + 10
         while self._ns() == self._ns(os.getpid()) and time.time() < deadline:
             time.sleep(0.01)  # until unshare has switched namespaces and exec'd sleep
+        if self._ns() == self._ns(os.getpid()):
+            self.stop()
+            raise RuntimeError("unshare -m did not create a mount namespace within 10 s")
         self.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0700" % size, "tmpfs", path])
 
     def _ns(self, pid=None):
@@ -202,7 +213,7 @@ def test_read_only_file_cache_directory(stack, session, file_cache_mount):
     assert warnings(again["stderr"]) == [], again["stderr"]
     # Once that token expires, the next program still gets one (from the IdP); one
     # warning names the file and the reason; the cached file is left as it was.
-    time.sleep(5)
+    wait_for_expiry()
     later = run_in(m, session, cfg, "header")
     assert later["source"] == "idp" and later["sha"] != first["sha"]
     ws = warnings(later["stderr"])
@@ -232,7 +243,7 @@ def test_full_file_cache_directory(stack, session, file_cache_mount):
     # The disk fills up; after expiry the next program still gets a token, with one
     # warning naming the file and "No space left on device"; the cache file is intact
     # (the old entry, valid JSON) and no temporary file is left behind.
-    time.sleep(5)
+    wait_for_expiry()
     t0 = time.time()
     later = run_in(m, session, cfg, "header")
     assert time.time() - t0 < HANG_BOUND

@@ -12,6 +12,8 @@
 #     all         both (make test-sanitize)
 #     --abi-only  skip `swift test` (the unit tests cover pure Core code)
 # Each step prints its time, so the cost of each part is visible in CI logs.
+# make test runs `all --abi-only`; make test-sanitize runs `all`.
+# (-use-ld=lld: gold prints a warning for each of ASan's local symbols.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -64,14 +66,14 @@ for m in $mode; do
     case $m in
         address)
             scratch=.build-asan
-            swift_flags=(--sanitize address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=all)
+            swift_flags=(--sanitize address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=all -Xswiftc -use-ld=lld)
             cflags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
             # The Swift runtime allocates at load and keeps it: not a leak of ours.
             run_env=(ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:detect_stack_use_after_return=0
                      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1) ;;
         thread)
             scratch=.build-tsan
-            swift_flags=(--sanitize thread)
+            swift_flags=(--sanitize thread -Xswiftc -use-ld=lld)
             cflags=(-fsanitize=thread)
             run_env=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:exitcode=66) ;;
     esac
