@@ -479,6 +479,8 @@ public final class AuthClient: @unchecked Sendable {
                 throw error.prefixed("refresh")  // keep the last good tokens
             } catch {
                 logger.log(.info, "refresh token was refused (\(error.oauthError ?? error.message)); a new login is needed")
+                // Cache tiers (issue 14): the refused login is dead in every tier; clear them all.
+                if let store { do throws(AuthError) { try store.remove() } catch { warnCacheUnreadable(error) } }
             }
         }
         if background && flow.refreshes {
