@@ -45,7 +45,10 @@ else
 fi
 # The glewlwyd package enables a system service; the tests run private instances only.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now glewlwyd >/dev/null 2>&1 || true; fi
-pkill -x glewlwyd 2>/dev/null || true
+# Only the packaged service (started by its init script with the system configuration),
+# never a test's private instance running beside this script.
+pkill -f -- 'glewlwyd --config=/etc/glewlwyd' 2>/dev/null || true
+if [ -x /etc/init.d/glewlwyd ]; then /etc/init.d/glewlwyd stop >/dev/null 2>&1 || true; fi
 
 # Python test dependencies (flytekit and grpcio from PyPI) in a private venv.
 VENV="${FLYTEAUTH_VENV:-/opt/flyteauth-venv}"

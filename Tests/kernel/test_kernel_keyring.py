@@ -189,6 +189,21 @@ def test_logout_clears_every_tier(stack, redirect_port, session):
     assert not gone["ok"] and "login" in gone["message"].lower()
 
 
+def test_a_refused_refresh_token_clears_every_tier(stack, redirect_port, session):
+    cfg = settings(stack, redirect_port, os.path.join(session.home, ".cache", "flyteauth"))
+    driver(dict(session.env(), DRIVER_ALLOW_BROWSER="1"), cfg, "login")
+    assert len(our_keys()) == 1
+    host = stack.endpoint.split("://", 1)[1].lower()
+    stack.front.fail_next(n=1, status=400, body='{"error":"invalid_grant"}', grant_type="refresh_token")
+    # The token is still valid: a rejected one forces the refresh the IdP refuses.
+    gone = driver(session.env(), dict(cfg, interactive=False), "storm", 1, 0, "rejected", check=False)
+    assert gone["errors"], "no login without interaction"
+    assert our_keys() == [], "the kernel tier no longer holds the refused login"
+    left = subprocess.run(["secret-tool", "search", "--all", "service", "flyteauth:" + host], env=session.env(),
+                          capture_output=True, text=True, timeout=30)
+    assert "flyteauth:" not in left.stdout + left.stderr, "nor the Secret Service"
+
+
 def test_a_refused_keyctl_falls_through_to_the_secret_service_silently(stack, redirect_port, session):
     shim = os.path.join(TOOLS, "keyctl_eperm.so")
     cfg = settings(stack, redirect_port, os.path.join(session.home, ".cache", "flyteauth"))

@@ -112,14 +112,12 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    /// Rewrites the canonical item and every layout read or mirrored that holds
-    /// `refreshToken`, without it.
+    /// The IdP refused `refreshToken`: the login it carried is over. Our item goes; every
+    /// other tool's layout read or mirrored that holds it is rewritten without it, so no
+    /// tool sends it again.
     func forgetRefreshToken(_ refreshToken: String) throws(AuthError) {
-        if let text = try keyring.read([key.item])[key.item], var c = CanonicalItem.decode(text), c.refreshToken == refreshToken {
-            c.refreshToken = nil
-            try keyring.write(key.item, secret: CanonicalItem.encode(c, key: key, tokenEndpoint: tokenEndpoint,
-                                                                     mirrored: CanonicalItem.mirrored(text)),
-                              application: "libflyteauth")
+        if let text = try keyring.read([key.item])[key.item], let c = CanonicalItem.decode(text), c.refreshToken == refreshToken {
+            try keyring.delete(key.item)
         }
         for layout in ForeignLayout.allCases where readLayouts.contains(layout) || mirrorLayouts.contains(layout) {
             let items = layout.items(for: key.endpoint)

@@ -129,12 +129,21 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         else { logger.log(.info, failure.message) }
     }
 
-    /// A refused refresh token leaves every tier (it was read from or written to any).
+    /// A refused refresh token (invalid_grant) ends the login in every tier: the kernel
+    /// key and the file entry go, the Secret Service drops our item and the token from the
+    /// other tools' layouts (`KeyringStore.forgetRefreshToken`).
     func forgetRefreshToken(_ refreshToken: String) throws(AuthError) {
         var failure: AuthError?
-        for tier in [kernel as TokenStore?, secretService, file].compactMap({ $0 }) {
-            do throws(AuthError) { try tier.forgetRefreshToken(refreshToken) } catch { failure = failure ?? error }
+        do throws(AuthError) { try kernel?.remove() } catch { failure = error }
+        if let secretService {
+            do throws(AuthError) { try secretService.forgetRefreshToken(refreshToken) } catch { failure = failure ?? error }
         }
+        if let file {
+            do throws(AuthError) {
+                if let c = try file.load(), c.refreshToken == refreshToken { try file.remove() }
+            } catch { failure = failure ?? error }
+        }
+        outcome.withLock { $0.served = nil }
         if let failure { logger.warnOnce("fallback", failure.message) }
     }
 

@@ -40,6 +40,9 @@ for _var in list(os.environ):
     if _var.startswith(("FLYTE_", "FLYTEAUTH_")) and _var != "FLYTEAUTH_LIBRARY" or _var in (
             "FLYTECTL_CONFIG", "DBUS_SESSION_BUS_ADDRESS"):
         os.environ.pop(_var, None)
+# Never the developer's own kernel keyring: only Tests/kernel uses that tier, inside its
+# own `keyctl session -`.
+os.environ["FLYTEAUTH_KERNEL_KEYRING"] = "off"
 if "FLYTEAUTH_LIBRARY" not in os.environ and STAGED_LIBRARY.exists():
     os.environ["FLYTEAUTH_LIBRARY"] = str(STAGED_LIBRARY)
 
