@@ -204,3 +204,34 @@ import Testing
         #expect(ForeignLayout.flyteSDK.decode([item: "[1]"], endpoint: endpoint, now: 0) == nil)
     }
 }
+
+@Suite struct KernelKeyringSettingTests {
+    @Test func settingFlyteConfigKeyAndEnvironment() throws {
+        #expect(try Settings.parse(json: Array(#"{"kernel_keyring":"Session"}"#.utf8)).kernelKeyring == .session)
+        #expect(try Settings.parse(json: Array("{}".utf8)).kernelKeyring == nil)
+        let file = try FlyteConfig.parseYAML(Array("admin:\n  kernelKeyring: off\n".utf8), path: "config.yaml")
+        let r = try ResolvedSettings.merge(file: file, environment: try FlyteConfig.environmentLayer(["FLYTEAUTH_KERNEL_KEYRING": "user"]),
+                                           overrides: [:], configFile: nil, secretAvailable: { _ in true })
+        #expect(r.settings.kernelKeyring == .user, "the environment wins over the file")
+        #expect(r.sources["kernel_keyring"]?.source == "env FLYTEAUTH_KERNEL_KEYRING")
+        let f = try ResolvedSettings.merge(file: file, environment: [:], overrides: [:], configFile: nil, secretAvailable: { _ in true })
+        #expect(f.settings.kernelKeyring == .off)
+    }
+
+    @Test func unknownValuesAreNamed() {
+        do {
+            _ = try Settings.parse(json: Array(#"{"kernel_keyring":"thread"}"#.utf8))
+            Issue.record("accepted an unknown keyring")
+        } catch {
+            #expect(error.message.contains("kernel_keyring") && error.message.contains("persistent, user, session, off"))
+        }
+        #expect(throws: AuthError.self) { try Settings.parse(json: Array(#"{"kernel_keyring":true}"#.utf8)) }
+    }
+
+    @Test func defaultIsPersistentAndTheEnvironmentAppliesWhenTheSettingIsAbsent() {
+        #expect(KernelKeyringMode.effective(nil, environment: nil) == .persistent)
+        #expect(KernelKeyringMode.effective(nil, environment: "session") == .session)
+        #expect(KernelKeyringMode.effective(.user, environment: "off") == .user, "the setting wins")
+        #expect(KernelKeyringMode.effective(nil, environment: "bogus") == .off, "never a keyring nobody asked for")
+    }
+}

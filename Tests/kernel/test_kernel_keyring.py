@@ -27,6 +27,7 @@ LIB = os.path.join(STAGE, "lib", "libflyteauth.so.0")
 TOOLS = os.environ.get("FLYTEAUTH_KERNEL_TEST_TOOLS", os.path.join(ROOT, "build", "tests"))
 DRIVER = os.path.join(E2E, "cache_driver.py")
 # Libraries a process whose token comes from the kernel tier must not map.
+TOKEN_SECONDS = 8
 LAZY = ("libsecret", "libglib", "libgio", "libgobject", "libgcrypt", "libcrypto", "libyaml", "libcurl", "libssl")
 
 
@@ -63,7 +64,8 @@ def redirect_port():
 
 @pytest.fixture(scope="module")
 def stack(redirect_port):
-    s = start_stack(access_token_duration=4, redirect_ports=[redirect_port])
+    # 8 s tokens: short enough to wait for their end, long enough for a loaded machine.
+    s = start_stack(access_token_duration=TOKEN_SECONDS, redirect_ports=[redirect_port])
     try:
         yield s
     finally:
@@ -119,10 +121,10 @@ def key_description(stack):
 
 
 def key_timeout(serial):
-    """Seconds until the kernel times the key out (/proc/keys), checked to follow a 4 s token."""
+    """Seconds until the kernel times the key out (/proc/keys), checked to follow the token."""
     line = next(l for l in open("/proc/keys").read().splitlines() if l.split()[0] == format(int(serial), "08x"))
     timeout = line.split()[3]
-    assert timeout.endswith("s") and 0 < int(timeout[:-1]) <= 4, "timeout %s follows the 4 s token" % timeout
+    assert timeout.endswith("s") and 0 < int(timeout[:-1]) <= TOKEN_SECONDS, "timeout %s follows the token" % timeout
     return int(timeout[:-1])
 
 
@@ -153,6 +155,14 @@ def test_a_second_process_gets_the_token_from_the_kernel_with_the_idp_stopped_an
     st = driver(env, dict(cfg, interactive=False), "status-after-header")
     assert st["token_tier"] == "kernel"
     assert tier(st, "kernel")["available"] is True and tier(st, "secret_service")["available"] is None
+    # `flyteauth status` says where the token came from and which tiers there are.
+    tool = subprocess.run([os.path.join(STAGE, "bin", "flyteauth"), "status", "--settings", json.dumps(cfg)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert tool.returncode == 0, tool.stderr
+    lines = [l.split() for l in tool.stdout.splitlines()]
+    assert ["token", "tier", "kernel"] in lines, tool.stdout
+    assert ["kernel", "available:"] in [l[:2] for l in lines], tool.stdout
+    assert {"secret_service", "file"} <= {l[0] for l in lines if l}, tool.stdout
     # The warm path maps none of the libraries loaded on first use.
     mapped = maps_of(env, dict(cfg, interactive=False))
     assert any("libflyteauth" in m for m in mapped)
@@ -164,7 +174,7 @@ def test_the_kernel_drops_the_key_at_the_tokens_end_and_the_next_call_refreshes_
     cfg = settings(stack, redirect_port, os.path.join(session.home, ".cache", "flyteauth"))
     first = driver(dict(session.env(), DRIVER_ALLOW_BROWSER="1"), cfg, "login")
     [serial] = our_keys()
-    # The kernel's own timeout: the key goes at the token's usable end (4 s tokens).
+    # The kernel's own timeout: the key goes at the token's usable end.
     left = key_timeout(serial)
     time.sleep(left + 1)  # waiting for the token to end is what this test is about
     assert keyctl("print", serial, check=False).returncode != 0, "the kernel no longer hands out the key"

@@ -23,6 +23,10 @@ if ! pkg-config --exists flyteauth 2>/dev/null; then
     fi
     export PKG_CONFIG_PATH=$stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
     export LD_LIBRARY_PATH=$stage/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    # Go's build cache keys the binding's package on its sources, not on pkg-config's -L:
+    # a package cached from another copy of the stage (bench/run.sh's snapshot, since
+    # removed) would link against a directory that is gone. Name this one too.
+    export CGO_LDFLAGS="-L$stage/lib${CGO_LDFLAGS:+ $CGO_LDFLAGS}"
     echo "run-tests.sh: using the staged library in $stage"
 fi
 cd "$here"

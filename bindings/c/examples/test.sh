@@ -5,6 +5,8 @@
 # refreshes once and retries once on 401, does not loop, and never prints a token.
 # Everything it starts is stopped by pid at the end.
 set -euo pipefail
+# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
+export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 stage=$root/build/stage
