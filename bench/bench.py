@@ -522,6 +522,11 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
             j = json.loads(p.stdout.strip().splitlines()[-1])
             add("flytekit fetch_grpc_call_auth_metadata()", "theirs", j["ns_per_call"])
         res = self.results["cases"].setdefault("per_call", {})
+        # go test's own benchmark of the Go binding (bench/run.sh ran it before this case).
+        gp = os.path.join(self.a.out, "%s-go-percall.json" % self.a.stem)
+        if os.path.exists(gp):
+            with open(gp) as f:
+                res["go_test_bench"] = {k: dict(v, stats=summary(v["ns_per_op"])) for k, v in json.load(f).items()}
         res["token_length"] = token_length
         res["seconds_per_measurement"] = secs
         res["ns_per_call"] = {k: v["ns"] for k, v in series.items()}

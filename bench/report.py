@@ -45,6 +45,11 @@ class Report:
                 add(1, "C, old path (Secret Service) vs flytekit, to the first header", "no slower than before (25 ms)",
                     "%s ms (%.1fx)" % (fmt_num(first(old)), fk / first(old)), first(old) <= 25,
                     "%+.0f%% of 25 ms" % ((first(old) / 25 - 1) * 100))
+        gt = C.get("per_call", {}).get("go_test_bench", {}).get("BenchmarkPerCallMetadata")
+        if gt and gt.get("stats"):
+            v = gt["stats"]["median"]
+            add(3, "Go binding Metadata() per call, warm cache (go test -bench)", "<= 100 ns", "%.1f ns" % v, v <= 100,
+                "%+.0f%% of the budget" % ((v / 100 - 1) * 100))
         pc = C.get("per_call", {}).get("stats")
         if pc:
             for variant in ("keyring PKCE", "passthrough"):
@@ -156,6 +161,11 @@ class Report:
                                  fmt_stat(fk) if name.startswith("Python") else "",
                                  "%.2fx" % (pc[name]["median"] / fk["median"]) if fk and name.startswith("Python")
                                  else ""))
+        for bench_name, v in sorted(C.get("per_call", {}).get("go_test_bench", {}).items()):
+            if v.get("stats"):
+                rows.append(("3 per call, warm", "Go binding, go test -bench %s (ns; %s allocs/op)"
+                             % (bench_name.replace("BenchmarkPerCall", ""), v.get("allocs_per_op")),
+                             fmt_stat(v["stats"]), "", ""))
         st = C.get("storm", {}).get("shapes")
         if st:
             for key, v in st.items():
