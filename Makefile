@@ -95,6 +95,12 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+test-python: stage
+	bash bindings/python/run-tests.sh
+
+test-go: stage
+	bash bindings/go/run-tests.sh
+
 test-abi: stage
 	bash Tests/abi/run.sh
 

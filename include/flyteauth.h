@@ -265,7 +265,7 @@ typedef struct flyteauth_client flyteauth_client;
  *      Service item's JSON). Readable only by its possessors: processes of the same
  *      user that link the keyring (root can read it, as it can the Secret Service).
  *      Kernel memory only, never on disk or swap, gone at reboot; the kernel times
- *      the key out when the token stops being usable. One system call per read.
+ *      the key out when the token stops being usable. Two system calls per read.
  *   2. Secret Service (libsecret, loaded on first use), then the other tools'
  *      layouts: durable across reboots, encrypted at rest by gnome-keyring/KWallet.
  *   3. the opt-in file: plaintext 0600 on disk.

@@ -389,11 +389,7 @@ struct DoctorRun {
     /// A URL as shown: no query (a state or code), no user:password.
     private func withoutQuery(_ url: String) -> String { String(url.prefix { $0 != "?" && $0 != "#" }) }
 
-    private func withoutCredentials(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@") else { return url }
-        let scheme = url.firstRange(of: "://").map { String(url[..<$0.upperBound]) } ?? ""
-        return scheme + "<credentials>" + url[at...]
-    }
+    private func withoutCredentials(_ url: String) -> String { ResolvedSettings.withoutCredentials(url) }
 
     private func onPath(_ exe: String) -> Bool {
         guard !exe.isEmpty else { return false }

@@ -235,3 +235,23 @@ import Testing
         #expect(KernelKeyringMode.effective(nil, environment: "bogus") == .off, "never a keyring nobody asked for")
     }
 }
+
+@Suite struct ConfigDisplayTests {
+    @Test func aProxyPasswordIsNeverDisplayed() throws {
+        let layer: ConfigLayer = [
+            "http_proxy_url": ConfigValue("http://alice:s3cret@proxy.example:3128", source: "config.yaml:7"),
+            "endpoint": ConfigValue("flyte.example", source: "config.yaml:2"),
+        ]
+        let r = try ResolvedSettings.merge(file: layer, environment: [:], overrides: [:], configFile: nil,
+                                           secretAvailable: { _ in false })
+        let text = r.description.serialized
+        #expect(!text.contains("s3cret") && !text.contains("alice"))
+        #expect(text.contains("http://<credentials>@proxy.example:3128"))
+    }
+
+    @Test func urlsWithoutUserInfoAreShownAsTheyAre() {
+        #expect(ResolvedSettings.withoutCredentials("http://proxy:3128") == "http://proxy:3128")
+        #expect(ResolvedSettings.withoutCredentials("http://proxy:3128/a@b") == "http://proxy:3128/a@b")
+        #expect(ResolvedSettings.withoutCredentials("u:p@proxy:1") == "<credentials>@proxy:1")
+    }
+}

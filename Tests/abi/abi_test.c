@@ -54,7 +54,8 @@ static int count_lines(const char *name) {
 static flyteauth_client *client_from(const char *json) {
     flyteauth_client *c = NULL;
     flyteauth_status s = flyteauth_client_new(json, &c);
-    CHECK(s == FLYTEAUTH_OK && c != NULL, "client_new(%s) gave %d", json, s);
+    /* Not the settings themselves in the message: they can hold a client secret. */
+    CHECK(s == FLYTEAUTH_OK && c != NULL, "client_new gave %d (%s)", s, flyteauth_strerror(s));
     return c;
 }
 

@@ -4,7 +4,7 @@
 # runs the tests with a private glewlwyd.
 set -euo pipefail
 # Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
+case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
 cd "$(dirname "$0")/../.."
 STAGE=$PWD/build/stage
 OUT=$PWD/build/tests

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-# Never the developer's own kernel keyring: only Tests/kernel uses that tier, inside its
-# own `keyctl session -` (the tool's processes inherit this environment).
-os.environ.setdefault("FLYTEAUTH_KERNEL_KEYRING", "off")
+# Never the user's own kernel keyring (persistent or user, whatever was exported): only
+# Tests/kernel uses that tier, inside its own `keyctl session -`.
+if os.environ.get("FLYTEAUTH_KERNEL_KEYRING") != "session":
+    os.environ["FLYTEAUTH_KERNEL_KEYRING"] = "off"
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))

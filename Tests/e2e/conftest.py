@@ -5,8 +5,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-# Never the developer's own kernel keyring: only Tests/kernel uses that tier, inside its
-# own `keyctl session -`.
-os.environ.setdefault("FLYTEAUTH_KERNEL_KEYRING", "off")
+# Never the user's own kernel keyring (persistent or user, whatever was exported): only
+# Tests/kernel uses that tier, inside its own `keyctl session -`.
+if os.environ.get("FLYTEAUTH_KERNEL_KEYRING") != "session":
+    os.environ["FLYTEAUTH_KERNEL_KEYRING"] = "off"
 
 pytest_plugins = ["harness.pytest_plugin"]

@@ -3,7 +3,7 @@
 # refresh, rotation) and the token cache against a real gnome-keyring (pytest).
 set -euo pipefail
 # Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
+case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 STAGE=$ROOT/build/stage
@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 # Eight redirect ports, registered on both identity providers.
-base=$(( 20000 + RANDOM % 30000 ))
+base=$(( 10000 + RANDOM % 22000 ))  # below the ephemeral range (32768-60999)
 ports=(); for i in 0 1 2 3 4 5 6 7; do ports+=(--redirect-port $((base + i))); done
 "$PYTHON" -m harness up --state "$tmp/state.json" --access-token-duration 4 "${ports[@]}" >/dev/null
 "$PYTHON" -m harness up --state "$tmp/state-rotating.json" --access-token-duration 4 --refresh-one-use "${ports[@]}" >/dev/null

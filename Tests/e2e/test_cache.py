@@ -17,8 +17,11 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "cache_driver.py")
-# The harness plugin's `stack` fixture: access tokens of 4 s, the redirect port registered.
-STACK = {"access_token_duration": 4}
+# The harness plugin's `stack` fixture with access tokens of 15 s: a token is still
+# outside its refresh window (the second half of its life) when the next process starts
+# on a loaded machine, and waiting out TOKEN_LIFE + 1 s always passes its end.
+TOKEN_LIFE = 15
+STACK = {"access_token_duration": TOKEN_LIFE}
 
 
 def sha(token):
@@ -99,7 +102,7 @@ def test_login_is_cached_and_survives_a_restart(stack, redirect_port, session):
     assert again["source"] == "cache" and again["browser_calls"] == 0
     assert token_requests(stack) == before, "no request to the IdP"
     # After expiry the next process refreshes with the cached refresh token, no login.
-    time.sleep(5)
+    time.sleep(TOKEN_LIFE + 1)
     later = run(session, cfg, "header")
     assert later["sha"] != first["sha"] and later["browser_calls"] == 0
     assert token_requests(stack, "refresh_token") >= 1
@@ -152,15 +155,14 @@ def test_a_login_by_another_tool_serves_us(stack, redirect_port, session, layout
     got = run(session, cfg, "header")
     assert got["browser_calls"] == 0 and token_requests(stack, "authorization_code") == logins, \
         "logged in through %s's item" % layout
-    # The 4 s token may be inside its refresh window by now on a loaded machine: then the
+    # The token may be inside its refresh window by now on a very loaded machine: then the
     # imported refresh token renewed it (that is still this login); else it was served.
     refreshed = token_requests(stack) - before
     assert refreshed == token_requests(stack, "refresh_token") - refreshes <= 1
     if refreshed == 0:
         assert got["sha"] == ours["sha"]
-    # And its refresh token works for us after expiry: 5 s is past the token's end
-    # however loaded the machine is.
-    time.sleep(5)
+    # And its refresh token works for us after expiry.
+    time.sleep(TOKEN_LIFE + 1)
     later = run(session, cfg, "header")
     assert later["browser_calls"] == 0 and later["sha"] != ours["sha"]
     assert token_requests(stack, "authorization_code") == logins
@@ -180,7 +182,7 @@ def test_logout_removes_every_layout(stack, redirect_port, session):
 def test_storm_of_4_processes_x_8_threads_makes_one_token_request(stack, redirect_port, session, mode):
     cfg, first = login(stack, redirect_port, session)
     if mode == "expired":
-        time.sleep(5)  # every process starts with an expired token in the keyring
+        time.sleep(TOKEN_LIFE + 1)  # every process starts with an expired token in the keyring
     stack.front.reset_counts()
     start_at = time.time() + 3
     env = session.env()
@@ -234,7 +236,7 @@ def test_no_session_bus_works_from_memory_with_one_warning(stack, session):
            "scopes": ["all"], "cache_dir": os.path.join(session.home, "c")}
     t0 = time.time()
     out = run(session, cfg, "header", env_extra={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
-    assert time.time() - t0 < 5
+    assert time.time() - t0 < 30
     assert out["ok"] and out["source"] == "idp"
     assert out["stderr"].count("warning") == 1, out["stderr"]
     assert stack.state["service_client_secret"] not in out["stderr"]
@@ -250,7 +252,7 @@ def test_locked_keyring_does_not_prompt_or_hang(stack, redirect_port, session):
                    env=session.env(), check=True, timeout=30, capture_output=True)
     t0 = time.time()
     out = run(session, dict(cfg, interactive=False), "header", check=False)
-    assert time.time() - t0 < 10, "bounded"
+    assert time.time() - t0 < 30, "bounded (a hang check)"
     # The locked item cannot be read and no person may log in: a clear "login required".
     assert out.get("status") == 7 and "interactive" in out.get("message", ""), out
     # A service account still works from memory, with one warning about the keyring.
@@ -259,7 +261,7 @@ def test_locked_keyring_does_not_prompt_or_hang(stack, redirect_port, session):
           "scopes": ["all"], "cache_dir": os.path.join(session.home, "c")}
     t0 = time.time()
     out = run(session, cc, "header")
-    assert time.time() - t0 < 10 and out["source"] == "idp"
+    assert time.time() - t0 < 30 and out["source"] == "idp"
     assert out["stderr"].count("warning") == 1 and "locked" in out["stderr"], out["stderr"]
 
 

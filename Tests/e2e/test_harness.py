@@ -340,7 +340,7 @@ def test_refresh_rotation_and_reuse():
     """refresh-token-one-use=always: each refresh returns a new refresh token; reusing an
     old one is refused with 400 and an EMPTY body, and revokes the newest one too."""
     from harness import start_stack
-    port = netutil.free_port()
+    port = netutil.listen_port()
     with start_stack(refresh_one_use=True, redirect_ports=[port]) as stack:
         tok = login_tokens(stack, port)
         cid = stack.state["public_client_id"]

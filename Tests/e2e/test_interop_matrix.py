@@ -158,7 +158,10 @@ class World:
         """The token sha this side would send, or None when it has no login."""
         s = dict(self.settings, interactive=False)  # a reader never logs in
         if side == "flyteauth CLI":
-            return self.cli_token(check=False)[1]
+            p, got = self.cli_token(check=False)
+            # No login is exit 5 (login required); anything else is a failure, not "logged out".
+            assert p.returncode in (0, 5), "flyteauth token exited %d: %s" % (p.returncode, p.stderr[-800:])
+            return got
         if side == "C":
             return self.json_of([self.c_bin, "header", json.dumps(s)], check=False).get("sha")
         if side == "Python binding":
@@ -215,8 +218,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from harness import KeyringSession, start_stack
-    from harness.netutil import free_port
-    port = free_port()
+    from harness.netutil import listen_port
+    port = listen_port()
     # Every tool uses the redirect URI the server advertises: a free port, not Flyte's 53593.
     stack = start_stack(access_token_duration=600, redirect_ports=[port], redirect_uri="http://localhost:%d/callback" % port)
     session = KeyringSession().start()

@@ -17,6 +17,9 @@ cc -std=c11 -Wall -Wextra -Werror -O1 Tests/kernel/maps_header.c -o "$OUT/maps_h
 export LD_LIBRARY_PATH=$STAGE/lib FLYTEAUTH_KERNEL_TEST_TOOLS=$OUT FLYTEAUTH_KERNEL_KEYRING=session
 
 user_before=$(keyctl rlist @u 2>/dev/null || true)
+# The persistent keyring is read through a session of its own (get_persistent links it there).
+persistent_keys() { keyctl session - sh -c 'keyctl rlist "$(keyctl get_persistent @s)"' 2>/dev/null | tr ' ' '\n' | sort; }
+persistent_before=$(persistent_keys)
 keyctl session - bash -c '
     "$0" -m pytest Tests/kernel -q -p no:cacheprovider "$@"; rc=$?
     keyctl show @s
@@ -25,3 +28,6 @@ keyctl session - bash -c '
 ' "$VENV/bin/python" "$@"
 user_after=$(keyctl rlist @u 2>/dev/null || true)
 if [ "$user_before" != "$user_after" ]; then echo "the user keyring changed: $user_before -> $user_after" >&2; exit 1; fi
+# Nothing added to the persistent keyring (keys may only have expired and gone).
+added=$(comm -13 <(echo "$persistent_before") <(persistent_keys) | grep . || true)
+if [ -n "$added" ]; then echo "keys added to the user's persistent keyring: $added" >&2; exit 1; fi

@@ -20,7 +20,7 @@ E2E = os.path.join(ROOT, "Tests", "e2e")
 sys.path.insert(0, E2E)
 
 from harness import KeyringSession, start_stack  # noqa: E402
-from harness.netutil import free_port  # noqa: E402
+from harness.netutil import listen_port  # noqa: E402
 
 STAGE = os.path.join(ROOT, "build", "stage")
 LIB = os.path.join(STAGE, "lib", "libflyteauth.so.0")
@@ -59,7 +59,7 @@ def clean_session_keyring():
 
 @pytest.fixture(scope="module")
 def redirect_port():
-    return free_port()
+    return listen_port()
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(REPO, "Tests", "e2e"))  # the harness (standard 
 import flyteauth  # noqa: E402
 from flyteauth import _library  # noqa: E402
 from harness import approve_device, start_stack  # noqa: E402
-from harness.netutil import free_port, opener, request  # noqa: E402
+from harness.netutil import listen_port, opener, request  # noqa: E402
 
 NAMES = ["flyteauth", "flyteauth_pkce", "flyteauth_deviceflow", "flyteauth_clientsecret", "flyteauth_externalcommand"]
 HEADER = "flyte-authorization"
@@ -41,7 +41,7 @@ def require(cond, what):
 
 @pytest.fixture(scope="module")
 def port():
-    return free_port()
+    return listen_port()
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,7 @@ def test_the_flyteauth_command(stack, tmp_path):
     secret = tmp_path / "secret"
     secret.write_text(stack.state["service_client_secret"] + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTE", "LD_"))}
+    env["FLYTEAUTH_KERNEL_KEYRING"] = "off"  # never the user's own kernel keyring
     base = [exe, "token", "--endpoint", stack.endpoint.split("://", 1)[1], "--insecure",
             "--auth-type", "ClientSecret", "--client-id", stack.state["service_client_id"],
             "--client-secret-location", str(secret), "--scope", "all"]
@@ -231,6 +232,8 @@ def test_flyte_config_auth_type_in_plain_flytekit(stack, tmp_path, auth_type):
     # Nothing set but what any desktop session has (HOME, PATH, the D-Bus session of the
     # keyring) and, for PKCE, the scripted person behind $BROWSER.
     env = {"HOME": str(home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
+    # ... and, as every test, never the user's own kernel keyring.
+    env["FLYTEAUTH_KERNEL_KEYRING"] = "off"
     for k in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"):
         if k in os.environ:
             env[k] = os.environ[k]

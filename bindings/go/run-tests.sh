@@ -7,7 +7,7 @@
 # only, the adapters the grpc-go and x/oauth2 of Debian's -dev packages.
 set -euo pipefail
 # Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
+case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 stage=$root/build/stage

@@ -9,7 +9,7 @@
 # FLYTEAUTH_LIBRARY  libflyteauth to test (default: this checkout's build/stage/lib/libflyteauth.so.0)
 set -euo pipefail
 # Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
+case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"

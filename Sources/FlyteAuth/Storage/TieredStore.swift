@@ -22,10 +22,10 @@ public protocol TierReporting: Sendable {
 
 /// The cache tiers in order: the kernel keyring (microseconds, memory only, gone at
 /// reboot), the Secret Service with the other tools' layouts (durable, D-Bus, about
-/// 10 ms), and the opt-in file, written only where the kernel tier cannot take a login.
+/// 10 ms), and the opt-in file, written only when neither of the others took the login.
 ///
 /// Read: the first tier that has the token; a hit below the kernel tier is promoted into
-/// it so the next process pays one system call. Write: every tier in use. Remove
+/// it so the next process pays two system calls. Write: every tier in use. Remove
 /// (logout, a refused refresh token): every tier.
 final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
     private let kernel: KernelKeyringStore?
@@ -168,7 +168,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         }
         if let file {
             out.append(CacheTierStatus(name: "file", available: true,
-                                       detail: file.name + " (written only when the kernel tier cannot take the login)"))
+                                       detail: file.name + " (written only when neither the kernel tier nor the Secret Service took the login)"))
         } else {
             out.append(CacheTierStatus(name: "file", available: false, detail: "off (file_cache: false)"))
         }

@@ -40,12 +40,22 @@ public struct ResolvedSettings: Sendable {
     public var description: JSONValue {
         var values: [String: JSONValue] = [:]
         for (key, v) in sources {
-            let masked = ["client_secret", "api_key"].contains(key) ? JSONValue.string("********") : v.value
+            var masked = ["client_secret", "api_key"].contains(key) ? JSONValue.string("********") : v.value
+            if key == "http_proxy_url", let url = v.value.stringValue {
+                masked = .string(ResolvedSettings.withoutCredentials(url))
+            }
             values[key] = .object(["value": masked, "source": .string(v.source)])
         }
         var o: [String: JSONValue] = ["settings": .object(values), "auth_type": .string(settings.authType.rawValue)]
         o["config_file"] = configFile.map(JSONValue.string) ?? .null
         return .object(o)
     }
-}
 
+    /// A URL with its user-info (a proxy's `user:password@`) replaced, for display.
+    public static func withoutCredentials(_ url: String) -> String {
+        let start = url.firstRange(of: "://")?.upperBound ?? url.startIndex
+        let authorityEnd = url[start...].firstIndex(of: "/") ?? url.endIndex
+        guard let at = url[start..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<start]) + "<credentials>" + url[at...]
+    }
+}

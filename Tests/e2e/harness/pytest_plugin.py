@@ -26,13 +26,14 @@ import os
 import pytest
 
 from . import KeyringSession, start_stack
-from .netutil import free_port
+from .netutil import listen_port
 
 DEFAULT_ACCESS_TOKEN_DURATION = 4
 
-# Never the developer's own kernel keyring: only Tests/kernel uses that tier, inside its
-# own `keyctl session -`; every process a test starts inherits this.
-os.environ.setdefault("FLYTEAUTH_KERNEL_KEYRING", "off")
+# Never the user's own kernel keyring (persistent or user, whatever was exported): only
+# Tests/kernel uses that tier, inside its own `keyctl session -`.
+if os.environ.get("FLYTEAUTH_KERNEL_KEYRING") != "session":
+    os.environ["FLYTEAUTH_KERNEL_KEYRING"] = "off"
 
 
 def pytest_addoption(parser):
@@ -60,7 +61,7 @@ def _stack_scope(fixture_name, config):
 
 @pytest.fixture(scope="session")
 def redirect_port():
-    return free_port()
+    return listen_port()
 
 
 @pytest.fixture(scope=_stack_scope)

@@ -6,7 +6,7 @@
 # Everything it starts is stopped by pid at the end.
 set -euo pipefail
 # Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-export FLYTEAUTH_KERNEL_KEYRING=${FLYTEAUTH_KERNEL_KEYRING:-off}
+case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 stage=$root/build/stage

@@ -51,6 +51,11 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// Never the user's own kernel keyring (the tier defaults to persistent): only a run
+	// inside a session keyring of its own may use it.
+	if os.Getenv("FLYTEAUTH_KERNEL_KEYRING") != "session" {
+		os.Setenv("FLYTEAUTH_KERNEL_KEYRING", "off")
+	}
 	_, file, _, _ := runtime.Caller(0)
 	// bindings/go/flyteauth/main_test.go -> repository root
 	repoRoot = filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
@@ -161,13 +166,18 @@ func tokenRequests(t *testing.T) int {
 	return c.TokenTotal
 }
 
+// freePort is a loopback port free now, below Linux's ephemeral range (32768-60999), so
+// an outgoing connection cannot take it before the listener under test binds it.
 func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+	p := 10000 + int(time.Now().UnixNano()%22000)
+	for i := 0; i < 22000; i, p = i+1, 10000+(p-10000+7919)%22000 {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err == nil {
+			l.Close()
+			return p
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	panic("no free loopback port in 10000-31999")
 }
 
 // script writes an executable shell script into a fresh temp dir and returns its path.
