@@ -247,8 +247,9 @@ def test_fault(env, flow, kind):
     assert "\x1b" not in message and "\n" not in message
     if flow == "refresh" and kind in ("html_401", "html_403"):
         # A non-OAuth refusal of the refresh token: a new login is needed, and this
-        # client may not start one (interactive false).
+        # client may not start one (interactive false); the message says what failed.
         assert status == 7, (status, message)
+        assert ff.url in message and kind[-3:] in message, "the message does not name the refresh failure: %s" % message
     else:
         assert status in (3, 4, 5, 6), (status, message)
         assert ff.url in message, "the message does not name the URL: %s" % message

@@ -83,6 +83,7 @@ extension AuthClient {
             guard let token = $0.refreshToken else { return false }
             return !refused.contains(token)
         }
+        var refreshFailure: AuthError?
         if flight.kind != .login, flow.refreshes, let base, let refreshToken = base.refreshToken {
             do throws(AuthError) {
                 let refreshed = try refresh(refreshToken, context: context).keepingRefreshToken(of: base)
@@ -98,6 +99,7 @@ extension AuthClient {
                 // Refused without an OAuth answer (an ingress's HTML 401/403, a redirect):
                 // no verdict on the refresh token, which is kept for the next try.
                 logger.log(.info, "refresh failed (\(error.message)); a new login is needed, the refresh token is kept")
+                refreshFailure = error
             }
         }
         if flight.kind == .background && flow.refreshes {
@@ -106,7 +108,9 @@ extension AuthClient {
             throw withRefusal(AuthError(.loginRequired, "the refresh token was refused; a new login is needed"))
         }
         let credentials: Credentials
-        do throws(AuthError) { credentials = try runFlow(context) } catch { throw withRefusal(error) }
+        do throws(AuthError) { credentials = try runFlow(context) } catch {
+            throw withRefreshFailure(withRefusal(error), refreshFailure)
+        }
         save(credentials, to: store)
         return (credentials, "idp")
     }
@@ -117,6 +121,17 @@ extension AuthClient {
         state.withLock { $0.refuse(refreshToken, refusal) }
         guard let store else { return }
         do throws(AuthError) { try store.forgetRefreshToken(refreshToken) } catch { warnCacheUnreadable(error) }
+    }
+
+    /// A login-required error after a refresh that failed without an OAuth answer says
+    /// what failed (the URL and the status), so an ingress's 401 is not mistaken for the
+    /// user's session ending.
+    private func withRefreshFailure(_ error: AuthError, _ failure: AuthError?) -> AuthError {
+        guard error.kind == .loginRequired, let failure else { return error }
+        var e = error
+        e.message += " (the refresh failed first: \(failure.message))"
+        if e.httpStatus == 0 { e.httpStatus = failure.httpStatus }
+        return e
     }
 
     /// A login-required error after a refusal says what the IdP said (its OAuth error).
