@@ -12,9 +12,10 @@ there with ``(PlatformConfig, ClientConfigStore)``. Installing this package regi
 ``flyteauth_deviceflow``       device authorization grant
 ``flyteauth_clientsecret``     client credentials (``client_id`` + secret)
 ``flyteauth_externalcommand``  the token is the stdout of ``command``
-``flyteauth``                  ``$FLYTEAUTH_AUTH_TYPE`` if set; else ClientSecret when a
-                               client secret is configured, ExternalCommand when a
-                               command is, else the library's default (PKCE)
+``flyteauth``                  the library decides (flyteauth_client_new in
+                               flyteauth.h): ``$FLYTEAUTH_AUTH_TYPE`` if set; else
+                               ClientSecret when a client secret is configured,
+                               ExternalCommand when a command is, else PKCE
 =============================  ======================================================
 
 e.g. ``FLYTE_CREDENTIALS_AUTH_MODE=flyteauth_clientsecret pyflyte run --remote ...``.
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 SETTINGS_ENV_VAR = "FLYTEAUTH_SETTINGS"
+#: Read by the library itself when the settings name no auth type.
 AUTH_TYPE_ENV_VAR = "FLYTEAUTH_AUTH_TYPE"
 _log = logging.getLogger("flyteauth")
 
@@ -204,13 +206,7 @@ def settings_from_platform_config(cfg: Any, auth_type: Optional[str] = None) -> 
     put("audience", getattr(cfg, "audience", None))
     put("command", getattr(cfg, "command", None))
     put("proxy_command", getattr(cfg, "proxy_command", None))
-    if auth_type is None:
-        auth_type = os.environ.get(AUTH_TYPE_ENV_VAR) or None
-        if auth_type is None:
-            if s.get("client_secret"):
-                auth_type = "clientsecret"
-            elif s.get("command"):
-                auth_type = "externalcommand"
+    # No auth type: the library chooses one from these settings and the environment.
     if auth_type:
         s["auth_type"] = auth_type
     raw = os.environ.get(SETTINGS_ENV_VAR)
@@ -226,8 +222,8 @@ def settings_from_platform_config(cfg: Any, auth_type: Optional[str] = None) -> 
 
 
 def authenticator_for(cfg: Any, auth_type: Optional[str] = None, **overrides: Any) -> FlyteAuthAuthenticator:
-    """A FlyteAuthAuthenticator for a PlatformConfig (`auth_type` None: inferred, see
-    the module documentation); `overrides` are more settings."""
+    """A FlyteAuthAuthenticator for a PlatformConfig (`auth_type` None: the library's
+    choice, see the module documentation); `overrides` are more settings."""
     settings = settings_from_platform_config(cfg, auth_type)
     settings.update(overrides)
     with _translated():
