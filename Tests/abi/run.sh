@@ -3,8 +3,9 @@
 # header compiles as C99 and C++ and agrees with the declarations Swift generates, then
 # runs the tests with a private glewlwyd.
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$(dirname "$0")/../.."
 STAGE=$PWD/build/stage
 OUT=$PWD/build/tests

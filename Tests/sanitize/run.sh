@@ -16,8 +16,9 @@
 # (-use-ld=lld: gold prints a warning for each of ASan's local symbols.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# Never the user's own kernel keyring: this suite runs with the tier off.
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=Tests/lib.sh
+. Tests/lib.sh
 ROOT=$PWD
 export PATH=$PATH:/opt/swift/usr/bin
 SWIFT=${SWIFT:-swift}

@@ -6,8 +6,9 @@
 # Offline: GOPROXY=off, GOTOOLCHAIN=local; the core module uses the standard library
 # only, the adapters the grpc-go and x/oauth2 of Debian's -dev packages.
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../../Tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../Tests/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 stage=$root/build/stage
