@@ -1,4 +1,4 @@
-"""The libflyteauth benchmarks (issue 8). Run through bench/run.sh, which builds the
+"""The libflyteauth benchmarks. Run through bench/run.sh, which builds the
 programs, and runs this inside a private Secret Service (Tests/e2e/keyring-session.sh).
 
     bench.py --mode full|quick|smoke --bin DIR --tmp DIR --out DIR --command CMD

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libflyteauth benchmarks (issue 8): libflyteauth from C, Python, Go and the `flyteauth`
+# libflyteauth benchmarks: libflyteauth from C, Python, Go and the `flyteauth`
 # tool side by side with flytekit, against a private glewlwyd and a private Secret
 # Service on 127.0.0.1. `make bench` runs this after staging the build.
 #
@@ -129,7 +129,7 @@ c.set_token("x" * 10)
 assert c.metadata()[0][1] == "Bearer " + "x" * 10
 c.close()' || { echo "run.sh: the Python binding does not work with the staged library" >&2; exit 1; }
 
-# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go; issue 12) ------------
+# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go) ------------
 # go test's own benchmark of Client.Metadata / Headers / GetRequestMetadata on a warm
 # cache, against the snapshot above. Writes $out/$stem-go-percall.json:
 # {"BenchmarkPerCallMetadata": {"ns_per_op": [..one per -count..], "allocs_per_op": N}, ...}

@@ -45,7 +45,7 @@ struct Status: ParsableCommand {
             line("refresh token", o["has_refresh_token"]?.boolValue.map { $0 ? "yes" : "no" })
             line("identity", Identity.describe(status))
             line("cache", o["cache"]?.stringValue)
-            // Cache tiers (issue 14): which one served the token, and each one's state.
+            // Cache tiers: which one served the token, and each one's state.
             line("token tier", o["token_tier"]?.stringValue)
             for tier in o["cache_tiers"]?.arrayValue ?? [] {
                 let state = tier["available"]?.boolValue.map { $0 ? "available" : "unavailable" } ?? "not used"
