@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
     start=$SECONDS
     # -timeout: one input taking 10 s is a hang. -rss_limit_mb: a parser that balloons
     # on a small input is a denial of service. detect_leaks=0: the Swift runtime keeps
-    # allocations for the life of the process (build-notes.md).
+    # allocations for the life of the process (docs/build-notes.md).
     FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-} "$bin" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/crashes/$t-" ".build-fuzz/corpus/$t" "Fuzz/corpus/$t" > "$log" 2>&1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The library itself under sanitizers (build-notes.md, "Sanitizer builds of the library"):
+# The library itself under sanitizers (docs/build-notes.md, "Sanitizer builds"):
 # libflyteauth.so built with ASan+UBSan (.build-asan) and with TSan (.build-tsan, dynamic
 # Swift runtime), then the C ABI tests (Tests/abi/abi_test.c: 16 threads across expiries,
 # background refresh, cancel, callbacks, free, fork) linked against each instrumented
