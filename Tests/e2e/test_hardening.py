@@ -179,7 +179,7 @@ def test_twenty_logins_in_a_row_each_deliver_the_callback_page(env, tmp_path):
         threads = []
 
         @cd.BROWSER
-        def opener(_ud, url):
+        def opener(_ud, url, deny=deny, threads=threads):
             t = threading.Thread(target=browse, args=(url.decode(), deny))
             t.start()
             threads.append(t)

@@ -18,7 +18,11 @@ import threading
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    from typing import Any, Callable, Dict, Optional
+    from typing import Any, Callable, Dict, Optional, Tuple
+
+    _PromptTuple = Tuple[str, Optional[str], str, datetime.datetime]
+else:
+    _PromptTuple = tuple
 
 from ._library import BROWSER_FN, DEVICE_PROMPT_FN, LOG_FN
 
@@ -34,7 +38,7 @@ def _log_exception(message: str) -> None:
     logging.getLogger("flyteauth").exception(message)
 
 
-class DevicePrompt(tuple):
+class DevicePrompt(_PromptTuple):
     """What the person needs to approve a device login (passed to ``on_device_prompt``).
 
     An immutable tuple ``(verification_uri, verification_uri_complete, user_code,
@@ -48,7 +52,7 @@ class DevicePrompt(tuple):
                 expires_at: datetime.datetime) -> "DevicePrompt":
         return tuple.__new__(cls, (verification_uri, verification_uri_complete, user_code, expires_at))
 
-    def __getnewargs__(self) -> tuple:
+    def __getnewargs__(self) -> Tuple[Any, ...]:
         return tuple(self)
 
     @property

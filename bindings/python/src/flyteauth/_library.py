@@ -24,7 +24,7 @@ import os
 import threading
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Optional, Tuple
+    from typing import Any, Iterator, List, Optional, Tuple
 
 from .errors import LIBRARY_FIXES, LibraryNotFoundError
 
@@ -181,6 +181,11 @@ class Library:
                 "%s is libflyteauth %s; this binding needs %d.%d.x at least %d.%d.%d"
                 % (path, self.version, HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF,
                    HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF, HEADER_VERSION_NUMBER & 0xFF))
+
+    if TYPE_CHECKING:
+        # The functions are set from SIGNATURES in __init__ (one attribute a function,
+        # without the flyteauth_ prefix): to the type checker, any attribute.
+        def __getattr__(self, name: str) -> Any: ...
 
     def has(self, short_name: str) -> bool:
         return hasattr(self, short_name)

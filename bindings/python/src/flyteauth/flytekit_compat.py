@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Callable, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Literal, Optional, Tuple, Type
 
 from flytekit.clients.auth import exceptions as _fk_exceptions
 from flytekit.clients.auth.authenticator import Authenticator, ClientConfigStore
@@ -97,7 +97,7 @@ class _translated:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Literal[False]:
         if isinstance(exc, FlyteAuthError):
             new = as_flytekit_error(exc)
             if new is not exc:
@@ -135,7 +135,7 @@ class FlyteAuthAuthenticator(Authenticator):
         try:  # (no context manager here: this is the per-call path)
             md = self._client.metadata()
         except FlyteAuthError as e:
-            raise _reraise(e)
+            raise _reraise(e)  # noqa: B904 - _reraise sets the cause itself
         if not md:
             return None
         pair = md[0]
@@ -214,7 +214,7 @@ def settings_from_platform_config(cfg: Any, auth_type: Optional[str] = None) -> 
         try:
             extra = json.loads(raw)
         except ValueError as e:
-            raise as_flytekit_error(ConfigurationError("$%s is not JSON: %s" % (SETTINGS_ENV_VAR, e)))
+            raise as_flytekit_error(ConfigurationError("$%s is not JSON: %s" % (SETTINGS_ENV_VAR, e))) from e
         if not isinstance(extra, dict):
             raise as_flytekit_error(ConfigurationError("$%s must be a JSON object" % SETTINGS_ENV_VAR))
         s.update(extra)
