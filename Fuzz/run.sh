@@ -6,7 +6,7 @@
 # out-of-memory input is saved as .build-fuzz/crashes/<target>-* and fails the run.
 # Per-target figures (runs, cov, ft, seconds) go to .build-fuzz/summary.tsv.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 seconds=${FUZZ_SECONDS:-300}
 if [ "${1:-}" = "--smoke" ]; then seconds=${FUZZ_SMOKE_SECONDS:-2}; shift; fi
 bash Fuzz/build.sh || exit 1

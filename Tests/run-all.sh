@@ -3,7 +3,7 @@
 # suite whose runner is missing fails like any other (no suite is skipped silently).
 # Each runner prints its own summary line; the last line sums up the suites.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export VENV=${VENV:-/opt/flyteauth-venv}
 export PYTHON=${PYTHON:-python3}
 # The shared runner helpers: the kernel keyring stays off unless in a session of its own.

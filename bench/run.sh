@@ -98,11 +98,13 @@ export LD_LIBRARY_PATH=$STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 echo "run.sh: $mode run; building the benchmark programs"
 CFLAGS_BENCH=(-std=gnu11 -O2 -Wall -Wextra)
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" $(pkg-config --cflags --libs flyteauth)
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" $(pkg-config --cflags flyteauth) -ldl
+read -ra FLYTEAUTH_CFLAGS_LIBS <<< "$(pkg-config --cflags --libs flyteauth)"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+read -ra FLYTEAUTH_CFLAGS <<< "$(pkg-config --cflags flyteauth)"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" "${FLYTEAUTH_CFLAGS[@]}" -ldl
 # The floor of case 1: a C process that does nothing.
 printf 'int main(void) { return 0; }\n' > "$tmp/bare.c"
 cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/bare_c" "$tmp/bare.c"

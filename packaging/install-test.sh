@@ -6,7 +6,7 @@
 # checks that nothing of theirs is left. Runs as root (CI, or sudo). Leaves the machine
 # as it found it, also when a check fails.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # The shared runner helpers: the kernel keyring stays off unless in a session of its own.
 # shellcheck source=Tests/lib.sh
 . Tests/lib.sh

@@ -19,6 +19,7 @@ bash Tests/abi/check-header-drift.sh
 # The growth rule and the export list: make abi-check and check-exports fail on each breach.
 bash Tests/abi/check-abi-rule.sh
 
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
     Tests/abi/abi_test.c -o "$OUT/abi_test" $(pkg-config --cflags --libs flyteauth) $(pkg-config --cflags --libs libcurl) -lpthread
 

@@ -14,6 +14,7 @@ export PKG_CONFIG_PATH=$STAGE/lib/pkgconfig
 export PYTHON=${PYTHON:-python3}
 export PYTHONPATH=$ROOT/Tests/e2e${PYTHONPATH:+:$PYTHONPATH}
 
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
     -I Tests/abi Tests/e2e/login_test.c -o "$OUT/login_test" $(pkg-config --cflags --libs flyteauth libcurl) -lpthread
 

@@ -70,6 +70,7 @@ for m in $mode; do
         address)
             scratch=.build-asan
             swift_flags=(--sanitize address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=all -Xswiftc -use-ld=lld)
+            # shellcheck disable=SC2054  # one compiler flag with a comma
             cflags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
             # The Swift runtime allocates at load and keeps it: not a leak of ours.
             run_env=(ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:detect_stack_use_after_return=0
@@ -86,6 +87,7 @@ for m in $mode; do
         "$SWIFT" build -c debug -q --scratch-path "$scratch" --product flyteauth "${swift_flags[@]}"
     # The toolchain's clang: its sanitizer runtimes are the ones the Swift code expects.
     # The TSan runtime intercepts libdispatch, so that is linked explicitly.
+    # shellcheck disable=SC2046  # pkg-config's flags are split on purpose
     step "$m: build abi_test" \
         "$CLANG" -std=c11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer -fuse-ld=lld "${cflags[@]}" -Iinclude \
         Tests/abi/abi_test.c -o "$OUT/abi_test_$m" -L"$lib" -lflyteauth -L"$RUNTIME" -ldispatch -lBlocksRuntime \

@@ -56,8 +56,8 @@ if [ -d "$gocode/src/google.golang.org/grpc" ] && [ -d "$gocode/src/golang.org/x
     for adapter in flyteauthgrpc flyteauthoauth2; do
         echo "run-tests.sh: $adapter (GOPATH mode, $gocode)"
         (cd "$gopath/src/github.com/flyteorg/libflyteauth/bindings/go/$adapter" &&
-            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS= go vet . &&
-            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS= go test -race -count=1 -v .) >>"$log" 2>&1 || rc=1
+            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS='' go vet . &&
+            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS='' go test -race -count=1 -v .) >>"$log" 2>&1 || rc=1
     done
 else
     echo "run-tests.sh: grpc-go or x/oauth2 missing in $gocode:" \

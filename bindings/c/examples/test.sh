@@ -166,6 +166,7 @@ assert blocks, "no ```c block in README.md"
 open(sys.argv[2], "w").write(blocks[0])
 EOF
 set +e
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -Wall -Wextra -Werror -o "$tmp/quickstart" "$tmp/quickstart.c" $(pkg-config --cflags --libs flyteauth) >"$tmp/quickstart-cc.out" 2>&1
 cc_rc=$?
 set -e
