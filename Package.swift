@@ -12,18 +12,26 @@ let versionScript = Context.packageDirectory + "/Sources/FlyteAuthABI/exports.ma
 // copy (FLYTEAUTH_WHEEL=1, `make wheel`) must load on older glibc (GLIBC_ABI_DT_RELR is 2.36),
 // so it goes without.
 let relr: [String] = Context.environment["FLYTEAUTH_WHEEL"] == "1" ? [] : ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
-let libraryLinkFlags: [LinkerSetting] = dist ? [
-    .unsafeFlags([
-        "-static-stdlib", "-use-ld=lld",
-        "-Xlinker", "--version-script=\(versionScript)",
-        "-Xlinker", "-soname=libflyteauth.so.0",
-        "-Xlinker", "-z", "-Xlinker", "now",
-        "-Xlinker", "-z", "-Xlinker", "relro",
-    ] + relr)
-] : []
-let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags([
-    "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
-] + relr)] : []
+let libraryLinkFlags: [LinkerSetting] =
+    dist
+    ? [
+        .unsafeFlags(
+            [
+                "-static-stdlib", "-use-ld=lld",
+                "-Xlinker", "--version-script=\(versionScript)",
+                "-Xlinker", "-soname=libflyteauth.so.0",
+                "-Xlinker", "-z", "-Xlinker", "now",
+                "-Xlinker", "-z", "-Xlinker", "relro",
+            ] + relr)
+    ] : []
+let toolLinkFlags: [LinkerSetting] =
+    dist
+    ? [
+        .unsafeFlags(
+            [
+                "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
+            ] + relr)
+    ] : []
 
 let package = Package(
     name: "libflyteauth",
@@ -32,7 +40,7 @@ let package = Package(
         .executable(name: "flyteauth-cli", targets: ["FlyteAuthCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // libc and the kernel: static inline wrappers for what Swift cannot call directly

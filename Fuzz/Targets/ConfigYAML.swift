@@ -7,8 +7,11 @@ func fuzzConfigYAML(_ bytes: [UInt8]) {
 
 /// A file layer merged under empty environment and overrides, as the engine does.
 func fuzzMerge(_ layer: ConfigLayer) {
-    guard let resolved = try? ResolvedSettings.merge(file: layer, environment: [:], overrides: [:],
-                                                     configFile: "config", secretAvailable: { _ in true }) else { return }
+    guard
+        let resolved = try? ResolvedSettings.merge(
+            file: layer, environment: [:], overrides: [:],
+            configFile: "config", secretAvailable: { _ in true })
+    else { return }
     _ = resolved.description.serialized
     fuzzDerived(resolved.settings)
 }

@@ -7,8 +7,9 @@ func fuzzErrorResponse(_ bytes: [UInt8]) {
     let error = TokenResponse.error(from: response, endpoint: "https://idp.test/token")
     fuzzCheck(!error.message.isEmpty, "an error without a message")
     _ = error.description
-    let authorization = DeviceAuthorization(deviceCode: "d", userCode: "u", verificationURI: "https://idp.test/device",
-                                            verificationURIComplete: nil, expiresAt: 1_700_000_600, interval: 5)
+    let authorization = DeviceAuthorization(
+        deviceCode: "d", userCode: "u", verificationURI: "https://idp.test/device",
+        verificationURIComplete: nil, expiresAt: 1_700_000_600, interval: 5)
     var polling = DevicePolling(authorization: authorization, timeout: 600, now: 1_700_000_000)
     if case .wait(let seconds) = polling.next(after: response, endpoint: "https://idp.test/token", now: 1_700_000_001) {
         fuzzCheck(seconds.isFinite && seconds >= 0, "device polling waits \(seconds) s")

@@ -22,9 +22,10 @@ func fuzzCredentials(_ c: Credentials) {
     fuzzCheck(back?.accessToken == c.accessToken, "canonical item does not read back its access token")
     fuzzCheck(back?.refreshToken == c.refreshToken.flatMap { $0.isEmpty ? nil : $0 }, "canonical item loses the refresh token")
     for layout in ForeignLayout.allCases {
-        let secrets = Dictionary(layout.encode(c, endpoint: endpoint, now: 1_700_000_000).compactMap { item, secret in
-            secret.map { (item, $0) }
-        }, uniquingKeysWith: { a, _ in a })
+        let secrets = Dictionary(
+            layout.encode(c, endpoint: endpoint, now: 1_700_000_000).compactMap { item, secret in
+                secret.map { (item, $0) }
+            }, uniquingKeysWith: { a, _ in a })
         let read = layout.decode(secrets, endpoint: endpoint, now: 1_700_000_000)
         fuzzCheck(read?.accessToken == c.accessToken, "\(layout.rawValue) layout does not read back its access token")
     }

@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (the exported functions are named as the C header names them)
 import CFlyteAuthHeader
 import CSystem
 import FlyteAuth
@@ -49,8 +51,10 @@ private func handle(_ client: OpaquePointer?) -> Unmanaged<ClientHandle>? {
 
 private func duplicate(_ s: String) -> UnsafeMutablePointer<CChar>? { strdup(s) }
 
-private func newClient(_ settings: () throws(AuthError) -> Settings,
-                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> flyteauth_status {
+private func newClient(
+    _ settings: () throws(AuthError) -> Settings,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> flyteauth_status {
     guard let out else { return fail(.invalidArgument, "out is NULL") }
     out.pointee = nil
     do throws(AuthError) {
@@ -103,12 +107,15 @@ public func flyteauth_string_free(_ s: UnsafeMutablePointer<CChar>?) {
 // MARK: - Clients
 
 @c(flyteauth_client_new)
-public func flyteauth_client_new(_ settingsJSON: UnsafePointer<CChar>?,
-                                 _ out: UnsafeMutablePointer<OpaquePointer?>?) -> flyteauth_status {
-    newClient({ () throws(AuthError) in
-        let text = try string(settingsJSON, "settings_json")
-        return try Settings.parse(json: Array(text.utf8))
-    }, out)
+public func flyteauth_client_new(
+    _ settingsJSON: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> flyteauth_status {
+    newClient(
+        { () throws(AuthError) in
+            let text = try string(settingsJSON, "settings_json")
+            return try Settings.parse(json: Array(text.utf8))
+        }, out)
 }
 
 @c(flyteauth_client_free)
@@ -124,8 +131,10 @@ public func flyteauth_client_free(_ client: OpaquePointer?) {
 }
 
 @c(flyteauth_client_metadata)
-public func flyteauth_client_metadata(_ client: OpaquePointer?,
-                                      _ out: UnsafeMutablePointer<UnsafeMutablePointer<flyteauth_metadata>?>?) -> flyteauth_status {
+public func flyteauth_client_metadata(
+    _ client: OpaquePointer?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<flyteauth_metadata>?>?
+) -> flyteauth_status {
     guard let out else { return fail(.invalidArgument, "out is NULL") }
     out.pointee = nil
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
@@ -134,7 +143,8 @@ public func flyteauth_client_metadata(_ client: OpaquePointer?,
             let engine = h.engine
             // The cached path: this thread's copy is current and not yet due for refresh.
             if let block = thread.block(for: engine.id, generation: engine.generation.load(ordering: .acquiring)),
-               Clock.coarseNow() < block.softDeadline, !engine.isForked {
+                Clock.coarseNow() < block.softDeadline, !engine.isForked
+            {
                 guard let md = block.copy() else { return fail(.internal, "out of memory") }
                 thread.clearError()
                 out.pointee = md
@@ -161,8 +171,10 @@ public func flyteauth_metadata_free(_ md: UnsafeMutablePointer<flyteauth_metadat
 }
 
 @c(flyteauth_client_token)
-public func flyteauth_client_token(_ client: OpaquePointer?, _ token: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                                   _ expiresAt: UnsafeMutablePointer<Int64>?) -> flyteauth_status {
+public func flyteauth_client_token(
+    _ client: OpaquePointer?, _ token: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ expiresAt: UnsafeMutablePointer<Int64>?
+) -> flyteauth_status {
     guard let token else { return fail(.invalidArgument, "access_token is NULL") }
     token.pointee = nil
     expiresAt?.pointee = 0
@@ -179,8 +191,10 @@ public func flyteauth_client_token(_ client: OpaquePointer?, _ token: UnsafeMuta
 }
 
 @c(flyteauth_client_refresh)
-public func flyteauth_client_refresh(_ client: OpaquePointer?, _ rejected: UnsafePointer<CChar>?,
-                                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<flyteauth_metadata>?>?) -> flyteauth_status {
+public func flyteauth_client_refresh(
+    _ client: OpaquePointer?, _ rejected: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<flyteauth_metadata>?>?
+) -> flyteauth_status {
     out?.pointee = nil
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
     do throws(AuthError) {
@@ -221,8 +235,10 @@ public func flyteauth_client_logout(_ client: OpaquePointer?) -> flyteauth_statu
 }
 
 @c(flyteauth_client_set_token)
-public func flyteauth_client_set_token(_ client: OpaquePointer?, _ token: UnsafePointer<CChar>?,
-                                       _ expiresAt: Int64) -> flyteauth_status {
+public func flyteauth_client_set_token(
+    _ client: OpaquePointer?, _ token: UnsafePointer<CChar>?,
+    _ expiresAt: Int64
+) -> flyteauth_status {
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
     do throws(AuthError) {
         let text = try string(token, "access_token", limit: 64 * 1024)
@@ -241,8 +257,10 @@ public func flyteauth_client_cancel(_ client: OpaquePointer?) -> flyteauth_statu
 }
 
 @c(flyteauth_client_status)
-public func flyteauth_client_status(_ client: OpaquePointer?,
-                                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> flyteauth_status {
+public func flyteauth_client_status(
+    _ client: OpaquePointer?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> flyteauth_status {
     guard let out else { return fail(.invalidArgument, "status_json is NULL") }
     out.pointee = nil
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
@@ -254,8 +272,10 @@ public func flyteauth_client_status(_ client: OpaquePointer?,
 // MARK: - Callbacks
 
 @c(flyteauth_client_set_browser_callback)
-public func flyteauth_client_set_browser_callback(_ client: OpaquePointer?, _ fn: flyteauth_browser_fn?,
-                                                  _ userData: UnsafeMutableRawPointer?) -> flyteauth_status {
+public func flyteauth_client_set_browser_callback(
+    _ client: OpaquePointer?, _ fn: flyteauth_browser_fn?,
+    _ userData: UnsafeMutableRawPointer?
+) -> flyteauth_status {
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
     let data = UserData(pointer: userData)
     var opener: Interaction.BrowserOpener?
@@ -267,8 +287,10 @@ public func flyteauth_client_set_browser_callback(_ client: OpaquePointer?, _ fn
 }
 
 @c(flyteauth_client_set_device_prompt_callback)
-public func flyteauth_client_set_device_prompt_callback(_ client: OpaquePointer?, _ fn: flyteauth_device_prompt_fn?,
-                                                        _ userData: UnsafeMutableRawPointer?) -> flyteauth_status {
+public func flyteauth_client_set_device_prompt_callback(
+    _ client: OpaquePointer?, _ fn: flyteauth_device_prompt_fn?,
+    _ userData: UnsafeMutableRawPointer?
+) -> flyteauth_status {
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
     let data = UserData(pointer: userData)
     var prompt: Interaction.DevicePrompt?
@@ -290,9 +312,11 @@ public func flyteauth_client_set_device_prompt_callback(_ client: OpaquePointer?
 }
 
 @c(flyteauth_client_set_log_callback)
-public func flyteauth_client_set_log_callback(_ client: OpaquePointer?, _ fn: flyteauth_log_fn?,
-                                              _ userData: UnsafeMutableRawPointer?,
-                                              _ minLevel: flyteauth_log_level) -> flyteauth_status {
+public func flyteauth_client_set_log_callback(
+    _ client: OpaquePointer?, _ fn: flyteauth_log_fn?,
+    _ userData: UnsafeMutableRawPointer?,
+    _ minLevel: flyteauth_log_level
+) -> flyteauth_status {
     guard let h = handle(client) else { return fail(.invalidArgument, "client is NULL") }
     guard let level = LogLevel(rawValue: Int32(minLevel.rawValue)) else {
         return fail(.invalidArgument, "min_level \(minLevel.rawValue) is not a flyteauth_log_level")
@@ -311,18 +335,23 @@ public func flyteauth_client_set_log_callback(_ client: OpaquePointer?, _ fn: fl
 // MARK: - The user's Flyte configuration
 
 @c(flyteauth_client_new_from_config)
-public func flyteauth_client_new_from_config(_ path: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?,
-                                             _ out: UnsafeMutablePointer<OpaquePointer?>?) -> flyteauth_status {
-    newClient({ () throws(AuthError) in
-        let configPath = try path.map { (p) throws(AuthError) in try string(p, "config_path", limit: 4096) }
-        let overridesText = try overrides.map { (p) throws(AuthError) in try string(p, "overrides_json") }
-        return try EngineFactory.resolveConfig(path: configPath, overridesJSON: overridesText).settings
-    }, out)
+public func flyteauth_client_new_from_config(
+    _ path: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> flyteauth_status {
+    newClient(
+        { () throws(AuthError) in
+            let configPath = try path.map { (p) throws(AuthError) in try string(p, "config_path", limit: 4096) }
+            let overridesText = try overrides.map { (p) throws(AuthError) in try string(p, "overrides_json") }
+            return try EngineFactory.resolveConfig(path: configPath, overridesJSON: overridesText).settings
+        }, out)
 }
 
 @c(flyteauth_config_resolve)
-public func flyteauth_config_resolve(_ path: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?,
-                                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> flyteauth_status {
+public func flyteauth_config_resolve(
+    _ path: UnsafePointer<CChar>?, _ overrides: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> flyteauth_status {
     guard let out else { return fail(.invalidArgument, "resolved_json is NULL") }
     out.pointee = nil
     do throws(AuthError) {

@@ -64,12 +64,15 @@ final class DoctorReport {
         .object([
             "ok": .bool(exitStatus == 0),
             "exit_status": .number(Double(exitStatus)),
-            "checks": .array(checks.map { c in
-                var o: [String: JSONValue] = ["name": .string(c.name), "status": .string(c.outcome.rawValue),
-                                              "summary": .string(c.summary), "details": .array(c.details.map(JSONValue.string))]
-                o["fix"] = c.fix.map(JSONValue.string) ?? .null
-                return .object(o)
-            }),
+            "checks": .array(
+                checks.map { c in
+                    var o: [String: JSONValue] = [
+                        "name": .string(c.name), "status": .string(c.outcome.rawValue),
+                        "summary": .string(c.summary), "details": .array(c.details.map(JSONValue.string)),
+                    ]
+                    o["fix"] = c.fix.map(JSONValue.string) ?? .null
+                    return .object(o)
+                }),
         ])
     }
 
@@ -98,8 +101,9 @@ struct DoctorRun {
         guard let (settings, client) = configuration() else { return }
         guard let endpoint = client.endpoint else {
             report.add(.init(name: "endpoint", outcome: .info, summary: "no endpoint: only the token URL is used (no discovery)"))
-            cacheAndToken(settings: settings, client: client, parameters: AuthParameters(settings: settings, metadata: nil, clientConfig: nil),
-                          reachable: true)
+            cacheAndToken(
+                settings: settings, client: client, parameters: AuthParameters(settings: settings, metadata: nil, clientConfig: nil),
+                reachable: true)
             return
         }
         let reachable = network(endpoint: endpoint, settings: settings)
@@ -124,8 +128,10 @@ struct DoctorRun {
     private func configuration() -> (Settings, AuthClient)? {
         let resolved: ResolvedConfig
         do throws(AuthError) { resolved = try common.resolve() } catch {
-            report.fail("config", error.message, fix: ExitStatus.fix(for: error)
-                        ?? "correct the value the message names (`flyteauth config` shows every key and where it came from)", kind: .config)
+            report.fail(
+                "config", error.message,
+                fix: ExitStatus.fix(for: error)
+                    ?? "correct the value the message names (`flyteauth config` shows every key and where it came from)", kind: .config)
             return nil
         }
         let d = resolved.description.objectValue ?? [:]
@@ -136,7 +142,8 @@ struct DoctorRun {
             if key == "http_proxy_url", let url = v["value"]?.stringValue { value = JSONValue.string(withoutCredentials(url)).serialized }
             details.append("\(key) = \(value.count > 80 ? String(value.prefix(77)) + "..." : value)  (\(v["source"]?.stringValue ?? "?"))")
         }
-        let summary = file.map { "\($0), auth type \(resolved.settings.authType.rawValue)" }
+        let summary =
+            file.map { "\($0), auth type \(resolved.settings.authType.rawValue)" }
             ?? "no configuration file (searched $FLYTECTL_CONFIG, ./flytekit.config, ~/.flyte/config, ~/.flyte/config.yaml)"
         do throws(AuthError) {
             let settings = try common.settings(login: .never)
@@ -155,14 +162,16 @@ struct DoctorRun {
         let https = endpoint.baseURL.hasPrefix("https://")
         let port = portOf(endpoint) ?? (https ? 443 : 80)
         if let proxy = settings.httpProxyURL.nonEmpty {
-            report.add(.init(name: "dns", outcome: .info, summary: "through the proxy \(withoutCredentials(proxy)): the proxy resolves \(endpoint.host)"))
+            report.add(
+                .init(name: "dns", outcome: .info, summary: "through the proxy \(withoutCredentials(proxy)): the proxy resolves \(endpoint.host)"))
         } else {
             let addresses: [String]
             switch NetworkProbe.resolve(endpoint.host, port: port) {
             case .failure(let why):
-                report.fail("dns", "\(endpoint.host) does not resolve: \(why)",
-                            fix: "check the host name in admin.endpoint (or --endpoint, FLYTE_PLATFORM_URL) and this machine's DNS (/etc/resolv.conf)",
-                            kind: .network)
+                report.fail(
+                    "dns", "\(endpoint.host) does not resolve: \(why)",
+                    fix: "check the host name in admin.endpoint (or --endpoint, FLYTE_PLATFORM_URL) and this machine's DNS (/etc/resolv.conf)",
+                    kind: .network)
                 return false
             case .success(let list):
                 addresses = list
@@ -181,9 +190,11 @@ struct DoctorRun {
                 if connected { break }
             }
             if !connected {
-                report.fail("tcp", failures.joined(separator: "; "),
-                            fix: "nothing accepts connections there: check that Flyte runs at \(endpoint.hostAndPort) and the port in admin.endpoint (a plain-HTTP endpoint also needs admin.insecure: true)",
-                            kind: .network)
+                report.fail(
+                    "tcp", failures.joined(separator: "; "),
+                    fix:
+                        "nothing accepts connections there: check that Flyte runs at \(endpoint.hostAndPort) and the port in admin.endpoint (a plain-HTTP endpoint also needs admin.insecure: true)",
+                    kind: .network)
                 return false
             }
         }
@@ -207,29 +218,37 @@ struct DoctorRun {
             if let e = c.expiresAt { expiry += e > now ? " (in \(Int(saturatingSeconds: (e - now) / 86400)) days)" : " (EXPIRED)" }
             details.append("certificate \(i): subject \(c.subject); issuer \(c.issuer); expires \(expiry)")
         }
-        details.append("CA bundle: " + (r.caFile ?? "libcurl's default") + (r.caPath.map { ", CA directory \($0)" } ?? "")
-                       + (settings.caCertFilePath.nonEmpty != nil ? " (admin.caCertFilePath)" : ""))
+        details.append(
+            "CA bundle: " + (r.caFile ?? "libcurl's default") + (r.caPath.map { ", CA directory \($0)" } ?? "")
+                + (settings.caCertFilePath.nonEmpty != nil ? " (admin.caCertFilePath)" : ""))
         if let error = r.verifyError {
             let m = error.lowercased()
             let fix: String
             if m.contains("subject name") || m.contains("host name") || m.contains("hostname") {
-                fix = "the certificate does not name \(endpoint.host): use a host name it was issued for in admin.endpoint, or reissue it with that name"
+                fix =
+                    "the certificate does not name \(endpoint.host): use a host name it was issued for in admin.endpoint, or reissue it with that name"
             } else if m.contains("expired") {
                 fix = "the server's certificate has expired: renew it (the dates are above)"
             } else {
-                fix = "the chain does not lead to a CA this machine trusts: set admin.caCertFilePath to the CA certificate that signed it (or install it with update-ca-certificates); admin.insecureSkipVerify only for testing"
+                fix =
+                    "the chain does not lead to a CA this machine trusts: set admin.caCertFilePath to the CA certificate that signed it (or install it with update-ca-certificates); admin.insecureSkipVerify only for testing"
             }
             report.fail("tls", "the certificate of \(endpoint.hostAndPort) is not accepted: \(error)", fix: fix, kind: .network, details)
             return false
         }
         if settings.insecureSkipVerify {
-            report.add(.init(name: "tls", outcome: .warn, summary: "verification is off (admin.insecureSkipVerify): anyone on the path can read the tokens",
-                             details: details, fix: "remove insecureSkipVerify and set admin.caCertFilePath to the CA that signed the server's certificate"))
+            report.add(
+                .init(
+                    name: "tls", outcome: .warn, summary: "verification is off (admin.insecureSkipVerify): anyone on the path can read the tokens",
+                    details: details, fix: "remove insecureSkipVerify and set admin.caCertFilePath to the CA that signed the server's certificate"))
             return true
         }
         if let leaf = r.chain.first?.expiresAt, leaf - now < 14 * 86400 {
-            report.add(.init(name: "tls", outcome: .warn, summary: "verified, but the certificate expires in \(Int(saturatingSeconds: (leaf - now) / 86400)) days",
-                             details: details, fix: "renew the server's certificate"))
+            report.add(
+                .init(
+                    name: "tls", outcome: .warn,
+                    summary: "verified, but the certificate expires in \(Int(saturatingSeconds: (leaf - now) / 86400)) days",
+                    details: details, fix: "renew the server's certificate"))
             return true
         }
         report.ok("tls", "verified: chain trusted, host name \(endpoint.host) matches", details)
@@ -259,10 +278,16 @@ struct DoctorRun {
             var tried: [String] = []
             for (method, path) in [(HTTPRequest.Method.get, flyte1), (.post, flyte2)] {
                 var r = HTTPRequest(method: method, url: endpoint.baseURL + path, headers: [("Accept", "application/json")])
-                if method == .post { r.headers.append(("Content-Type", "application/json")); r.body = Array("{}".utf8) }
+                if method == .post {
+                    r.headers.append(("Content-Type", "application/json"))
+                    r.body = Array("{}".utf8)
+                }
                 do throws(AuthError) {
                     let response = try get(r, transport, server: endpoint.hostAndPort)
-                    guard response.isSuccess else { tried.append("\(method.rawValue) \(path): HTTP \(response.status)"); continue }
+                    guard response.isSuccess else {
+                        tried.append("\(method.rawValue) \(path): HTTP \(response.status)")
+                        continue
+                    }
                     let value = try decode(try JSONValue.parse(response.body, what: what))
                     report.ok("discovery", "\(what): \(method.rawValue) \(path) answered", tried.map { "first tried \($0)" })
                     return value
@@ -276,21 +301,28 @@ struct DoctorRun {
             if needed {
                 report.fail("discovery", summary, fix: fix, kind: .protocol, tried)
             } else {
-                report.add(.init(name: "discovery", outcome: .warn, summary: summary + " (not needed: the settings give what it would)", details: tried, fix: fix))
+                report.add(
+                    .init(
+                        name: "discovery", outcome: .warn, summary: summary + " (not needed: the settings give what it would)", details: tried,
+                        fix: fix))
             }
             return nil
         }
-        let metadata = fetch("OAuth2 metadata", "/.well-known/oauth-authorization-server",
-                             "/flyteidl2.auth.AuthMetadataService/GetOAuth2Metadata", OAuth2Metadata.decode)
-        let clientConfig = fetch("public client config", "/config/v1/flyte_client",
-                                 "/flyteidl2.auth.AuthMetadataService/GetPublicClientConfig", PublicClientConfig.decode)
+        let metadata = fetch(
+            "OAuth2 metadata", "/.well-known/oauth-authorization-server",
+            "/flyteidl2.auth.AuthMetadataService/GetOAuth2Metadata", OAuth2Metadata.decode)
+        let clientConfig = fetch(
+            "public client config", "/config/v1/flyte_client",
+            "/flyteidl2.auth.AuthMetadataService/GetPublicClientConfig", PublicClientConfig.decode)
         return (metadata, clientConfig)
     }
 
     private func identityProvider(metadata: OAuth2Metadata?, settings: Settings, transport: CurlTransport) {
         guard let issuer = metadata?.issuer else {
-            report.add(.init(name: "identity provider", outcome: metadata == nil ? .skip : .warn,
-                             summary: metadata == nil ? "skipped: no OAuth2 metadata" : "the OAuth2 metadata names no issuer"))
+            report.add(
+                .init(
+                    name: "identity provider", outcome: metadata == nil ? .skip : .warn,
+                    summary: metadata == nil ? "skipped: no OAuth2 metadata" : "the OAuth2 metadata names no issuer"))
             return
         }
         // OIDC puts the metadata under the issuer; some IdPs (glewlwyd, Keycloak behind a
@@ -305,8 +337,9 @@ struct DoctorRun {
         var tried: [String] = []
         for url in candidates {
             do throws(AuthError) {
-                let response = try get(HTTPRequest(method: .get, url: url, headers: [("Accept", "application/json")]), transport,
-                                       server: "the identity provider")
+                let response = try get(
+                    HTTPRequest(method: .get, url: url, headers: [("Accept", "application/json")]), transport,
+                    server: "the identity provider")
                 guard response.isSuccess, let idp = try? OAuth2Metadata.decode(try JSONValue.parse(response.body, what: "IdP metadata")) else {
                     tried.append("\(url): HTTP \(response.status)")
                     continue
@@ -322,8 +355,10 @@ struct DoctorRun {
                 if error.kind == .network || error.kind == .timeout { break }
             }
         }
-        report.add(.init(name: "identity provider", outcome: .warn, summary: "the issuer \(issuer) publishes no metadata",
-                         details: tried, fix: "not needed while Flyte's metadata names every endpoint; check the IdP's issuer URL if logins fail"))
+        report.add(
+            .init(
+                name: "identity provider", outcome: .warn, summary: "the issuer \(issuer) publishes no metadata",
+                details: tried, fix: "not needed while Flyte's metadata names every endpoint; check the IdP's issuer URL if logins fail"))
     }
 
     /// "https://idp/a/b/auth" -> "https://idp/a/b".
@@ -339,24 +374,36 @@ struct DoctorRun {
         var needs: [(String, String?, String)] = []  // (what, value, fix when missing)
         switch settings.authType {
         case .pkce:
-            needs = [("authorization_endpoint", p.authorizationEndpoint, "the server's metadata has no authorization_endpoint: set flyteauth.authorization_endpoint, or use DeviceFlow"),
-                     ("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
-                     ("client_id", p.clientID, "set admin.clientId (the server's public client config has none)")]
+            needs = [
+                (
+                    "authorization_endpoint", p.authorizationEndpoint,
+                    "the server's metadata has no authorization_endpoint: set flyteauth.authorization_endpoint, or use DeviceFlow"
+                ),
+                ("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
+                ("client_id", p.clientID, "set admin.clientId (the server's public client config has none)"),
+            ]
         case .deviceFlow:
-            needs = [("device_authorization_endpoint", p.deviceAuthorizationEndpoint,
-                      "the server offers no device login (no device_authorization_endpoint in its OAuth2 metadata): set flyteauth.device_authorization_endpoint, or use authType: Pkce"),
-                     ("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
-                     ("client_id", p.clientID, "set admin.clientId (the server's public client config has none)")]
+            needs = [
+                (
+                    "device_authorization_endpoint", p.deviceAuthorizationEndpoint,
+                    "the server offers no device login (no device_authorization_endpoint in its OAuth2 metadata): set flyteauth.device_authorization_endpoint, or use authType: Pkce"
+                ),
+                ("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
+                ("client_id", p.clientID, "set admin.clientId (the server's public client config has none)"),
+            ]
         case .clientSecret, .apiKey:
-            needs = [("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
-                     ("client_id", client.cacheClientID, "set admin.clientId")]
+            needs = [
+                ("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
+                ("client_id", client.cacheClientID, "set admin.clientId"),
+            ]
         case .externalCommand:
             let exe = settings.command?.first ?? ""
             if exe.contains("/") ? access(exe, X_OK) == 0 : onPath(exe) {
                 report.ok(name, "\(flow): the command \(exe) is executable")
             } else {
-                report.fail(name, "\(flow): the command \"\(exe)\" is not an executable file or on PATH",
-                            fix: "correct admin.command, or install the program", kind: .command)
+                report.fail(
+                    name, "\(flow): the command \"\(exe)\" is not an executable file or on PATH",
+                    fix: "correct admin.command, or install the program", kind: .command)
             }
             return
         case .passthrough:
@@ -366,23 +413,34 @@ struct DoctorRun {
         var details: [String] = []
         for (what, value, fix) in needs {
             guard let value else {
-                report.fail(name, "\(flow) needs \(what), and neither the settings nor the server give one", fix: fix,
-                            kind: what == "client_id" ? .config : .unsupported, details)
+                report.fail(
+                    name, "\(flow) needs \(what), and neither the settings nor the server give one", fix: fix,
+                    kind: what == "client_id" ? .config : .unsupported, details)
                 return
             }
-            guard value.hasPrefix("http://") || value.hasPrefix("https://") else { details.append("\(what): \(value)"); continue }
+            guard value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                details.append("\(what): \(value)")
+                continue
+            }
             do throws(AuthError) {
                 // Any HTTP answer proves the host serves; only the flow's own request can say more.
-                let r = try get(HTTPRequest(method: .get, url: value, headers: [("Accept", "application/json")]), transport, server: "the identity provider")
+                let r = try get(
+                    HTTPRequest(method: .get, url: value, headers: [("Accept", "application/json")]), transport, server: "the identity provider")
                 details.append("\(what): \(withoutQuery(value)) answers (HTTP \(r.status) to a GET)")
             } catch {
-                report.fail(name, "\(what) \(withoutQuery(value)) does not answer: \(error.message)",
-                            fix: ExitStatus.fix(for: error) ?? "check the identity provider is running and reachable from here", kind: error.kind, details)
+                report.fail(
+                    name, "\(what) \(withoutQuery(value)) does not answer: \(error.message)",
+                    fix: ExitStatus.fix(for: error) ?? "check the identity provider is running and reachable from here", kind: error.kind, details)
                 return
             }
         }
         if settings.authType == .pkce { details.append("redirect_uri: \(p.redirectURI)") }
-        if settings.authType == .clientSecret { details.append("client secret: " + (settings.clientSecret.nonEmpty != nil ? "set (literal)" : settings.clientSecretLocation.map { "read from \($0)" } ?? "from \(settings.clientSecretEnvVar ?? "?")")) }
+        if settings.authType == .clientSecret {
+            details.append(
+                "client secret: "
+                    + (settings.clientSecret.nonEmpty != nil
+                        ? "set (literal)" : settings.clientSecretLocation.map { "read from \($0)" } ?? "from \(settings.clientSecretEnvVar ?? "?")"))
+        }
         report.ok(name, "\(flow) has everything it needs", details)
     }
 
@@ -419,8 +477,9 @@ struct DoctorRun {
         let w = worst!
         let fix = "set the time right on this machine (timedatectl set-ntp true, or chrony/ntpd), or on the server if it is the one off"
         if abs(w.skew) > 60 {
-            report.fail("clock", "this machine's clock and \(w.server)'s differ by \(Int(abs(w.skew))) s: tokens can look expired or not yet valid",
-                        fix: fix, kind: .internal, details)
+            report.fail(
+                "clock", "this machine's clock and \(w.server)'s differ by \(Int(abs(w.skew))) s: tokens can look expired or not yet valid",
+                fix: fix, kind: .internal, details)
         } else if abs(w.skew) > 10 {
             report.add(.init(name: "clock", outcome: .warn, summary: "\(Int(abs(w.skew))) s of skew against \(w.server)", details: details, fix: fix))
         } else {
@@ -462,11 +521,12 @@ struct DoctorRun {
                 if let who = Identity.describe(client.status()) { details.append("identity: \(who)") }
                 token = .init(name: "token", outcome: .ok, summary: summary, details: details)
             } catch {
-                token = .init(name: "token", outcome: .fail,
-                              summary: error.kind == .loginRequired ? "no usable token is cached for this endpoint" : error.message,
-                              details: error.kind == .loginRequired ? [error.message] : [],
-                              fix: error.kind == .loginRequired ? "run `flyteauth login` (at a terminal)" : ExitStatus.fix(for: error),
-                              kind: error.kind)
+                token = .init(
+                    name: "token", outcome: .fail,
+                    summary: error.kind == .loginRequired ? "no usable token is cached for this endpoint" : error.message,
+                    details: error.kind == .loginRequired ? [error.message] : [],
+                    fix: error.kind == .loginRequired ? "run `flyteauth login` (at a terminal)" : ExitStatus.fix(for: error),
+                    kind: error.kind)
             }
         }
 
@@ -474,13 +534,16 @@ struct DoctorRun {
         // else the Secret Service and the file cache. The Secret Service is always probed
         // here too, because only this probe tells "locked" from "not running".
         let status = client.status().objectValue ?? [:]
-        let secretService = settings.keyring ? CacheInspection.secretService(timeout: settings.keyringTimeoutSeconds)
+        let secretService =
+            settings.keyring
+            ? CacheInspection.secretService(timeout: settings.keyringTimeoutSeconds)
             : CacheInspection.Tier(name: "Secret Service", available: false, detail: "off (keyring disabled in the configuration)")
         var tiers: [(tier: CacheInspection.Tier, extra: [String])] = []
         if let reported = status["cache_tiers"]?.arrayValue {
             for t in reported {
-                let tier = CacheInspection.Tier(name: t["name"]?.stringValue ?? "?", available: t["available"]?.boolValue ?? false,
-                                                detail: t["detail"]?.stringValue ?? "")
+                let tier = CacheInspection.Tier(
+                    name: t["name"]?.stringValue ?? "?", available: t["available"]?.boolValue ?? false,
+                    detail: t["detail"]?.stringValue ?? "")
                 if tier.name.lowercased().contains("secret") {
                     tiers.append((secretService, tier.detail.isEmpty ? [] : [tier.detail]))
                 } else {
@@ -492,13 +555,17 @@ struct DoctorRun {
             tiers = [(secretService, []), (CacheInspection.fileCache(settings: settings), [])]
         }
         for (t, extra) in tiers {
-            report.add(.init(name: "cache tier", outcome: t.available ? .ok : (t.name == "file cache" ? .info : .warn),
-                             summary: t.detail.isEmpty ? "\(t.name): \(t.available ? "available" : "not available")" : "\(t.name): \(t.detail)",
-                             details: extra))
+            report.add(
+                .init(
+                    name: "cache tier", outcome: t.available ? .ok : (t.name == "file cache" ? .info : .warn),
+                    summary: t.detail.isEmpty ? "\(t.name): \(t.available ? "available" : "not available")" : "\(t.name): \(t.detail)",
+                    details: extra))
         }
         if !tiers.contains(where: { $0.tier.available }) {
-            report.add(.init(name: "cache tier", outcome: .warn, summary: "no cache tier is available: each process logs in again",
-                             fix: "start a Secret Service (gnome-keyring) in the session, or opt in to the file cache (FLYTEAUTH_FILE_CACHE=1)"))
+            report.add(
+                .init(
+                    name: "cache tier", outcome: .warn, summary: "no cache tier is available: each process logs in again",
+                    fix: "start a Secret Service (gnome-keyring) in the session, or opt in to the file cache (FLYTEAUTH_FILE_CACHE=1)"))
         }
 
         if let endpoint = client.endpoint {
@@ -523,7 +590,9 @@ struct DoctorRun {
             }
             let now = Clock.now()
             for l in found {
-                var line = l.layout == "flyteauth" ? "flyteauth (service flyteauth:\(endpoint.hostAndPort.lowercased()), username \(clientID ?? "?"))"
+                var line =
+                    l.layout == "flyteauth"
+                    ? "flyteauth (service flyteauth:\(endpoint.hostAndPort.lowercased()), username \(clientID ?? "?"))"
                     : l.layout == "file" ? "file cache" : "\(l.layout)'s layout"
                 if let e = l.expiresAt {
                     line += e > now ? ": access token valid for \(duration(e - now))" : ": access token expired"
@@ -533,9 +602,12 @@ struct DoctorRun {
             }
             let missing = (settings.keyring ? read : []).filter { name in !found.contains { $0.layout == name } }
             if !missing.isEmpty { details.append("no login in: " + missing.joined(separator: ", ")) }
-            report.add(.init(name: "stored logins", outcome: found.isEmpty ? .info : .ok,
-                             summary: found.isEmpty ? "no tool holds a login for \(endpoint.hostAndPort)"
-                                 : "\(found.count) login(s) for \(endpoint.hostAndPort)", details: details))
+            report.add(
+                .init(
+                    name: "stored logins", outcome: found.isEmpty ? .info : .ok,
+                    summary: found.isEmpty
+                        ? "no tool holds a login for \(endpoint.hostAndPort)"
+                        : "\(found.count) login(s) for \(endpoint.hostAndPort)", details: details))
         }
         report.add(token)
     }

@@ -19,7 +19,6 @@ enum ExitStatus {
 
     static let cancelledCode: Int32 = 7
 
-
     static func code(for e: AuthError) -> Int32 {
         switch e.kind {
         case .config, .invalidArgument: return 2
@@ -47,17 +46,21 @@ enum ExitStatus {
         switch e.kind {
         case .network, .timeout:
             if m.contains("resolve host") {
-                return "the endpoint's host name does not resolve: check admin.endpoint (or --endpoint, FLYTE_PLATFORM_URL) and your DNS; `flyteauth doctor` checks each step"
+                return
+                    "the endpoint's host name does not resolve: check admin.endpoint (or --endpoint, FLYTE_PLATFORM_URL) and your DNS; `flyteauth doctor` checks each step"
             }
             if m.contains("connect") || m.contains("refused") {
-                return "nothing answers at that address: check the host and port of admin.endpoint, that Flyte runs there, and any proxy (admin.httpProxyURL); `flyteauth doctor` checks each step"
+                return
+                    "nothing answers at that address: check the host and port of admin.endpoint, that Flyte runs there, and any proxy (admin.httpProxyURL); `flyteauth doctor` checks each step"
             }
             if m.contains("ssl") || m.contains("certificate") || m.contains("tls") {
-                return "the TLS certificate is not trusted: set admin.caCertFilePath to the CA that signed it (admin.insecureSkipVerify only for testing); `flyteauth doctor` shows the chain"
+                return
+                    "the TLS certificate is not trusted: set admin.caCertFilePath to the CA that signed it (admin.insecureSkipVerify only for testing); `flyteauth doctor` shows the chain"
             }
             return "check admin.endpoint, your network and proxy; `flyteauth doctor` checks each step"
         case .protocol where m.contains("is this a flyte endpoint"):
-            return "point admin.endpoint (or --endpoint) at the Flyte admin endpoint, the address flytectl uses; `flyteauth doctor` shows what it serves"
+            return
+                "point admin.endpoint (or --endpoint) at the Flyte admin endpoint, the address flytectl uses; `flyteauth doctor` shows what it serves"
         case .config where m.contains("client_secret_location"):
             return "create the file admin.clientSecretLocation (or --client-secret-location) names, holding the client secret, or correct the path"
         case .config where m.contains("setting \""):
@@ -75,4 +78,5 @@ enum ExitStatus {
 }
 
 /// The message when nothing names a Flyte endpoint.
-let noEndpointMessage = "no Flyte endpoint is configured: pass --endpoint, set admin.endpoint in ~/.flyte/config.yaml (or the file FLYTECTL_CONFIG names), or set FLYTE_PLATFORM_URL"
+let noEndpointMessage =
+    "no Flyte endpoint is configured: pass --endpoint, set admin.endpoint in ~/.flyte/config.yaml (or the file FLYTECTL_CONFIG names), or set FLYTE_PLATFORM_URL"

@@ -6,7 +6,8 @@ import Glibc
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Log in with the configured flow and cache the tokens for every Flyte tool.",
-        discussion: "Pkce opens a browser (or prints the link); DeviceFlow shows a code, its link and a QR code. Ctrl-C stops the login (exit status 7).")
+        discussion:
+            "Pkce opens a browser (or prints the link); DeviceFlow shows a code, its link and a QR code. Ctrl-C stops the login (exit status 7).")
 
     @OptionGroup var common: CommonOptions
 
@@ -15,7 +16,10 @@ struct Login: ParsableCommand {
             let client = try common.client(login: .always)
             Interrupt.cancelOnSIGINT(client)
             let countdown = Countdown()
-            client.interaction.setDevicePrompt { d in DevicePromptView.show(d); countdown.start(until: d.expiresAt) }
+            client.interaction.setDevicePrompt { d in
+                DevicePromptView.show(d)
+                countdown.start(until: d.expiresAt)
+            }
             let snapshot: HeaderSnapshot
             defer { countdown.stop() }
             snapshot = try client.login()

@@ -4,7 +4,10 @@ enum ManualSections {
     static let environment: [(String, String)] = [
         ("FLYTECTL_CONFIG", "the configuration file to read (as flytectl and flytekit do)"),
         ("FLYTE_PLATFORM_URL", "the Flyte endpoint; every FLYTE_<SECTION>_<OPTION> of flytekit's INI keys applies over the file"),
-        ("FLYTE_CREDENTIALS_CLIENT_ID, FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION, FLYTE_CREDENTIALS_AUTH_MODE", "client credentials and auth type, as in flytekit"),
+        (
+            "FLYTE_CREDENTIALS_CLIENT_ID, FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION, FLYTE_CREDENTIALS_AUTH_MODE",
+            "client credentials and auth type, as in flytekit"
+        ),
         ("FLYTE_API_KEY", "an API key (auth type ApiKey)"),
         ("FLYTE_ADMIN_DISABLEKEYRING", "true: do not use the keyring"),
         ("FLYTEAUTH_FILE_CACHE", "1: use the plaintext 0600 file cache where no keyring is available"),
@@ -18,8 +21,10 @@ enum ManualSections {
         ("~/.cache/flyteauth/discovery-*.json", "the server's discovery documents (no secrets), kept an hour"),
         ("~/.local/state/flyteauth/tokens.json", "the opt-in file cache (mode 0600)"),
         ("$XDG_RUNTIME_DIR/flyteauth/*.lock", "lock files that serialise refreshes between processes"),
-        ("/usr/share/bash-completion/completions/flyteauth, /usr/share/zsh/vendor-completions/_flyteauth, /usr/share/fish/vendor_completions.d/flyteauth.fish",
-         "shell completions (generated with `flyteauth --generate-completion-script bash|zsh|fish`)"),
+        (
+            "/usr/share/bash-completion/completions/flyteauth, /usr/share/zsh/vendor-completions/_flyteauth, /usr/share/fish/vendor_completions.d/flyteauth.fish",
+            "shell completions (generated with `flyteauth --generate-completion-script bash|zsh|fish`)"
+        ),
     ]
 
     static func section(_ name: String, _ rows: [(String, String)]) -> String {
@@ -27,7 +32,9 @@ enum ManualSections {
     }
 
     static var text: String {
-        [section("EXIT STATUS", ExitStatus.table.map { ("\($0.code)", $0.meaning) }),
-         section("ENVIRONMENT", environment), section("FILES", files)].joined(separator: "\n\n")
+        [
+            section("EXIT STATUS", ExitStatus.table.map { ("\($0.code)", $0.meaning) }),
+            section("ENVIRONMENT", environment), section("FILES", files),
+        ].joined(separator: "\n\n")
     }
 }

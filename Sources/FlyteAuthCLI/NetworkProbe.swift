@@ -42,8 +42,9 @@ enum NetworkProbe {
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(address, String(port), &hints, &list) == 0, let ai = list else { return .failure("not a numeric address") }
         defer { freeaddrinfo(list) }
-        let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
-                        ai.pointee.ai_protocol)
+        let fd = socket(
+            ai.pointee.ai_family, ai.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+            ai.pointee.ai_protocol)
         guard fd >= 0 else { return .failure(String(cString: strerror(errno))) }
         defer { close(fd) }
         let start = Clock.monotonic()

@@ -19,7 +19,9 @@ struct Status: ParsableCommand {
             var failure: AuthError?
             do throws(AuthError) { _ = try client.headers() } catch {
                 failure = error
-                note = error.kind == .loginRequired ? "not logged in (run `flyteauth login`)" : "failed (exit status \(ExitStatus.code(for: error))): see the error below"
+                note =
+                    error.kind == .loginRequired
+                    ? "not logged in (run `flyteauth login`)" : "failed (exit status \(ExitStatus.code(for: error))): see the error below"
             }
             var status = client.status()
             if case .object(var o) = status {

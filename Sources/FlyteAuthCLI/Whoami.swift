@@ -5,7 +5,9 @@ import FlyteAuthCore
 struct Whoami: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask the server who the token belongs to (proves it works).",
-        discussion: "Logs in first only when a person is at the terminal, as `token` does. Tries Flyte 2's IdentityService/UserInfo, then Flyte 1's /me, then the identity provider's userinfo endpoint.")
+        discussion:
+            "Logs in first only when a person is at the terminal, as `token` does. Tries Flyte 2's IdentityService/UserInfo, then Flyte 1's /me, then the identity provider's userinfo endpoint."
+    )
 
     @OptionGroup var common: CommonOptions
 
@@ -15,9 +17,10 @@ struct Whoami: ParsableCommand {
             Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
             guard let base = client.endpoint?.baseURL else { throw AuthError(.config, "no endpoint") }
             var tried: [String] = []
-            var flyte2 = HTTPRequest(method: .post, url: base + "/flyteidl2.auth.IdentityService/UserInfo",
-                                     headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                                     body: Array("{}".utf8))
+            var flyte2 = HTTPRequest(
+                method: .post, url: base + "/flyteidl2.auth.IdentityService/UserInfo",
+                headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                body: Array("{}".utf8))
             flyte2.toFlyteEndpoint = true
             var flyte1 = HTTPRequest(method: .get, url: base + "/me", headers: [("Accept", "application/json")])
             flyte1.toFlyteEndpoint = true
@@ -53,7 +56,8 @@ enum PrettyJSON {
         switch v {
         case .object(let o):
             if o.isEmpty { return "{}" }
-            return "{\n" + o.keys.sorted().map { "\(inner)\(JSONValue.string($0).serialized): \(format(o[$0]!, indent: inner))" }
+            return "{\n"
+                + o.keys.sorted().map { "\(inner)\(JSONValue.string($0).serialized): \(format(o[$0]!, indent: inner))" }
                 .joined(separator: ",\n") + "\n\(indent)}"
         case .array(let a):
             if a.isEmpty { return "[]" }

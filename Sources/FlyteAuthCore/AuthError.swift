@@ -25,8 +25,10 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// HTTP status of the failing response, or 0.
     public var httpStatus: Int
 
-    public init(_ kind: ErrorKind, _ message: String, oauthError: String? = nil,
-                oauthErrorDescription: String? = nil, httpStatus: Int = 0) {
+    public init(
+        _ kind: ErrorKind, _ message: String, oauthError: String? = nil,
+        oauthErrorDescription: String? = nil, httpStatus: Int = 0
+    ) {
         self.kind = kind
         // Messages quote servers (descriptions, URLs from discovery): never a control
         // character through to a terminal (ServerText).

@@ -1,5 +1,6 @@
-@testable import FlyteAuthCore
 import Testing
+
+@testable import FlyteAuthCore
 
 @Suite struct CacheFileNameTests {
     @Test func fnvMatchesTheReferenceVectors() {

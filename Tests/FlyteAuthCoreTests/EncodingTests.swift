@@ -5,9 +5,12 @@ import Testing
     func parse(_ text: String) -> JSONValue? { try? JSONValue.parse(Array(text.utf8), what: "t") }
 
     @Test func documentsParse() {
-        #expect(parse(#" {"a": [1, -2.5e2, true, false, null], "b": {"c": "d"}} "#)
-                == .object(["a": .array([.number(1), .number(-250), .bool(true), .bool(false), .null]),
-                            "b": .object(["c": .string("d")])]))
+        #expect(
+            parse(#" {"a": [1, -2.5e2, true, false, null], "b": {"c": "d"}} "#)
+                == .object([
+                    "a": .array([.number(1), .number(-250), .bool(true), .bool(false), .null]),
+                    "b": .object(["c": .string("d")]),
+                ]))
         #expect(parse("[]") == .array([]) && parse("{}") == .object([:]) && parse("0") == .number(0))
         #expect(parse(#"{"k": 1, "k": 2}"#) == .object(["k": .number(2)]), "a repeated key: the last one wins")
     }
@@ -19,9 +22,11 @@ import Testing
     }
 
     @Test func malformedDocumentsAreRefused() {
-        for bad in ["", " ", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "[1 2]",
-                    "{\"a\" 1}", "{a:1}", "\"\u{1}\"", "\"abc", #""\x""#, #""\ud800""#, #""\udc00x""#, #""\u12""#,
-                    "[1]x", "1e999", String(repeating: "[", count: 300) + String(repeating: "]", count: 300)] {
+        for bad in [
+            "", " ", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "[1 2]",
+            "{\"a\" 1}", "{a:1}", "\"\u{1}\"", "\"abc", #""\x""#, #""\ud800""#, #""\udc00x""#, #""\u12""#,
+            "[1]x", "1e999", String(repeating: "[", count: 300) + String(repeating: "]", count: 300),
+        ] {
             #expect(parse(bad) == nil, "\(bad.prefix(20)) is not JSON")
         }
     }

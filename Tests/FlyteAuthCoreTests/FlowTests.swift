@@ -34,8 +34,12 @@ import Testing
         #expect(login.interpretCallback(path: "/favicon.ico", query: "", redirect: redirect) == .notTheCallback)
         #expect(login.interpretCallback(path: "/callback", query: "code=c&state=wrong", redirect: redirect) == .wrongState)
         #expect(login.interpretCallback(path: "/callback", query: "code=c&state=\(state)", redirect: redirect) == .code("c"))
-        guard case .failed(let e) = login.interpretCallback(path: "/callback", query: "error=access_denied&error_description=User+said+no&state=\(state)", redirect: redirect) else {
-            Issue.record("error callback not failed"); return
+        guard
+            case .failed(let e) = login.interpretCallback(
+                path: "/callback", query: "error=access_denied&error_description=User+said+no&state=\(state)", redirect: redirect)
+        else {
+            Issue.record("error callback not failed")
+            return
         }
         #expect(e.oauthError == "access_denied" && e.oauthErrorDescription == "User said no")
     }
@@ -45,7 +49,9 @@ import Testing
         #expect(r.port == 53593 && r.path == "/callback" && r.bindAddresses == ["127.0.0.1", "::1"])
         #expect(try RedirectURI("http://[::1]:8080/cb").bindAddresses == ["::1"])
         #expect(try RedirectURI("http://127.0.0.1:8080").path == "/")
-        for bad in ["https://localhost:1/cb", "http://example.com:80/cb", "http://localhost/cb", "http://localhost:0/cb", "http://localhost:99999/cb"] {
+        for bad in [
+            "https://localhost:1/cb", "http://example.com:80/cb", "http://localhost/cb", "http://localhost:0/cb", "http://localhost:99999/cb",
+        ] {
             #expect(throws: AuthError.self, "\(bad)") { try RedirectURI(bad) }
         }
     }
@@ -53,24 +59,40 @@ import Testing
 
 @Suite struct DevicePollingTests {
     func authorization(interval: Double = 5) -> DeviceAuthorization {
-        DeviceAuthorization(deviceCode: "d", userCode: "U", verificationURI: "https://idp/device", verificationURIComplete: nil,
-                            expiresAt: 100, interval: interval)
+        DeviceAuthorization(
+            deviceCode: "d", userCode: "U", verificationURI: "https://idp/device", verificationURIComplete: nil,
+            expiresAt: 100, interval: interval)
     }
 
     func error(_ code: String) -> HTTPResponse { HTTPResponse(status: 400, body: Array("{\"error\":\"\(code)\"}".utf8)) }
 
     @Test func pendingWaitsAndSlowDownAddsFiveSecondsForGood() {
         var p = DevicePolling(authorization: authorization(), timeout: 600, now: 0)
-        guard case .wait(5) = p.next(after: error("authorization_pending"), endpoint: "t", now: 0) else { Issue.record("pending"); return }
-        guard case .wait(10) = p.next(after: error("slow_down"), endpoint: "t", now: 5) else { Issue.record("slow_down"); return }
-        guard case .wait(10) = p.next(after: error("authorization_pending"), endpoint: "t", now: 15) else { Issue.record("kept"); return }
-        guard case .wait(15) = p.next(after: error("slow_down"), endpoint: "t", now: 25) else { Issue.record("again"); return }
+        guard case .wait(5) = p.next(after: error("authorization_pending"), endpoint: "t", now: 0) else {
+            Issue.record("pending")
+            return
+        }
+        guard case .wait(10) = p.next(after: error("slow_down"), endpoint: "t", now: 5) else {
+            Issue.record("slow_down")
+            return
+        }
+        guard case .wait(10) = p.next(after: error("authorization_pending"), endpoint: "t", now: 15) else {
+            Issue.record("kept")
+            return
+        }
+        guard case .wait(15) = p.next(after: error("slow_down"), endpoint: "t", now: 25) else {
+            Issue.record("again")
+            return
+        }
     }
 
     @Test func terminalErrorsStop() {
         for (code, kind) in [("expired_token", ErrorKind.oauth), ("access_denied", .oauth), ("invalid_client", .oauth)] {
             var p = DevicePolling(authorization: authorization(), timeout: 600, now: 0)
-            guard case .fail(let e) = p.next(after: error(code), endpoint: "t", now: 0) else { Issue.record("\(code)"); continue }
+            guard case .fail(let e) = p.next(after: error(code), endpoint: "t", now: 0) else {
+                Issue.record("\(code)")
+                continue
+            }
             #expect(e.kind == kind && e.oauthError == code)
         }
     }
@@ -80,17 +102,22 @@ import Testing
     @Test func tokenEndpointFailuresAreNamedAtTheDeadline() {
         var p = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
         guard case .wait = p.next(after: HTTPResponse(status: 500, body: Array("<html>oops".utf8)), endpoint: "https://idp/token", now: 1) else {
-            Issue.record("a 5xx poll is retried"); return
+            Issue.record("a 5xx poll is retried")
+            return
         }
         guard case .fail(let e) = p.afterTransientFailure(AuthError(.timeout, "POST https://idp/token: no answer within 1 s"), now: 12) else {
-            Issue.record("deadline"); return
+            Issue.record("deadline")
+            return
         }
         #expect(e.kind == .timeout)
         #expect(e.message.contains("token endpoint failed") && e.message.contains("https://idp/token") && !e.message.contains("not approved"))
         // An answer after the failure (pending) means the person, again, is who we wait for.
         var q = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
         _ = q.afterTransientFailure(AuthError(.network, "down"), now: 1)
-        guard case .fail(let f) = q.next(after: error("authorization_pending"), endpoint: "t", now: 12) else { Issue.record("deadline"); return }
+        guard case .fail(let f) = q.next(after: error("authorization_pending"), endpoint: "t", now: 12) else {
+            Issue.record("deadline")
+            return
+        }
         #expect(f.message.contains("not approved in time"))
     }
 
@@ -105,9 +132,13 @@ import Testing
     @Test func pollsOnceMoreAtTheDeadlineThenStops() {
         var p = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
         guard case .wait(let w) = p.next(after: error("authorization_pending"), endpoint: "t", now: 8), w == 4 else {
-            Issue.record("the last wait is shortened to the deadline"); return
+            Issue.record("the last wait is shortened to the deadline")
+            return
         }
-        guard case .fail(let e) = p.next(after: error("authorization_pending"), endpoint: "t", now: 12) else { Issue.record("deadline"); return }
+        guard case .fail(let e) = p.next(after: error("authorization_pending"), endpoint: "t", now: 12) else {
+            Issue.record("deadline")
+            return
+        }
         #expect(e.kind == .timeout)
     }
 

@@ -4,14 +4,18 @@ import Testing
 @Suite struct FlyteConfigTests {
     func yaml(_ text: String) throws(AuthError) -> ConfigLayer { try FlyteConfig.parseYAML(Array(text.utf8), path: "config.yaml") }
     func ini(_ text: String) throws(AuthError) -> ConfigLayer { try FlyteConfig.parseINI(Array(text.utf8), path: "flytekit.config") }
-    func merge(file: ConfigLayer = [:], env: [String: String] = [:], overrides: ConfigLayer = [:],
-               secret: Bool = true) throws(AuthError) -> ResolvedSettings {
-        try ResolvedSettings.merge(file: file, environment: try FlyteConfig.environmentLayer(env), overrides: overrides,
-                                   configFile: nil, secretAvailable: { _ in secret })
+    func merge(
+        file: ConfigLayer = [:], env: [String: String] = [:], overrides: ConfigLayer = [:],
+        secret: Bool = true
+    ) throws(AuthError) -> ResolvedSettings {
+        try ResolvedSettings.merge(
+            file: file, environment: try FlyteConfig.environmentLayer(env), overrides: overrides,
+            configFile: nil, secretAvailable: { _ in secret })
     }
 
     @Test func readsFlytectlYAMLWithSources() throws {
-        let layer = try yaml("""
+        let layer = try yaml(
+            """
             admin:
               # a comment
               endpoint: dns:///flyte.example.com
@@ -42,7 +46,8 @@ import Testing
     }
 
     @Test func readsFlytekitINI() throws {
-        let layer = try ini("""
+        let layer = try ini(
+            """
             [platform]
             url = flyte.example.com:443
             insecure = False
@@ -61,7 +66,9 @@ import Testing
 
     @Test func environmentOverridesTheFileWithFlytekitsBooleansAndLists() throws {
         let file = try yaml("admin:\n  endpoint: file.example.com\n  insecure: true\n  scopes: [all]\n")
-        for (text, expected) in [("false", false), ("0", false), ("OFF", false), ("no", false), ("", false), ("True", true), ("1", true), ("yes", true)] {
+        for (text, expected) in [
+            ("false", false), ("0", false), ("OFF", false), ("no", false), ("", false), ("True", true), ("1", true), ("yes", true),
+        ] {
             let s = try merge(file: file, env: ["FLYTE_PLATFORM_INSECURE": text]).settings
             #expect(s.insecure == expected, "FLYTE_PLATFORM_INSECURE=\(text)")
         }
@@ -69,8 +76,9 @@ import Testing
         #expect(r.settings.endpoint == "env.example.com" && r.settings.scopes == ["a", "b", "c"])
         #expect(r.sources["endpoint"]?.source == "env FLYTE_PLATFORM_URL")
         // Explicit overrides win over both.
-        let o = try merge(file: file, env: ["FLYTE_PLATFORM_URL": "env.example.com"],
-                          overrides: ["endpoint": ConfigValue("cli.example.com", source: "overrides")])
+        let o = try merge(
+            file: file, env: ["FLYTE_PLATFORM_URL": "env.example.com"],
+            overrides: ["endpoint": ConfigValue("cli.example.com", source: "overrides")])
         #expect(o.settings.endpoint == "cli.example.com")
     }
 
@@ -96,7 +104,10 @@ import Testing
         let layer = try yaml("flyteauth:\n  file_cache: true\n  refresh_window_seconds: 30\n")
         let s = try merge(file: layer).settings
         #expect(s.fileCache && s.refreshWindowSeconds == 30)
-        do { _ = try yaml("flyteauth:\n  fileCache: true\n"); Issue.record("accepted") } catch {
+        do {
+            _ = try yaml("flyteauth:\n  fileCache: true\n")
+            Issue.record("accepted")
+        } catch {
             #expect(error.message.contains("config.yaml:2") && error.message.contains("file_cache"))
         }
     }
@@ -137,9 +148,13 @@ import Testing
         var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
         for i in 1..<6 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ", ") + "]") }
         lines.append("admin:\n  scopes: *a5")
-        do { _ = try yaml(lines.joined(separator: "\n") + "\n"); Issue.record("accepted") } catch {
-            #expect(error.kind == .config && error.message.contains("config.yaml:") && error.message.contains("more than 100000 nodes"),
-                    "\(error.message)")
+        do {
+            _ = try yaml(lines.joined(separator: "\n") + "\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(
+                error.kind == .config && error.message.contains("config.yaml:") && error.message.contains("more than 100000 nodes"),
+                "\(error.message)")
         }
         // A document that uses aliases modestly still loads.
         let layer = try? yaml("s: &s [all, offline]\nadmin:\n  scopes: *s\n")
@@ -210,8 +225,9 @@ import Testing
         #expect(try Settings.parse(json: Array(#"{"kernel_keyring":"Session"}"#.utf8)).kernelKeyring == .session)
         #expect(try Settings.parse(json: Array("{}".utf8)).kernelKeyring == nil)
         let file = try FlyteConfig.parseYAML(Array("admin:\n  kernelKeyring: off\n".utf8), path: "config.yaml")
-        let r = try ResolvedSettings.merge(file: file, environment: try FlyteConfig.environmentLayer(["FLYTEAUTH_KERNEL_KEYRING": "user"]),
-                                           overrides: [:], configFile: nil, secretAvailable: { _ in true })
+        let r = try ResolvedSettings.merge(
+            file: file, environment: try FlyteConfig.environmentLayer(["FLYTEAUTH_KERNEL_KEYRING": "user"]),
+            overrides: [:], configFile: nil, secretAvailable: { _ in true })
         #expect(r.settings.kernelKeyring == .user, "the environment wins over the file")
         #expect(r.sources["kernel_keyring"]?.source == "env FLYTEAUTH_KERNEL_KEYRING")
         let f = try ResolvedSettings.merge(file: file, environment: [:], overrides: [:], configFile: nil, secretAvailable: { _ in true })
@@ -242,8 +258,9 @@ import Testing
             "http_proxy_url": ConfigValue("http://alice:s3cret@proxy.example:3128", source: "config.yaml:7"),
             "endpoint": ConfigValue("flyte.example", source: "config.yaml:2"),
         ]
-        let r = try ResolvedSettings.merge(file: layer, environment: [:], overrides: [:], configFile: nil,
-                                           secretAvailable: { _ in false })
+        let r = try ResolvedSettings.merge(
+            file: layer, environment: [:], overrides: [:], configFile: nil,
+            secretAvailable: { _ in false })
         let text = r.description.serialized
         #expect(!text.contains("s3cret") && !text.contains("alice"))
         #expect(text.contains("http://<credentials>@proxy.example:3128"))

@@ -28,7 +28,10 @@ import Testing
 
     @Test func nanAndNonNumbersAreProtocolErrors() {
         for value in ["\"NaN\"", "\"soon\"", "true", "[]", "{}", "\"inf\""] {
-            do { _ = try credentials(#"{"access_token":"a","expires_in":\#(value)}"#); Issue.record("\(value) accepted") } catch {
+            do {
+                _ = try credentials(#"{"access_token":"a","expires_in":\#(value)}"#)
+                Issue.record("\(value) accepted")
+            } catch {
                 #expect(error.kind == .protocol && error.message.contains("expires_in") && error.httpStatus == 200, "\(error.message)")
             }
         }
@@ -116,15 +119,23 @@ import Testing
 
     @Test func decisionsHonourRetryAfterAttemptsAndTheDeadline() {
         #expect(RateLimitRetry.decide(attempt: 1, retryAfter: "1", now: 0, timeLeft: 30, random: 0.5) == .wait(1))
-        guard case .stop(let last) = RateLimitRetry.decide(attempt: RateLimitRetry.maximumAttempts, retryAfter: nil, now: 0,
-                                                           timeLeft: 30, random: 0.5) else { Issue.record("attempts"); return }
+        guard
+            case .stop(let last) = RateLimitRetry.decide(
+                attempt: RateLimitRetry.maximumAttempts, retryAfter: nil, now: 0,
+                timeLeft: 30, random: 0.5)
+        else {
+            Issue.record("attempts")
+            return
+        }
         #expect(last.contains("\(RateLimitRetry.maximumAttempts) attempts"))
         guard case .stop(let long) = RateLimitRetry.decide(attempt: 1, retryAfter: "120", now: 0, timeLeft: 300, random: 0.5) else {
-            Issue.record("cap"); return
+            Issue.record("cap")
+            return
         }
         #expect(long.contains("120 s"))
         guard case .stop(let late) = RateLimitRetry.decide(attempt: 1, retryAfter: "5", now: 0, timeLeft: 2, random: 0.5) else {
-            Issue.record("deadline"); return
+            Issue.record("deadline")
+            return
         }
         #expect(late.contains("5 s") && late.contains("deadline"))
     }

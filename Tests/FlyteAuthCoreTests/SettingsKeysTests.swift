@@ -6,8 +6,9 @@ import Testing
 /// the bindings' lists are generated from it (scripts/generate.py, checked by make lint).
 @Suite struct SettingsKeysTests {
     /// The checkout: three levels above this file.
-    static let root = String(#filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3)
-        .joined(separator: "/"))
+    static let root = String(
+        #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3)
+            .joined(separator: "/"))
 
     static func read(_ path: String) throws -> String {
         guard let f = fopen(root + "/" + path, "r") else { throw AuthError(.config, "cannot open \(path)") }

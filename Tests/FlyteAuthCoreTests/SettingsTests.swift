@@ -33,17 +33,24 @@ import Testing
     }
 
     @Test func wrongTypesNameTheKey() {
-        for (json, key) in [("{\"insecure\":\"yes\"}", "insecure"), ("{\"scopes\":[1]}", "scopes"),
-                            ("{\"http_timeout_seconds\":\"5\"}", "http_timeout_seconds"), ("{\"endpoint\":null,\"command\":{}}", "command")] {
-            do { _ = try parse(json); Issue.record("\(json) parsed") } catch {
+        for (json, key) in [
+            ("{\"insecure\":\"yes\"}", "insecure"), ("{\"scopes\":[1]}", "scopes"),
+            ("{\"http_timeout_seconds\":\"5\"}", "http_timeout_seconds"), ("{\"endpoint\":null,\"command\":{}}", "command"),
+        ] {
+            do {
+                _ = try parse(json)
+                Issue.record("\(json) parsed")
+            } catch {
                 #expect(error.kind == .config && error.message.contains(key), "\(error.message)")
             }
         }
     }
 
     @Test func rejectsBadValues() {
-        for json in ["{\"http_timeout_seconds\":0}", "{\"lock_timeout_seconds\":-1}", "{\"command\":[]}",
-                     "{\"authorization_header\":\"bad header\"}", "{\"mirror_layouts\":[\"x\"]}", "[1]", "not json"] {
+        for json in [
+            "{\"http_timeout_seconds\":0}", "{\"lock_timeout_seconds\":-1}", "{\"command\":[]}",
+            "{\"authorization_header\":\"bad header\"}", "{\"mirror_layouts\":[\"x\"]}", "[1]", "not json",
+        ] {
             #expect(throws: AuthError.self, "\(json)") { try parse(json) }
         }
     }
@@ -86,7 +93,10 @@ import Testing
     @Test func malformedKeysGetClearErrorsWithoutEchoingTheKey() {
         let cases = ["", "!!!not-base64!!!", Base64.encode(Array("only:two".utf8)), Base64.encode([0xff, 0xfe, 0x3a])]
         for raw in cases {
-            do { _ = try APIKey(decoding: raw); Issue.record("accepted \(raw)") } catch {
+            do {
+                _ = try APIKey(decoding: raw)
+                Issue.record("accepted \(raw)")
+            } catch {
                 #expect(error.kind == .config && error.message.contains("API key"))
                 if !raw.isEmpty { #expect(!error.message.contains(raw)) }
             }
@@ -98,7 +108,8 @@ import Testing
     @Test func basicHeaderVectorsFromFlytekit() {
         #expect(FormEncoding.basicAuthorization(clientID: "client_id", clientSecret: "abc") == "Basic Y2xpZW50X2lkOmFiYw==")
         // RFC 6749 2.3.1: both parts are form-urlencoded before base64 (flytekit encodes only the secret).
-        #expect(FormEncoding.basicAuthorization(clientID: "a:b", clientSecret: "p@ss word")
+        #expect(
+            FormEncoding.basicAuthorization(clientID: "a:b", clientSecret: "p@ss word")
                 == "Basic " + Base64.encode(Array("a%3Ab:p%40ss%20word".utf8)))
     }
 
@@ -118,11 +129,16 @@ import Testing
 
 /// Every duration is a real deadline or a config error naming its key.
 @Suite struct DurationSettingTests {
-    let timeouts = ["http_timeout_seconds", "connect_timeout_seconds", "command_timeout_seconds", "login_timeout_seconds",
-                    "device_flow_timeout_seconds", "keyring_timeout_seconds"]
+    let timeouts = [
+        "http_timeout_seconds", "connect_timeout_seconds", "command_timeout_seconds", "login_timeout_seconds",
+        "device_flow_timeout_seconds", "keyring_timeout_seconds",
+    ]
 
     func rejects(_ json: String, naming key: String) {
-        do { _ = try Settings.parse(json: Array(json.utf8)); Issue.record("\(json) accepted") } catch {
+        do {
+            _ = try Settings.parse(json: Array(json.utf8))
+            Issue.record("\(json) accepted")
+        } catch {
             #expect(error.kind == .config && error.message.contains("\"\(key)\""), "\(error.message)")
         }
     }

@@ -65,8 +65,9 @@ import Testing
 
     @Test func ourItemRecordsItsMirrors() throws {
         let key = CacheKey(endpoint: try FlyteEndpoint("flyte.example.com", insecure: false), clientID: "flytectl")
-        let text = CanonicalItem.encode(Credentials(accessToken: "a", obtainedAt: 1), key: key, tokenEndpoint: nil,
-                                        mirrored: [.flytekit, .flyteSDK, .flytectl])
+        let text = CanonicalItem.encode(
+            Credentials(accessToken: "a", obtainedAt: 1), key: key, tokenEndpoint: nil,
+            mirrored: [.flytekit, .flyteSDK, .flytectl])
         #expect(CanonicalItem.mirrored(text) == [.flytekit, .flyteSDK, .flytectl])
         #expect(CanonicalItem.mirrored(CanonicalItem.encode(Credentials(accessToken: "a", obtainedAt: 1), key: key, tokenEndpoint: nil)) == [])
         #expect(CanonicalItem.decode(text)?.unverified == false)

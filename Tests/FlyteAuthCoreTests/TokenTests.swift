@@ -9,8 +9,9 @@ func jwt(_ claims: String) -> String {
     func response(_ status: Int, _ body: String) -> HTTPResponse { HTTPResponse(status: status, body: Array(body.utf8)) }
 
     @Test func expiryFromExpiresInThenJWTThenUnknown() throws {
-        let a = try TokenResponse.credentials(from: response(200, #"{"access_token":"opaque","expires_in":300,"refresh_token":"r"}"#),
-                                              endpoint: "t", now: 1000)
+        let a = try TokenResponse.credentials(
+            from: response(200, #"{"access_token":"opaque","expires_in":300,"refresh_token":"r"}"#),
+            endpoint: "t", now: 1000)
         #expect(a.expiresAt == 1300 && a.refreshToken == "r" && a.tokenType == "Bearer")
         let b = try TokenResponse.credentials(from: response(200, "{\"access_token\":\"\(jwt(#"{"exp":4242}"#))\"}"), endpoint: "t", now: 1000)
         #expect(b.expiresAt == 4242)
@@ -19,13 +20,15 @@ func jwt(_ claims: String) -> String {
         let d = try TokenResponse.credentials(from: response(200, #"{"access_token":"x","expires_in":"60"}"#), endpoint: "t", now: 0)
         #expect(d.expiresAt == 60)
         // A JWT whose exp comes before now + expires_in: the server enforces exp.
-        let e = try TokenResponse.credentials(from: response(200, "{\"access_token\":\"\(jwt(#"{"exp":1003}"#))\",\"expires_in\":5}"),
-                                              endpoint: "t", now: 1000)
+        let e = try TokenResponse.credentials(
+            from: response(200, "{\"access_token\":\"\(jwt(#"{"exp":1003}"#))\",\"expires_in\":5}"),
+            endpoint: "t", now: 1000)
         #expect(e.expiresAt == 1003)
     }
 
     @Test func oauthErrorsCarryCodeAndDescription() {
-        let e = TokenResponse.error(from: response(400, #"{"error":"invalid_scope","error_description":"no such scope"}"#), endpoint: "https://idp/token")
+        let e = TokenResponse.error(
+            from: response(400, #"{"error":"invalid_scope","error_description":"no such scope"}"#), endpoint: "https://idp/token")
         #expect(e.kind == .oauth && e.oauthError == "invalid_scope" && e.oauthErrorDescription == "no such scope" && e.httpStatus == 400)
         #expect(e.message.contains("https://idp/token") && e.message.contains("scopes"))
     }
@@ -81,11 +84,20 @@ func jwt(_ claims: String) -> String {
 
 @Suite struct DiscoveryTests {
     @Test func acceptsBothSpellingsAndTreatsEmptyAsUnset() throws {
-        let snake = try PublicClientConfig.decode(try JSONValue.parse(Array(#"{"client_id":"flytectl","redirect_uri":"http://localhost:53593/callback","scopes":["all","offline"],"authorization_metadata_key":"flyte-authorization","service_http_endpoint":"","audience":""}"#.utf8), what: "t"))
-        let camel = try PublicClientConfig.decode(try JSONValue.parse(Array(#"{"clientId":"flytectl","redirectUri":"http://localhost:53593/callback","scopes":["all","offline"],"authorizationMetadataKey":"flyte-authorization"}"#.utf8), what: "t"))
+        let snake = try PublicClientConfig.decode(
+            try JSONValue.parse(
+                Array(
+                    #"{"client_id":"flytectl","redirect_uri":"http://localhost:53593/callback","scopes":["all","offline"],"authorization_metadata_key":"flyte-authorization","service_http_endpoint":"","audience":""}"#
+                        .utf8), what: "t"))
+        let camel = try PublicClientConfig.decode(
+            try JSONValue.parse(
+                Array(
+                    #"{"clientId":"flytectl","redirectUri":"http://localhost:53593/callback","scopes":["all","offline"],"authorizationMetadataKey":"flyte-authorization"}"#
+                        .utf8), what: "t"))
         #expect(snake == camel)
         #expect(snake.audience == nil && snake.serviceHTTPEndpoint == nil)
-        let m = try OAuth2Metadata.decode(try JSONValue.parse(Array(#"{"tokenEndpoint":"https://idp/t","device_authorization_endpoint":""}"#.utf8), what: "t"))
+        let m = try OAuth2Metadata.decode(
+            try JSONValue.parse(Array(#"{"tokenEndpoint":"https://idp/t","device_authorization_endpoint":""}"#.utf8), what: "t"))
         #expect(m.tokenEndpoint == "https://idp/t" && m.deviceAuthorizationEndpoint == nil)
     }
 

@@ -1,14 +1,16 @@
-@testable import FlyteAuth
 import FlyteAuthCore
 import Testing
+
+@testable import FlyteAuth
 
 /// `ClientState`'s transitions as tables: a state, a call, a time, and the action the
 /// engine performs next. No threads, no clocks, no I/O.
 @Suite struct ClientStateTests {
     /// A snapshot of token `token` whose soft deadline is 100 and hard deadline 200.
     static func snapshot(_ token: String) -> HeaderSnapshot {
-        HeaderSnapshot(headers: [(key: "authorization", value: "Bearer " + token)], accessToken: token,
-                       expiresAt: 210, softDeadline: 100, hardDeadline: 200, generation: 1)
+        HeaderSnapshot(
+            headers: [(key: "authorization", value: "Bearer " + token)], accessToken: token,
+            expiresAt: 210, softDeadline: 100, hardDeadline: 200, generation: 1)
     }
 
     struct Given: Sendable {
@@ -62,63 +64,90 @@ import Testing
 
     static let rows: [Row] = [
         // headers()
-        Row(name: "a fresh token is served", given: Given(token: "a"), request: .headers, now: 50,
+        Row(
+            name: "a fresh token is served", given: Given(token: "a"), request: .headers, now: 50,
             expected: "serve a"),
-        Row(name: "past the soft deadline one background flight starts", given: Given(token: "a"), request: .headers,
+        Row(
+            name: "past the soft deadline one background flight starts", given: Given(token: "a"), request: .headers,
             now: 150, expected: "background background serving a"),
-        Row(name: "past the soft deadline with a flight running: served", given: Given(token: "a", flight: .background),
+        Row(
+            name: "past the soft deadline with a flight running: served", given: Given(token: "a", flight: .background),
             request: .headers, now: 150, expected: "serve a"),
-        Row(name: "no background flight before the retry time",
+        Row(
+            name: "no background flight before the retry time",
             given: Given(token: "a", nextBackgroundAttempt: 160), request: .headers, now: 150, expected: "serve a"),
-        Row(name: "a background flight again at the retry time",
+        Row(
+            name: "a background flight again at the retry time",
             given: Given(token: "a", nextBackgroundAttempt: 150), request: .headers, now: 150,
             expected: "background background serving a"),
-        Row(name: "past the hard deadline the caller waits for the flight",
+        Row(
+            name: "past the hard deadline the caller waits for the flight",
             given: Given(token: "a", flight: .background), request: .headers, now: 200, expected: "wait 7"),
-        Row(name: "past the hard deadline the caller runs a flight", given: Given(token: "a"), request: .headers,
+        Row(
+            name: "past the hard deadline the caller runs a flight", given: Given(token: "a"), request: .headers,
             now: 200, expected: "run refreshIfStale"),
-        Row(name: "no token: the caller runs a flight", given: Given(), request: .headers, now: 0,
+        Row(
+            name: "no token: the caller runs a flight", given: Given(), request: .headers, now: 0,
             expected: "run refreshIfStale"),
-        Row(name: "no token after waiting: the caller runs its own flight", given: Given(), request: .headers,
+        Row(
+            name: "no token after waiting: the caller runs its own flight", given: Given(), request: .headers,
             phase: .waited, now: 0, expected: "run refreshIfStale"),
-        Row(name: "its own flight's token is served even when already stale", given: Given(token: "a"),
+        Row(
+            name: "its own flight's token is served even when already stale", given: Given(token: "a"),
             request: .headers, phase: .ranFlight, now: 300, expected: "serve a"),
-        Row(name: "its own flight left no token", given: Given(), request: .headers, phase: .ranFlight, now: 0,
+        Row(
+            name: "its own flight left no token", given: Given(), request: .headers, phase: .ranFlight, now: 0,
             expected: "fail internal: refresh produced no token"),
         // refresh(rejected:)
-        Row(name: "the rejected token was replaced already", given: Given(token: "b"),
+        Row(
+            name: "the rejected token was replaced already", given: Given(token: "b"),
             request: .refresh(rejected: "a"), now: 150, expected: "serve b"),
-        Row(name: "a replacement past its hard deadline is not served", given: Given(token: "b"),
+        Row(
+            name: "a replacement past its hard deadline is not served", given: Given(token: "b"),
             request: .refresh(rejected: "a"), now: 200, expected: "run afterRejection(Optional(\"a\"))"),
-        Row(name: "the current token was rejected", given: Given(token: "a"), request: .refresh(rejected: "a"),
+        Row(
+            name: "the current token was rejected", given: Given(token: "a"), request: .refresh(rejected: "a"),
             now: 50, expected: "run afterRejection(Optional(\"a\"))"),
-        Row(name: "a rejection joins the flight in progress", given: Given(token: "a", flight: .background),
+        Row(
+            name: "a rejection joins the flight in progress", given: Given(token: "a", flight: .background),
             request: .refresh(rejected: "a"), now: 50, expected: "wait 7"),
-        Row(name: "after waiting, a still-rejected token is replaced", given: Given(token: "a"),
+        Row(
+            name: "after waiting, a still-rejected token is replaced", given: Given(token: "a"),
             request: .refresh(rejected: "a"), phase: .waited, now: 50, expected: "run afterRejection(Optional(\"a\"))"),
-        Row(name: "a forced refresh runs even with a fresh token", given: Given(token: "a"),
+        Row(
+            name: "a forced refresh runs even with a fresh token", given: Given(token: "a"),
             request: .refresh(rejected: nil), now: 50, expected: "run afterRejection(nil)"),
-        Row(name: "a forced refresh joins the running flight", given: Given(token: "a", flight: .login),
+        Row(
+            name: "a forced refresh joins the running flight", given: Given(token: "a", flight: .login),
             request: .refresh(rejected: nil), now: 50, expected: "wait 7"),
-        Row(name: "a forced refresh serves what the flight it joined produced", given: Given(token: "a"),
+        Row(
+            name: "a forced refresh serves what the flight it joined produced", given: Given(token: "a"),
             request: .refresh(rejected: nil), phase: .waited, now: 50, expected: "serve a"),
-        Row(name: "a forced refresh whose joined flight left no token runs one", given: Given(),
+        Row(
+            name: "a forced refresh whose joined flight left no token runs one", given: Given(),
             request: .refresh(rejected: nil), phase: .waited, now: 50, expected: "run afterRejection(nil)"),
-        Row(name: "a refresh serves its own flight's token", given: Given(token: "b"),
+        Row(
+            name: "a refresh serves its own flight's token", given: Given(token: "b"),
             request: .refresh(rejected: "a"), phase: .ranFlight, now: 300, expected: "serve b"),
-        Row(name: "a refresh whose flight left no token fails", given: Given(), request: .refresh(rejected: "a"),
+        Row(
+            name: "a refresh whose flight left no token fails", given: Given(), request: .refresh(rejected: "a"),
             phase: .ranFlight, now: 0, expected: "fail internal: refresh produced no token"),
         // login()
-        Row(name: "a login runs even with a fresh token", given: Given(token: "a"), request: .login, now: 50,
+        Row(
+            name: "a login runs even with a fresh token", given: Given(token: "a"), request: .login, now: 50,
             expected: "run login"),
-        Row(name: "a login waits for a running flight, ignoring its error",
+        Row(
+            name: "a login waits for a running flight, ignoring its error",
             given: Given(token: "a", flight: .refreshIfStale), request: .login, now: 50,
             expected: "wait 7 ignoring its error"),
-        Row(name: "a login runs its own flight after waiting", given: Given(token: "a"), request: .login,
+        Row(
+            name: "a login runs its own flight after waiting", given: Given(token: "a"), request: .login,
             phase: .waited, now: 50, expected: "run login"),
-        Row(name: "a login serves its own flight's token", given: Given(token: "a"), request: .login,
+        Row(
+            name: "a login serves its own flight's token", given: Given(token: "a"), request: .login,
             phase: .ranFlight, now: 300, expected: "serve a"),
-        Row(name: "a login whose flight left no token fails", given: Given(), request: .login, phase: .ranFlight,
+        Row(
+            name: "a login whose flight left no token fails", given: Given(), request: .login, phase: .ranFlight,
             now: 0, expected: "fail internal: login produced no token"),
     ]
 
@@ -159,14 +188,18 @@ import Testing
 
     static func publication(_ token: String, proxy: ProxyAuthorization.Header? = nil) -> Publication {
         let credentials = Credentials(accessToken: token, expiresAt: 1000, obtainedAt: 0)
-        return Publication(Obtained(credentials: credentials, source: "idp", proxyHeader: proxy),
-                           headerKey: "flyte-authorization", policy: RefreshPolicy(window: 300))
+        return Publication(
+            Obtained(credentials: credentials, source: "idp", proxyHeader: proxy),
+            headerKey: "flyte-authorization", policy: RefreshPolicy(window: 300))
     }
 
     @Test func aSuccessfulFlightPublishesANewGeneration() {
         var s = Given(token: "a").state
         s.refusal = AuthError(.oauth, "refused")
-        guard case .run(let flight) = s.next(ClientCall(.headers), now: 300) else { Issue.record("no flight"); return }
+        guard case .run(let flight) = s.next(ClientCall(.headers), now: 300) else {
+            Issue.record("no flight")
+            return
+        }
         s.flightEnded(flight, .success(ClientStateTests.publication("b")), now: 300)
         #expect(s.snapshot?.accessToken == "b")
         #expect(s.snapshot?.generation == 2 && s.generation == 2)
@@ -250,10 +283,12 @@ import Testing
         WaitRow(name: "still running", running: 7, last: (6, nil), cancelled: false, expected: nil),
         WaitRow(name: "cancelled while it runs", running: 7, last: (6, nil), cancelled: true, expected: .cancelled),
         WaitRow(name: "finished", running: nil, last: (7, nil), cancelled: false, expected: .finished(nil)),
-        WaitRow(name: "finished with an error", running: nil, last: (7, AuthError(.network, "down")), cancelled: true,
-                expected: .finished(AuthError(.network, "down"))),
-        WaitRow(name: "another flight followed it", running: 8, last: (6, AuthError(.network, "down")),
-                cancelled: false, expected: .finished(nil)),
+        WaitRow(
+            name: "finished with an error", running: nil, last: (7, AuthError(.network, "down")), cancelled: true,
+            expected: .finished(AuthError(.network, "down"))),
+        WaitRow(
+            name: "another flight followed it", running: 8, last: (6, AuthError(.network, "down")),
+            cancelled: false, expected: .finished(nil)),
     ]
 
     @Test(arguments: waitRows) func waitingForAFlight(_ row: WaitRow) {

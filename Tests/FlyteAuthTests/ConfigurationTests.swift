@@ -1,7 +1,8 @@
-@testable import FlyteAuth
 import FlyteAuthCore
 import Glibc
 import Testing
+
+@testable import FlyteAuth
 
 /// The environment a client reads, all in ClientConfiguration.
 @Suite struct ConfigurationTests {
@@ -30,16 +31,17 @@ import Testing
         #expect(missing?.kind == .config && missing?.message.contains("FLYTE_API_KEY") == true)
     }
 
-    @Test(arguments: [
-        ("{}", [:], AuthType.pkce),
-        (#"{"client_id":"a","client_secret":"s"}"#, [:], .clientSecret),
-        (#"{"client_secret_location":"/s"}"#, [:], .clientSecret),
-        (#"{"client_secret_env_var":"S"}"#, [:], .clientSecret),
-        (#"{"command":["tok"]}"#, [:], .externalCommand),
-        (#"{"client_secret":"s"}"#, ["FLYTEAUTH_AUTH_TYPE": "DeviceFlow"], .deviceFlow),
-        (#"{"auth_type":"pkce","client_secret":"s"}"#, ["FLYTEAUTH_AUTH_TYPE": "DeviceFlow"], .pkce),
-        (#"{"client_secret":""}"#, ["FLYTEAUTH_AUTH_TYPE": ""], .pkce),
-    ] as [(String, [String: String], AuthType)])
+    @Test(
+        arguments: [
+            ("{}", [:], AuthType.pkce),
+            (#"{"client_id":"a","client_secret":"s"}"#, [:], .clientSecret),
+            (#"{"client_secret_location":"/s"}"#, [:], .clientSecret),
+            (#"{"client_secret_env_var":"S"}"#, [:], .clientSecret),
+            (#"{"command":["tok"]}"#, [:], .externalCommand),
+            (#"{"client_secret":"s"}"#, ["FLYTEAUTH_AUTH_TYPE": "DeviceFlow"], .deviceFlow),
+            (#"{"auth_type":"pkce","client_secret":"s"}"#, ["FLYTEAUTH_AUTH_TYPE": "DeviceFlow"], .pkce),
+            (#"{"client_secret":""}"#, ["FLYTEAUTH_AUTH_TYPE": ""], .pkce),
+        ] as [(String, [String: String], AuthType)])
     func anUnsetAuthTypeIsChosenHere(json: String, environment: [String: String], expected: AuthType) throws {
         let s = try Settings.parse(json: Array(json.utf8))
         #expect(try ClientConfiguration.resolve(s, environment: Environment(environment)).settings.authType == expected)
@@ -94,7 +96,9 @@ import Testing
         var template = Array("/tmp/flyteauth-test-XXXXXX".utf8CString)
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         defer {
-            unlink(dir + "/tokens.json"); unlink(dir + "/tokens.json.lock"); rmdir(dir)
+            unlink(dir + "/tokens.json")
+            unlink(dir + "/tokens.json.lock")
+            rmdir(dir)
         }
         let key = CacheKey(endpoint: try FlyteEndpoint("flyte.test", insecure: false), clientID: "flytectl")
         let store = FileStore(path: dir + "/tokens.json", key: key, tokenEndpoint: Harness.tokenURL, lockTimeout: 5)

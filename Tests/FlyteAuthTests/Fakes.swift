@@ -1,6 +1,7 @@
-@testable import FlyteAuth
 import FlyteAuthCore
 import Synchronization
+
+@testable import FlyteAuth
 
 // Fakes for driving AuthClient in-process: no network, no keyring, no processes, no
 // real time. Threads are sequenced with conditions (Gate, Latch), never with sleeps.
@@ -100,7 +101,10 @@ final class FakeTransport: HTTPTransport {
             s.requests.append(request)
             let hold = s.holds[request.url]?.isEmpty == false ? s.holds[request.url]!.removeFirst() : nil
             guard var queue = s.replies[request.url], let first = queue.first else { return (nil, hold) }
-            if queue.count > 1 { queue.removeFirst(); s.replies[request.url] = queue }
+            if queue.count > 1 {
+                queue.removeFirst()
+                s.replies[request.url] = queue
+            }
             return (first, hold)
         }
         if let hold {
@@ -149,7 +153,10 @@ final class MemoryStorage: Sendable {
         var name: String { "memory" }
         func load() throws(AuthError) -> Credentials? { storage.credentials }
         func save(_ credentials: Credentials) throws(AuthError) {
-            storage.state.withLock { $0.credentials = credentials; $0.saves += 1 }
+            storage.state.withLock {
+                $0.credentials = credentials
+                $0.saves += 1
+            }
         }
         func remove() throws(AuthError) { storage.credentials = nil }
     }
@@ -158,7 +165,10 @@ final class MemoryStorage: Sendable {
         let storage: MemoryStorage
         func withLock<T>(timeout: Double, cancel: CancelToken?, _ body: () throws(AuthError) -> T) throws(AuthError) -> T {
             try storage.lockFile.withLock { () throws(AuthError) -> T in
-                let hook = storage.state.withLock { s -> (@Sendable () -> Void)? in s.locks += 1; return s.whenLocked }
+                let hook = storage.state.withLock { s -> (@Sendable () -> Void)? in
+                    s.locks += 1
+                    return s.whenLocked
+                }
                 hook?()
                 return try body()
             }

@@ -1,5 +1,6 @@
-@testable import FlyteAuth
 import FlyteAuthCore
+
+@testable import FlyteAuth
 
 /// One client wired to fakes, with the URLs and helpers the tests share.
 struct Harness {
@@ -38,20 +39,30 @@ struct Harness {
         s.interactive = false
         s.discoveryCacheTTLSeconds = 0
         let h = try Harness(settings: s)
-        h.transport.script(metadataURL, .json(200, """
-            {"issuer":"https://idp.test","authorization_endpoint":"https://idp.test/oauth2/auth",
-             "token_endpoint":"\(tokenURL)"}
-            """))
-        h.transport.script(clientConfigURL, .json(200, """
-            {"client_id":"flytectl","redirect_uri":"http://localhost:53593/callback","scopes":["offline","all"],
-             "authorization_metadata_key":"flyte-authorization"}
-            """))
+        h.transport.script(
+            metadataURL,
+            .json(
+                200,
+                """
+                {"issuer":"https://idp.test","authorization_endpoint":"https://idp.test/oauth2/auth",
+                 "token_endpoint":"\(tokenURL)"}
+                """))
+        h.transport.script(
+            clientConfigURL,
+            .json(
+                200,
+                """
+                {"client_id":"flytectl","redirect_uri":"http://localhost:53593/callback","scopes":["offline","all"],
+                 "authorization_metadata_key":"flyte-authorization"}
+                """))
         return h
     }
 
     init(settings: Settings) throws {
-        client = try AuthClient(settings: settings, dependencies: .init(
-            transport: transport, runner: runner, storage: storage.factory, clock: clock, forkGeneration: fork.probe))
+        client = try AuthClient(
+            settings: settings,
+            dependencies: .init(
+                transport: transport, runner: runner, storage: storage.factory, clock: clock, forkGeneration: fork.probe))
     }
 
     /// A token response; `expiresIn` seconds from the fake clock's now.
@@ -71,7 +82,10 @@ struct Harness {
 
 /// The error a call threw, or nil.
 func failure<T>(_ body: () throws(AuthError) -> T) -> AuthError? {
-    do throws(AuthError) { _ = try body(); return nil } catch { return error }
+    do throws(AuthError) {
+        _ = try body()
+        return nil
+    } catch { return error }
 }
 
 extension Harness {

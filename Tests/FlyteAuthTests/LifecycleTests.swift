@@ -1,7 +1,8 @@
-@testable import FlyteAuth
 import FlyteAuthCore
 import Synchronization
 import Testing
+
+@testable import FlyteAuth
 
 /// Cancel, fork, the command and passthrough flows, the proxy command, the log callback.
 @Suite struct CancelTests {
@@ -132,11 +133,14 @@ import Testing
         h.transport.script(Harness.tokenURL, .json(400, #"{"error":"invalid_grant"}"#))
         let lines = Mutex<[String]>([])
         let client = h.client
-        client.logger.setSink({ level, text in
-            let status = client.status()  // would deadlock if called under the client's lock
-            let again = Outcome { () throws(AuthError) in try client.headers() }
-            lines.withLock { $0.append("\(text) | has_token=\(status.objectValue?["has_token"]?.boolValue == true) | \(again.kind.map { "\($0)" } ?? "token")") }
-        }, minimum: .info)
+        client.logger.setSink(
+            { level, text in
+                let status = client.status()  // would deadlock if called under the client's lock
+                let again = Outcome { () throws(AuthError) in try client.headers() }
+                lines.withLock {
+                    $0.append("\(text) | has_token=\(status.objectValue?["has_token"]?.boolValue == true) | \(again.kind.map { "\($0)" } ?? "token")")
+                }
+            }, minimum: .info)
         #expect(failure { () throws(AuthError) in try client.headers() }?.kind == .loginRequired)
         let seen = lines.withLock { $0 }
         #expect(seen.contains { $0.hasPrefix("refresh token was refused (invalid_grant)") && $0.hasSuffix("loginRequired") })

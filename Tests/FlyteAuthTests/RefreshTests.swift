@@ -1,6 +1,7 @@
-@testable import FlyteAuth
 import FlyteAuthCore
 import Testing
+
+@testable import FlyteAuth
 
 /// Explicit refreshes: `refresh(rejected:)` with and without a rejected token.
 @Suite struct RefreshTests {
@@ -28,8 +29,9 @@ import Testing
     /// from the shared cache, even when replacing it fails.
     @Test func rejectedTokenIsNeverServedAgain() throws {
         let h = try Harness.clientCredentials()
-        h.transport.script(Harness.tokenURL, Harness.token("bad"),
-                           .failure(AuthError(.network, "idp.test: connection refused")), Harness.token("good"))
+        h.transport.script(
+            Harness.tokenURL, Harness.token("bad"),
+            .failure(AuthError(.network, "idp.test: connection refused")), Harness.token("good"))
         #expect(try h.client.headers().accessToken == "bad")
         // The cache still holds "bad" (as written by this process): the re-read must skip it.
         #expect(h.storage.credentials?.accessToken == "bad")
@@ -57,9 +59,13 @@ import Testing
         let h = try Harness.pkce()
         // An expired access token with a refresh token, as a login left it.
         h.storage.credentials = h.cached("expired", refresh: "rt-refused", expiresIn: -60)
-        h.transport.script(Harness.tokenURL, .json(400, """
-            {"error":"invalid_grant","error_description":"Token is expired or revoked"}
-            """))
+        h.transport.script(
+            Harness.tokenURL,
+            .json(
+                400,
+                """
+                {"error":"invalid_grant","error_description":"Token is expired or revoked"}
+                """))
         for _ in 0..<5 {
             let error = failure { () throws(AuthError) in try h.client.headers() }
             #expect(error?.kind == .loginRequired)
@@ -78,8 +84,10 @@ import Testing
         h.storage.credentials = h.cached("expired", refresh: "rt-refused", expiresIn: -60)
         h.transport.script(Harness.tokenURL, .json(400, #"{"error":"invalid_grant"}"#))
         _ = failure { () throws(AuthError) in try h.client.headers() }
-        let second = try AuthClient(settings: h.client.settings, dependencies: .init(
-            transport: h.transport, runner: h.runner, storage: h.storage.factory, clock: h.clock))
+        let second = try AuthClient(
+            settings: h.client.settings,
+            dependencies: .init(
+                transport: h.transport, runner: h.runner, storage: h.storage.factory, clock: h.clock))
         let error = failure { () throws(AuthError) in try second.headers() }
         #expect(error?.kind == .loginRequired)
         #expect(h.tokenRequests == 1)

@@ -1,6 +1,7 @@
-@testable import FlyteAuth
 import FlyteAuthCore
 import Testing
+
+@testable import FlyteAuth
 
 /// Concurrent callers share one flight, its result and its failure.
 @Suite struct SingleFlightTests {
@@ -21,8 +22,9 @@ import Testing
 
     @Test func aFailureIsSharedByEveryWaiterAndWakesThem() throws {
         let h = try Harness.clientCredentials()
-        h.transport.script(Harness.tokenURL, .json(401, #"{"error":"invalid_client","error_description":"bad secret"}"#),
-                           Harness.token("later"))
+        h.transport.script(
+            Harness.tokenURL, .json(401, #"{"error":"invalid_client","error_description":"bad secret"}"#),
+            Harness.token("later"))
         let held = h.transport.hold(Harness.tokenURL)
         let first = h.headersOnThread()
         held.arrived.wait(for: 1)
@@ -80,8 +82,9 @@ import Testing
 
     @Test func aFailedBackgroundRefreshKeepsTheTokenAndRetriesLater() throws {
         let h = try Harness.clientCredentials()
-        h.transport.script(Harness.tokenURL, Harness.token("old"), .failure(AuthError(.network, "idp.test: unreachable")),
-                           Harness.token("new"))
+        h.transport.script(
+            Harness.tokenURL, Harness.token("old"), .failure(AuthError(.network, "idp.test: unreachable")),
+            Harness.token("new"))
         _ = try h.client.headers()
         h.clock.advance(by: 3560)
         let held = h.transport.hold(Harness.tokenURL)
@@ -110,7 +113,8 @@ import Testing
         h.transport.script(Harness.tokenURL, Harness.token("ours"))
         _ = try h.client.headers()
         h.clock.advance(by: 3595)
-        let storage = h.storage, fresh = h.cached("theirs")
+        let storage = h.storage
+        let fresh = h.cached("theirs")
         storage.whenLocked { storage.credentials = fresh }
         #expect(try h.client.headers().accessToken == "theirs")
         #expect(h.tokenRequests == 1)

@@ -20,7 +20,8 @@ public enum ConfigLoader {
         if let file {
             let bytes = try FileIO.read(file)
             let lower = file.lowercased()
-            fileLayer = lower.hasSuffix("yaml") || lower.hasSuffix("yml")
+            fileLayer =
+                lower.hasSuffix("yaml") || lower.hasSuffix("yml")
                 ? try FlyteConfig.parseYAML(bytes, path: file) : try FlyteConfig.parseINI(bytes, path: file)
         }
         var env: [String: String] = [:]
@@ -35,8 +36,9 @@ public enum ConfigLoader {
             guard let o = value.objectValue else { throw AuthError(.config, "overrides: expected a JSON object") }
             for (k, v) in o { overrides[k] = ConfigValue(v, source: "overrides") }
         }
-        let resolved = try ResolvedSettings.merge(file: fileLayer, environment: environmentLayer, overrides: overrides,
-                                                  configFile: file, secretAvailable: { s in (try? ClientSecret.resolve(s)) != nil })
+        let resolved = try ResolvedSettings.merge(
+            file: fileLayer, environment: environmentLayer, overrides: overrides,
+            configFile: file, secretAvailable: { s in (try? ClientSecret.resolve(s)) != nil })
         return ResolvedConfig(settings: resolved.settings, description: resolved.description)
     }
 }

@@ -50,9 +50,11 @@ public final class AuthClient: Sendable {
         public var environment: Environment?
         /// The process's fork generation (ForkDetection), so a test can play a child.
         public var forkGeneration: (@Sendable () -> UInt64)?
-        public init(transport: HTTPTransport? = nil, runner: ProcessRunning? = nil, storage: StorageFactory? = nil,
-                    clock: EngineClock? = nil, environment: Environment? = nil,
-                    forkGeneration: (@Sendable () -> UInt64)? = nil) {
+        public init(
+            transport: HTTPTransport? = nil, runner: ProcessRunning? = nil, storage: StorageFactory? = nil,
+            clock: EngineClock? = nil, environment: Environment? = nil,
+            forkGeneration: (@Sendable () -> UInt64)? = nil
+        ) {
             self.transport = transport
             self.runner = runner
             self.storage = storage

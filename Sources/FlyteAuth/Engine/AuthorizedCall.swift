@@ -14,7 +14,9 @@ extension AuthClient {
         var r = request
         // Flyte gets its configured header; anyone else (the IdP's userinfo) the standard
         // one. `send` adds proxy-authorization only where the proxy is: never to the IdP.
-        let auth = request.toFlyteEndpoint ? snapshot.headers[0]
+        let auth =
+            request.toFlyteEndpoint
+            ? snapshot.headers[0]
             : (key: "authorization", value: "Bearer " + snapshot.accessToken)
         r.headers.append((name: auth.key, value: auth.value))
         return try send(r, cancel: cancelSource.token())

@@ -15,8 +15,10 @@ final class CacheStorage: Sendable {
     /// The storage, if it was made already.
     var opened: Storage? { made.withLock { $0 } }
 
-    func storage(endpoint: FlyteEndpoint?, configuration: ClientConfiguration, cacheClientID: String?, logger: Logger,
-                 parameters: () throws(AuthError) -> AuthParameters) throws(AuthError) -> Storage {
+    func storage(
+        endpoint: FlyteEndpoint?, configuration: ClientConfiguration, cacheClientID: String?, logger: Logger,
+        parameters: () throws(AuthError) -> AuthParameters
+    ) throws(AuthError) -> Storage {
         if let opened { return opened }
         guard let factory, let endpoint else { return Storage(store: nil, lock: nil) }
         let p = try parameters()

@@ -300,8 +300,9 @@ struct ClientState: Sendable {
         source = p.source
         refusal = nil
         generation += 1
-        snapshot = HeaderSnapshot(headers: p.headers, accessToken: p.credentials.accessToken,
-                                  expiresAt: p.credentials.expiresAt, softDeadline: p.softDeadline,
-                                  hardDeadline: p.hardDeadline, generation: generation)
+        snapshot = HeaderSnapshot(
+            headers: p.headers, accessToken: p.credentials.accessToken,
+            expiresAt: p.credentials.expiresAt, softDeadline: p.softDeadline,
+            hardDeadline: p.hardDeadline, generation: generation)
     }
 }

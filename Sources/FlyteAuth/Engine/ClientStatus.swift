@@ -14,7 +14,8 @@ enum ClientStatus {
         o["endpoint"] = client.endpoint.map { .string($0.configured) }
         o["client_id"] = client.cacheClientID.map(JSONValue.string)
         o["settings"] = client.effectiveSettings
-        o["cache"] = client.cache.opened?.store.map { .string($0.name) }
+        o["cache"] =
+            client.cache.opened?.store.map { .string($0.name) }
             ?? .string(client.cache.isCached ? "not opened yet" : "memory only (this auth type is not cached)")
         // Cache tiers: which tier served the token, and each tier's state.
         if let tiered = client.cache.opened?.store as? TierReporting {

@@ -82,14 +82,17 @@ final class Discovery: Sendable {
 
     /// Flyte 1's REST path first, then Flyte 2's ConnectRPC path. A network failure or a
     /// bad setting is final (the same host serves both); any other failure tries the next path.
-    private func fetchDocument<T>(base: String, flyte1: String, flyte2: String, what: String,
-                                  send: Send, cancel: CancelToken?,
-                                  decode: (JSONValue) throws(AuthError) -> T) throws(AuthError) -> T {
+    private func fetchDocument<T>(
+        base: String, flyte1: String, flyte2: String, what: String,
+        send: Send, cancel: CancelToken?,
+        decode: (JSONValue) throws(AuthError) -> T
+    ) throws(AuthError) -> T {
         var get = HTTPRequest(method: .get, url: base + flyte1, headers: [("Accept", "application/json")])
         get.toFlyteEndpoint = true
-        var post = HTTPRequest(method: .post, url: base + flyte2,
-                               headers: [("Accept", "application/json"), ("Content-Type", "application/json")],
-                               body: Array("{}".utf8))
+        var post = HTTPRequest(
+            method: .post, url: base + flyte2,
+            headers: [("Accept", "application/json"), ("Content-Type", "application/json")],
+            body: Array("{}".utf8))
         post.toFlyteEndpoint = true
         var failures: [String] = []
         for request in [get, post] {
@@ -115,17 +118,20 @@ final class Discovery: Sendable {
                 failures.append(error.message)
             }
         }
-        throw AuthError(.protocol, "discovery: \(base) serves no \(what) (" + failures.joined(separator: "; ")
-                        + "); is this a Flyte endpoint with authentication enabled?")
+        throw AuthError(
+            .protocol,
+            "discovery: \(base) serves no \(what) (" + failures.joined(separator: "; ")
+                + "); is this a Flyte endpoint with authentication enabled?")
     }
 
     // MARK: - Disk cache
 
     private func readDisk() -> (OAuth2Metadata?, PublicClientConfig?)? {
         guard let cacheFile, let bytes = try? FileIO.read(cacheFile, limit: JSONValue.maximumSize),
-              let o = (try? JSONValue.parse(bytes, what: "discovery cache"))?.objectValue,
-              o["endpoint"]?.stringValue == endpoint?.baseURL,
-              let fetchedAt = o["fetched_at"]?.numberValue else { return nil }
+            let o = (try? JSONValue.parse(bytes, what: "discovery cache"))?.objectValue,
+            o["endpoint"]?.stringValue == endpoint?.baseURL,
+            let fetchedAt = o["fetched_at"]?.numberValue
+        else { return nil }
         let age = Clock.now() - fetchedAt
         guard age > -60, age < settings.discoveryCacheTTLSeconds else { return nil }  // tolerate small clock steps
         let metadata = o["metadata"].flatMap { try? OAuth2Metadata.decode($0) }
@@ -144,7 +150,8 @@ final class Discovery: Sendable {
             logger.warnOnce("discovery-cache", "discovery: cannot create \(dir): \(errnoText()); documents are not cached on disk")
             return
         }
-        do { try FileIO.writeAtomically(cacheFile, Array(JSONValue.object(o).serialized.utf8)) }
-        catch { logger.warnOnce("discovery-cache", "discovery: \(error.message); documents are not cached on disk") }
+        do { try FileIO.writeAtomically(cacheFile, Array(JSONValue.object(o).serialized.utf8)) } catch {
+            logger.warnOnce("discovery-cache", "discovery: \(error.message); documents are not cached on disk")
+        }
     }
 }

@@ -14,7 +14,8 @@ public enum LogVerbosity {
         case "info": return .info
         case "debug", "trace", "all": return .debug
         default:
-            Logger.writeStderr("flyteauth: warning: FLYTEAUTH_LOG=\"\(raw.prefix(40))\" is not one of off, error, warning, info, debug; using warning\n")
+            Logger.writeStderr(
+                "flyteauth: warning: FLYTEAUTH_LOG=\"\(raw.prefix(40))\" is not one of off, error, warning, info, debug; using warning\n")
             return .warning
         }
     }()

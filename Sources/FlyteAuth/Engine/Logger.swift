@@ -3,7 +3,8 @@ import Glibc
 import Synchronization
 
 public enum LogLevel: Int32, Sendable, Comparable {
-    case debug = 0, info, warning, error
+    case debug = 0
+    case info, warning, error
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
     var name: String { ["debug", "info", "warning", "error"][Int(rawValue)] }
 }
@@ -78,7 +79,9 @@ public final class Logger: Sendable {
         }
         guard deliver else { return }
         while let (sink, level, text) = nextLine() {
-            if let sink { sink(level, text) } else if LogVerbosity.stderrMinimum != nil {
+            if let sink {
+                sink(level, text)
+            } else if LogVerbosity.stderrMinimum != nil {
                 Logger.writeStderr("flyteauth: \(level.name): \(text)\n")
             }
         }
@@ -109,7 +112,10 @@ public final class Logger: Sendable {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { if errno == EINTR { continue }; return }
+            if n <= 0 {
+                if errno == EINTR { continue }
+                return
+            }
             bytes = bytes.dropFirst(n)
         }
     }

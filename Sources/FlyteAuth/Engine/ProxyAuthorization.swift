@@ -26,8 +26,9 @@ final class ProxyAuthorization: Sendable {
             let context = client.makeContext(cancel: cancel)
             let token = try CommandFlow.run(command, context: context, what: "proxy command")
             let credentials = Credentials(accessToken: token, obtainedAt: client.clock.now())
-            let header = Header(value: "Bearer " + token, softDeadline: policy.softDeadline(for: credentials),
-                                hardDeadline: policy.hardDeadline(for: credentials))
+            let header = Header(
+                value: "Bearer " + token, softDeadline: policy.softDeadline(for: credentials),
+                hardDeadline: policy.hardDeadline(for: credentials))
             cached = header
             return header
         }

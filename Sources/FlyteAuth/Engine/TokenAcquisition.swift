@@ -24,7 +24,8 @@ extension AuthClient {
         let rejected = flight.kind.rejected
         guard flow.cached else {
             if settings.authType == .passthrough, let previous = flight.previous, !isRejected(previous.accessToken, rejected),
-               clock.now() < policy.hardDeadline(for: previous) {
+                clock.now() < policy.hardDeadline(for: previous)
+            {
                 return (previous, "host")
             }
             return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
@@ -39,7 +40,8 @@ extension AuthClient {
             if flight.previous == nil, flight.kind.acceptsCachedToken, let unlocked = store {
                 do throws(AuthError) {
                     if let stored = try unlocked.load(), !isRejected(stored.accessToken, rejected),
-                       clock.now() < policy.hardDeadline(for: stored) {
+                        clock.now() < policy.hardDeadline(for: stored)
+                    {
                         return (stored, "cache")
                     }
                 } catch {
@@ -89,9 +91,9 @@ extension AuthClient {
                 let refreshed = try refresh(refreshToken, context: context).keepingRefreshToken(of: base)
                 save(refreshed, to: store)
                 return (refreshed, "idp (refresh)")
-            } catch where error.isTransient || error.kind == .cancelled {
+            } catch  where error.isTransient || error.kind == .cancelled {
                 throw error.prefixed("refresh")  // keep the last good tokens
-            } catch where error.oauthError != nil {
+            } catch  where error.oauthError != nil {
                 // The IdP's verdict (invalid_grant and the like): never send it again.
                 logger.log(.info, "refresh token was refused (\(error.oauthError ?? error.message)); a new login is needed")
                 forget(refreshToken, refusal: error, in: store)
@@ -165,7 +167,7 @@ extension AuthClient {
     private func runFlow(_ context: FlowContext) throws(AuthError) -> Credentials {
         do {
             return try flow.obtain(context)
-        } catch where error.kind == .network || error.httpStatus == 404 {
+        } catch  where error.kind == .network || error.httpStatus == 404 {
             // Stale discovery documents can point at a token endpoint that moved.
             if discovery.invalidate() { return try flow.obtain(context) }
             throw error
@@ -177,8 +179,9 @@ extension AuthClient {
         guard let tokenEndpoint = p.tokenEndpoint, let clientID = p.clientID ?? cacheClientID else {
             throw AuthError(.unsupported, "cannot refresh: no token endpoint or client id")
         }
-        let request = TokenRequests.refresh(endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
-                                            scopes: [], audience: nil)
+        let request = TokenRequests.refresh(
+            endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
+            scopes: [], audience: nil)
         let sentAt = clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)

@@ -7,14 +7,18 @@ struct ClientCredentialsFlow: Flow {
 
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
         guard let clientID = clientID.nonEmpty, let clientSecret = clientSecret.nonEmpty else {
-            throw AuthError(.config, "Client ID and Client SECRET both are required. Set \"client_id\" and one of \"client_secret\", \"client_secret_location\" or \"client_secret_env_var\".")
+            throw AuthError(
+                .config,
+                "Client ID and Client SECRET both are required. Set \"client_id\" and one of \"client_secret\", \"client_secret_location\" or \"client_secret_env_var\"."
+            )
         }
         let p = try context.parameters()
         guard let tokenEndpoint = p.tokenEndpoint else {
             throw AuthError(.unsupported, "the server's OAuth2 metadata has no token_endpoint; set \"token_url\"")
         }
-        let request = TokenRequests.clientCredentials(endpoint: tokenEndpoint, clientID: clientID, clientSecret: clientSecret,
-                                                      scopes: p.scopes, audience: p.audience)
+        let request = TokenRequests.clientCredentials(
+            endpoint: tokenEndpoint, clientID: clientID, clientSecret: clientSecret,
+            scopes: p.scopes, audience: p.audience)
         let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)

@@ -18,16 +18,20 @@ struct CommandFlow: Flow {
         guard result.signal == nil, result.exitStatus == 0 else {
             let how = result.signal.map { "was killed by signal \($0)" } ?? "exited with status \(result.exitStatus)"
             // stdout may be a token printed before a failure: never echo it.
-            throw AuthError(.command, "Failed to refresh token with command `\(name)`: it \(how)"
-                            + (stderr.isEmpty ? " and printed nothing on stderr" : "; stderr: \(stderr)"))
+            throw AuthError(
+                .command,
+                "Failed to refresh token with command `\(name)`: it \(how)"
+                    + (stderr.isEmpty ? " and printed nothing on stderr" : "; stderr: \(stderr)"))
         }
         guard let text = String(validating: result.stdout, as: UTF8.self) else {
             throw AuthError(.command, "Failed to refresh token with command `\(name)`: its output is not UTF-8 text")
         }
         let token = text.trimmingSpaces()
         guard !token.isEmpty else {
-            throw AuthError(.command, "Failed to refresh token with command `\(name)`: it printed no token"
-                            + (stderr.isEmpty ? "" : "; stderr: \(stderr)"))
+            throw AuthError(
+                .command,
+                "Failed to refresh token with command `\(name)`: it printed no token"
+                    + (stderr.isEmpty ? "" : "; stderr: \(stderr)"))
         }
         guard HTTPHeaderName.isSafeValue(token), !token.contains(" ") else {
             throw AuthError(.command, "\(what) `\(name)` printed more than one line or word; expected just the token")

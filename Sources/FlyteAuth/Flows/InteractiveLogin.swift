@@ -9,7 +9,8 @@ struct InteractiveLogin {
     /// `what` names the login in messages ("a browser login").
     init(_ context: FlowContext, what: String) throws(AuthError) {
         guard context.settings.interactive else {
-            throw AuthError(.loginRequired, "\(what) is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
+            throw AuthError(
+                .loginRequired, "\(what) is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
         }
         parameters = try context.parameters()
         guard let tokenEndpoint = parameters.tokenEndpoint else {

@@ -18,7 +18,12 @@ final class LoopbackListener: @unchecked Sendable {
         init(_ handler: @escaping Handler) { self.handler = handler }
 
         func began() { lock.withLock { unsent += 1 } }
-        func ended() { lock.withLock { unsent -= 1; lock.broadcast() } }
+        func ended() {
+            lock.withLock {
+                unsent -= 1
+                lock.broadcast()
+            }
+        }
 
         /// Until every answered request has been delivered, or `deadline`.
         func awaitDelivery(until deadline: Double) {
@@ -42,7 +47,8 @@ final class LoopbackListener: @unchecked Sendable {
         do throws(AuthError) {
             if let why = fa_mhd_load_error() { throw AuthError(.internal, String(cString: why)) }
             for address in redirect.bindAddresses {
-                guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1") else { continue }
+                guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1")
+                else { continue }
                 sockets.append(fd)
                 guard let daemon = fa_mhd_start(fd, LoopbackListener.access, context.toOpaque(), LoopbackListener.completed) else {
                     throw AuthError(.internal, "could not start the login callback listener on \(address) port \(redirect.port)")
@@ -66,7 +72,10 @@ final class LoopbackListener: @unchecked Sendable {
         daemons.removeAll()
         for fd in sockets { close(fd) }
         sockets.removeAll()
-        if !released { released = true; context.release() }
+        if !released {
+            released = true
+            context.release()
+        }
     }
     private var released = false
 
@@ -88,21 +97,30 @@ final class LoopbackListener: @unchecked Sendable {
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = port.bigEndian
             inet_pton(AF_INET6, address, &sa.sin6_addr)
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            rc = withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
         } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = port.bigEndian
             inet_pton(AF_INET, address, &sa.sin_addr)
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            rc = withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
         }
         if rc != 0 {
             let code = errno
             close(fd)
             if code == EADDRINUSE {
-                throw AuthError(.network, "port \(port) on \(address) is in use, so the login callback cannot listen there; stop what uses it (e.g. another login) or set \"redirect_uri\" to another registered port")
+                throw AuthError(
+                    .network,
+                    "port \(port) on \(address) is in use, so the login callback cannot listen there; stop what uses it (e.g. another login) or set \"redirect_uri\" to another registered port"
+                )
             }
             if optional && (code == EADDRNOTAVAIL || code == EAFNOSUPPORT) { return nil }
             throw AuthError(.network, "cannot listen on \(address) port \(port) for the login callback: \(String(cString: strerror(code)))")

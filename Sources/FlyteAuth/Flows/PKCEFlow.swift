@@ -22,7 +22,12 @@ struct PKCEFlow: Flow {
             case .notTheCallback:
                 return (404, LoginPage.render(title: "Not found", text: "This is the Flyte login callback."))
             case .wrongState:
-                return (400, LoginPage.render(title: "Login failed", text: "This login link is not the one the application started (state mismatch). Start the login again."))
+                return (
+                    400,
+                    LoginPage.render(
+                        title: "Login failed", text: "This login link is not the one the application started (state mismatch). Start the login again."
+                    )
+                )
             case .code(let code):
                 outcome.set(.success(code))
                 return (200, LoginPage.render(title: "Logged in", text: "You are logged in to Flyte. You can close this window."))
@@ -43,11 +48,15 @@ struct PKCEFlow: Flow {
         case .some(.failure(let e)): throw e
         case .none:
             if context.cancel.isCancelled { throw AuthError(.cancelled, "the browser login was cancelled") }
-            throw AuthError(.timeout, "the browser login did not complete within \(CurlTransport.seconds(settings.loginTimeoutSeconds)) (login_timeout_seconds); no callback reached \(redirect.uri)")
+            throw AuthError(
+                .timeout,
+                "the browser login did not complete within \(CurlTransport.seconds(settings.loginTimeoutSeconds)) (login_timeout_seconds); no callback reached \(redirect.uri)"
+            )
         }
         listener.stop()
-        let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
-                                                      clientID: clientID, codeVerifier: pkce.codeVerifier)
+        let request = TokenRequests.authorizationCode(
+            endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
+            clientID: clientID, codeVerifier: pkce.codeVerifier)
         let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)

@@ -4,6 +4,7 @@ import FlyteAuthCore
 struct PassthroughFlow: Flow {
     var cached: Bool { false }
     func obtain(_ context: FlowContext) throws(AuthError) -> Credentials {
-        throw AuthError(.loginRequired, "passthrough: no token has been supplied by the application (flyteauth_client_set_token), or it expired or was rejected")
+        throw AuthError(
+            .loginRequired, "passthrough: no token has been supplied by the application (flyteauth_client_set_token), or it expired or was rejected")
     }
 }

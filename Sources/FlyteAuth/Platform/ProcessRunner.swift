@@ -28,10 +28,12 @@ public struct SpawnProcessRunner: ProcessRunning {
             throw AuthError(.config, "Command cannot be empty for command authenticator")
         }
         let name = SpawnProcessRunner.display(argv)
-        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
         guard fa_pipe_cloexec(&outPipe) == 0 else { throw AuthError(.command, "`\(name)`: pipe: \(errnoText())") }
         guard fa_pipe_cloexec(&errPipe) == 0 else {
-            close(outPipe[0]); close(outPipe[1])
+            close(outPipe[0])
+            close(outPipe[1])
             throw AuthError(.command, "`\(name)`: pipe: \(errnoText())")
         }
         var actions = posix_spawn_file_actions_t()
@@ -45,7 +47,8 @@ public struct SpawnProcessRunner: ProcessRunning {
         defer { posix_spawnattr_destroy(&attr) }
         // Its own process group, so a timeout kills what it started too; default signal
         // handling and an empty mask whatever the host (Python, Go) set up.
-        var defaults = sigset_t(), empty = sigset_t()
+        var defaults = sigset_t()
+        var empty = sigset_t()
         sigfillset(&defaults)
         sigemptyset(&empty)
         posix_spawnattr_setsigdefault(&attr, &defaults)
@@ -57,29 +60,44 @@ public struct SpawnProcessRunner: ProcessRunning {
         defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, program, &actions, &attr, &cArgs, fa_environ())
-        close(outPipe[1]); close(errPipe[1])
+        close(outPipe[1])
+        close(errPipe[1])
         guard rc == 0 else {
-            close(outPipe[0]); close(errPipe[0])
+            close(outPipe[0])
+            close(errPipe[0])
             throw AuthError(.command, "`\(name)` could not be started: \(String(cString: strerror(rc)))")
         }
 
-        var out: [UInt8] = [], err: [UInt8] = []
-        var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
+        var out: [UInt8] = []
+        var err: [UInt8] = []
+        var fds = [
+            pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
+            pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
+        ]
         let deadline = Clock.monotonic() + timeout
-        var timedOut = false, cancelled = false
+        var timedOut = false
+        var cancelled = false
         var buffer = [UInt8](repeating: 0, count: 16384)
         while fds.contains(where: { $0.fd >= 0 }) {
-            if cancel?.isCancelled == true { cancelled = true; break }
+            if cancel?.isCancelled == true {
+                cancelled = true
+                break
+            }
             let left = deadline - Clock.monotonic()
-            if left <= 0 { timedOut = true; break }
+            if left <= 0 {
+                timedOut = true
+                break
+            }
             let n = poll(&fds, nfds_t(fds.count), Int32(min(left, 0.1) * 1000) + 1)
             if n < 0 && errno != EINTR { break }
             for i in fds.indices where fds[i].fd >= 0 && fds[i].revents != 0 {
                 let got = read(fds[i].fd, &buffer, buffer.count)
                 if got > 0 {
-                    if i == 0 { if out.count < SpawnProcessRunner.outputLimit { out += buffer[0..<got] } }
-                    else if err.count < SpawnProcessRunner.outputLimit { err += buffer[0..<got] }
+                    if i == 0 {
+                        if out.count < SpawnProcessRunner.outputLimit { out += buffer[0..<got] }
+                    } else if err.count < SpawnProcessRunner.outputLimit {
+                        err += buffer[0..<got]
+                    }
                 } else if got == 0 || (errno != EINTR && errno != EAGAIN) {
                     close(fds[i].fd)
                     fds[i].fd = -1
@@ -87,7 +105,10 @@ public struct SpawnProcessRunner: ProcessRunning {
             }
         }
         for f in fds where f.fd >= 0 { close(f.fd) }
-        if timedOut || cancelled { kill(-pid, SIGKILL); kill(pid, SIGKILL) }
+        if timedOut || cancelled {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
         // Output closed (or killed): the exit follows promptly, but never wait unbounded.
         var status: Int32 = 0
         let reapDeadline = Clock.monotonic() + 5
@@ -95,7 +116,8 @@ public struct SpawnProcessRunner: ProcessRunning {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid || (r < 0 && errno != EINTR) { break }
             if Clock.monotonic() > reapDeadline {
-                kill(-pid, SIGKILL); kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
                 waitpid(pid, &status, 0)
                 break
             }
@@ -104,11 +126,15 @@ public struct SpawnProcessRunner: ProcessRunning {
         }
         if cancelled { throw AuthError(.cancelled, "`\(name)` was cancelled") }
         if timedOut {
-            throw AuthError(.timeout, "Failed to refresh token with command `\(name)`: no result within \(CurlTransport.seconds(timeout)) (command_timeout_seconds); the process was killed")
+            throw AuthError(
+                .timeout,
+                "Failed to refresh token with command `\(name)`: no result within \(CurlTransport.seconds(timeout)) (command_timeout_seconds); the process was killed"
+            )
         }
         let exited = status & 0x7f == 0
-        return ProcessResult(exitStatus: exited ? (status >> 8) & 0xff : -1,
-                             signal: exited ? nil : status & 0x7f, stdout: out, stderr: err)
+        return ProcessResult(
+            exitStatus: exited ? (status >> 8) & 0xff : -1,
+            signal: exited ? nil : status & 0x7f, stdout: out, stderr: err)
     }
 
     /// argv for messages: the program and its arguments, shortened.

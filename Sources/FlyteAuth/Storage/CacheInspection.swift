@@ -32,8 +32,10 @@ public enum CacheInspection {
             // A search for an item nobody writes: connects and searches, bounded by `timeout`.
             _ = try SecretServiceKeyring(timeout: timeout).read([KeyringItem(service: "flyteauth:doctor", username: "probe")])
         } catch {
-            return Tier(name: name, available: false, detail: error.message
-                        + " (start a keyring daemon such as gnome-keyring in the session, or opt in to the file cache: FLYTEAUTH_FILE_CACHE=1)")
+            return Tier(
+                name: name, available: false,
+                detail: error.message
+                    + " (start a keyring daemon such as gnome-keyring in the session, or opt in to the file cache: FLYTEAUTH_FILE_CACHE=1)")
         }
         // The service answered the search: asking for the default collection is one more call.
         var error: UnsafeMutablePointer<GError>?
@@ -44,13 +46,17 @@ public enum CacheInspection {
         defer { fa_g_object_unref(UnsafeMutableRawPointer(service)) }
         guard let collection = fa_secret_collection_for_default_alias_sync(service, nil, &error) else {
             if let error { fa_g_error_free(error) }
-            return Tier(name: name, available: false,
-                        detail: "reachable, but there is no default collection (create a \"login\" keyring, e.g. with seahorse)")
+            return Tier(
+                name: name, available: false,
+                detail: "reachable, but there is no default collection (create a \"login\" keyring, e.g. with seahorse)")
         }
         defer { fa_g_object_unref(UnsafeMutableRawPointer(collection)) }
         if fa_secret_collection_get_locked(collection) != 0 {
-            return Tier(name: name, available: false,
-                        detail: "reachable, but the default collection is locked (unlock it: log in to the desktop session, open seahorse, or `gnome-keyring-daemon --unlock` with the password on stdin)")
+            return Tier(
+                name: name, available: false,
+                detail:
+                    "reachable, but the default collection is locked (unlock it: log in to the desktop session, open seahorse, or `gnome-keyring-daemon --unlock` with the password on stdin)"
+            )
         }
         return Tier(name: name, available: true, detail: "reachable, default collection unlocked")
     }
@@ -62,13 +68,15 @@ public enum CacheInspection {
         let path = settings.fileCachePath.nonEmpty ?? environment.stateDirectory.map { $0 + "/tokens.json" }
         guard let path else { return Tier(name: "file cache", available: false, detail: "no home directory for it") }
         guard enabled else {
-            return Tier(name: "file cache", available: false, detail: "off (opt in with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true; would be \(path))")
+            return Tier(
+                name: "file cache", available: false, detail: "off (opt in with FLYTEAUTH_FILE_CACHE=1 or \"file_cache\": true; would be \(path))")
         }
         var st = stat()
         if stat(path, &st) != 0 { return Tier(name: "file cache", available: true, detail: "on, \(path) (not written yet)") }
         let mode = st.st_mode & 0o777
         if mode & 0o077 != 0 {
-            return Tier(name: "file cache", available: false, detail: "\(path) has mode \(String(mode, radix: 8)): others can read it (chmod 600 \(path))")
+            return Tier(
+                name: "file cache", available: false, detail: "\(path) has mode \(String(mode, radix: 8)): others can read it (chmod 600 \(path))")
         }
         return Tier(name: "file cache", available: true, detail: "on, \(path) (mode 600)")
     }
@@ -95,8 +103,9 @@ public enum CacheInspection {
     /// The login in the file cache for (endpoint, client id), if the file cache is on.
     public static func fileLogin(settings: Settings, endpoint: FlyteEndpoint, clientID: String) throws(AuthError) -> StoredLogin? {
         guard let path = settings.fileCachePath.nonEmpty ?? Environment.process.stateDirectory.map({ $0 + "/tokens.json" }) else { return nil }
-        let store = FileStore(path: path, key: CacheKey(endpoint: endpoint, clientID: clientID), tokenEndpoint: nil,
-                              lockTimeout: settings.lockTimeoutSeconds)
+        let store = FileStore(
+            path: path, key: CacheKey(endpoint: endpoint, clientID: clientID), tokenEndpoint: nil,
+            lockTimeout: settings.lockTimeoutSeconds)
         return try store.load().map { StoredLogin(layout: "file", expiresAt: $0.expiresAt, hasRefreshToken: $0.refreshToken != nil) }
     }
 

@@ -12,7 +12,10 @@ public enum FileIO {
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
             let n = Glibc.read(fd, &buffer, buffer.count)
-            if n < 0 { if errno == EINTR { continue }; throw AuthError(.config, "cannot read \(path): \(errnoText())") }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AuthError(.config, "cannot read \(path): \(errnoText())")
+            }
             if n == 0 { return out }
             out += buffer[0..<n]
             if out.count > limit { throw AuthError(.config, "\(path) is larger than \(limit) bytes") }
@@ -30,7 +33,10 @@ public enum FileIO {
         while ok && !rest.isEmpty {
             let n = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { ok = false; break }
+            if n <= 0 {
+                ok = false
+                break
+            }
             rest = rest.dropFirst(n)
         }
         ok = ok && fsync(fd) == 0
@@ -45,7 +51,8 @@ public enum FileIO {
     /// Removes `<path>.tmp.<pid>.*` files whose writer died before its rename (SIGKILL).
     public static func removeAbandonedTemporaries(of path: String) {
         guard let slash = path.lastIndex(of: "/") else { return }
-        let dir = String(path[..<slash]), prefix = String(path[path.index(after: slash)...]) + ".tmp."
+        let dir = String(path[..<slash])
+        let prefix = String(path[path.index(after: slash)...]) + ".tmp."
         guard let d = opendir(dir) else { return }
         defer { closedir(d) }
         while let entry = readdir(d) {

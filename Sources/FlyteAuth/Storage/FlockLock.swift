@@ -31,7 +31,9 @@ struct FlockLock: CrossProcessLock {
             }
             if cancel?.isCancelled == true { throw AuthError(.cancelled, "cancelled while waiting for \(path)") }
             if Clock.monotonic() >= deadline {
-                throw AuthError(.timeout, "another process held \(path) (refreshing or logging in) for more than \(CurlTransport.seconds(timeout)) (lock_timeout_seconds)")
+                throw AuthError(
+                    .timeout,
+                    "another process held \(path) (refreshing or logging in) for more than \(CurlTransport.seconds(timeout)) (lock_timeout_seconds)")
             }
             var ts = timespec(tv_sec: 0, tv_nsec: Int(pause * 1e9))
             nanosleep(&ts, nil)

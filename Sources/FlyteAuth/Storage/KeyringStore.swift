@@ -13,8 +13,10 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
     private let tokenEndpoint: String?
     private let logger: Logger
 
-    init(keyring: SecretServiceKeyring, key: CacheKey, readLayouts: [ForeignLayout], mirrorLayouts: [ForeignLayout],
-         tokenEndpoint: String?, logger: Logger) {
+    init(
+        keyring: SecretServiceKeyring, key: CacheKey, readLayouts: [ForeignLayout], mirrorLayouts: [ForeignLayout],
+        tokenEndpoint: String?, logger: Logger
+    ) {
         self.keyring = keyring
         self.key = key
         self.readLayouts = readLayouts
@@ -105,8 +107,9 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         }
         // A keyring that refuses every write (locked, gone) fails here too: then that is
         // the one warning, not one per mirror as well.
-        try keyring.write(key.item, secret: CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint, mirrored: written),
-                          application: "libflyteauth")
+        try keyring.write(
+            key.item, secret: CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint, mirrored: written),
+            application: "libflyteauth")
         for (layout, error) in failed {
             logger.warnOnce("mirror-\(layout.rawValue)", "could not mirror the login into \(layout.rawValue)'s keyring layout: \(error.message)")
         }
@@ -122,7 +125,8 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         for layout in ForeignLayout.allCases where readLayouts.contains(layout) || mirrorLayouts.contains(layout) {
             let items = layout.items(for: key.endpoint)
             guard var c = layout.decode(try keyring.read(items), endpoint: key.endpoint, now: Clock.now()),
-                  c.refreshToken == refreshToken else { continue }
+                c.refreshToken == refreshToken
+            else { continue }
             c.refreshToken = nil
             try write(c, as: layout)
         }
@@ -132,8 +136,9 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         for (item, secret) in layout.encode(credentials, endpoint: key.endpoint, now: Clock.now()) {
             if let secret {
                 // Python keyring's own value, so its later writes replace this item.
-                try keyring.write(item, secret: secret,
-                                  application: layout == .flytectl ? "libflyteauth" : "Python keyring library")
+                try keyring.write(
+                    item, secret: secret,
+                    application: layout == .flytectl ? "libflyteauth" : "Python keyring library")
             } else {
                 try keyring.delete(item)
             }

@@ -37,8 +37,9 @@ final class SecretServiceKeyring: @unchecked Sendable {
     /// one search for all of flytekit's and flyte-sdk's items of an endpoint.
     func read(service name: String) throws(AuthError) -> [KeyringItem: String] {
         try withService { (service, cancellable) throws(AuthError) in
-            let matches = try search(service, KeyringItem(service: name, username: ""), cancellable, loadSecrets: true,
-                                     anyUsername: true)
+            let matches = try search(
+                service, KeyringItem(service: name, username: ""), cancellable, loadSecrets: true,
+                anyUsername: true)
             defer { SecretServiceKeyring.free(matches) }
             var found: [KeyringItem: String] = [:]
             for m in matches {
@@ -83,8 +84,11 @@ final class SecretServiceKeyring: @unchecked Sendable {
             if fa_secret_collection_get_locked(collection) != 0 {
                 throw AuthError(.cache, "the default keyring collection is locked (unlock it, or opt in to the file cache)")
             }
-            guard let created = fa_secret_item_create_sync(collection, item.service, item.username, application, item.label,
-                                                           value, cancellable, &error) else {
+            guard
+                let created = fa_secret_item_create_sync(
+                    collection, item.service, item.username, application, item.label,
+                    value, cancellable, &error)
+            else {
                 throw SecretServiceKeyring.failure("cannot create \(item.label)", error)
             }
             fa_g_object_unref(UnsafeMutableRawPointer(created))
@@ -107,13 +111,18 @@ final class SecretServiceKeyring: @unchecked Sendable {
 
     // MARK: - libsecret plumbing
 
-    private func search(_ service: OpaquePointer, _ item: KeyringItem,
-                        _ cancellable: OpaquePointer, loadSecrets: Bool, anyUsername: Bool = false) throws(AuthError)
-        -> [OpaquePointer] {
+    private func search(
+        _ service: OpaquePointer, _ item: KeyringItem,
+        _ cancellable: OpaquePointer, loadSecrets: Bool, anyUsername: Bool = false
+    ) throws(AuthError)
+        -> [OpaquePointer]
+    {
         var error: UnsafeMutablePointer<GError>?
         // Unlocked items only: never trigger an unlock prompt.
         let flags = FA_SECRET_SEARCH_ALL | (loadSecrets ? FA_SECRET_SEARCH_LOAD_SECRETS : 0)
-        let list = anyUsername ? fa_secret_service_search(service, item.service, nil, flags, cancellable, &error)
+        let list =
+            anyUsername
+            ? fa_secret_service_search(service, item.service, nil, flags, cancellable, &error)
             : fa_secret_service_search(service, item.service, item.username, flags, cancellable, &error)
         if let error { throw SecretServiceKeyring.failure("keyring search failed", error) }
         var out: [OpaquePointer] = []
@@ -138,11 +147,15 @@ final class SecretServiceKeyring: @unchecked Sendable {
 
     /// Runs `body` with the Secret Service and a cancellable that fires at the deadline.
     private func withService<T>(_ body: (OpaquePointer, OpaquePointer) throws(AuthError) -> T)
-        throws(AuthError) -> T {
+        throws(AuthError) -> T
+    {
         let pid = getpid()
         let used = SecretServiceKeyring.usedInPID.load(ordering: .acquiring)
         if used != 0 && used != pid {
-            throw AuthError(.cache, "the Secret Service cannot be used in a process forked from one that used it (its D-Bus connection would hang); the token is kept in memory")
+            throw AuthError(
+                .cache,
+                "the Secret Service cannot be used in a process forked from one that used it (its D-Bus connection would hang); the token is kept in memory"
+            )
         }
         guard fa_secret_load() == 0 else {
             throw AuthError(.cache, "keyring (Secret Service): " + String(cString: fa_secret_load_error()))

@@ -125,8 +125,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         if let file { try file.remove() }
         outcome.withLock { $0.served = nil }
         guard let failure else { return }
-        if !kernelAvailable || file != nil { logger.log(.warning, failure.message) }
-        else { logger.log(.info, failure.message) }
+        if !kernelAvailable || file != nil { logger.log(.warning, failure.message) } else { logger.log(.info, failure.message) }
     }
 
     /// A refused refresh token (invalid_grant) ends the login in every tier: the kernel
@@ -161,14 +160,18 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         }
         if let secretService {
             let error = o.secretService
-            out.append(CacheTierStatus(name: "secret_service", available: error.map { $0.isEmpty },
-                                       detail: error.flatMap { $0.isEmpty ? nil : $0 } ?? secretService.name))
+            out.append(
+                CacheTierStatus(
+                    name: "secret_service", available: error.map { $0.isEmpty },
+                    detail: error.flatMap { $0.isEmpty ? nil : $0 } ?? secretService.name))
         } else {
             out.append(CacheTierStatus(name: "secret_service", available: false, detail: "off (keyring: false)"))
         }
         if let file {
-            out.append(CacheTierStatus(name: "file", available: true,
-                                       detail: file.name + " (written only when neither the kernel tier nor the Secret Service took the login)"))
+            out.append(
+                CacheTierStatus(
+                    name: "file", available: true,
+                    detail: file.name + " (written only when neither the kernel tier nor the Secret Service took the login)"))
         } else {
             out.append(CacheTierStatus(name: "file", available: false, detail: "off (file_cache: false)"))
         }

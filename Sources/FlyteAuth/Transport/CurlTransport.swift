@@ -73,21 +73,27 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
             }
         }
         let context = sinkPointer.toOpaque()
-        fa_curl_setopt_write_function(handle, { data, size, count, user in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
-            return sink.append(data!, size * count) ? size * count : 0
-        })
+        fa_curl_setopt_write_function(
+            handle,
+            { data, size, count, user in
+                let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+                return sink.append(data!, size * count) ? size * count : 0
+            })
         fa_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-        fa_curl_setopt_header_function(handle, { data, size, count, user in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
-            return sink.header(data!, size * count) ? size * count : 0
-        })
+        fa_curl_setopt_header_function(
+            handle,
+            { data, size, count, user in
+                let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+                return sink.header(data!, size * count) ? size * count : 0
+            })
         fa_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
         if cancel != nil {
             fa_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
-            fa_curl_setopt_progress_function(handle, { user, _, _, _, _ in
-                Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue().cancel?.isCancelled == true ? 1 : 0
-            })
+            fa_curl_setopt_progress_function(
+                handle,
+                { user, _, _, _, _ in
+                    Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue().cancel?.isCancelled == true ? 1 : 0
+                })
             fa_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
         }
 
@@ -101,10 +107,14 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
             case CURLE_WRITE_ERROR where sink.overflowed:
                 throw AuthError(.protocol, "\(request.method.rawValue) \(target): response larger than \(maximumResponseSize) bytes")
             case CURLE_WRITE_ERROR where sink.headersOverflowed:
-                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers larger than \(ResponseSink.headerLimit) bytes (or never ending)")
+                throw AuthError(
+                    .protocol,
+                    "\(request.method.rawValue) \(target): response headers larger than \(ResponseSink.headerLimit) bytes (or never ending)")
             case CURLE_OUT_OF_MEMORY where !sink.sawBody:
                 // curl 7.x reports a header line over its 100 KB limit as "Out of memory".
-                throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers too large (a header line over curl's 100 KB limit) or never ending")
+                throw AuthError(
+                    .protocol,
+                    "\(request.method.rawValue) \(target): response headers too large (a header line over curl's 100 KB limit) or never ending")
             case CURLE_SSL_CACERT_BADFILE:
                 throw AuthError(.config, "ca_cert_file_path \"\(caFile ?? "")\" holds no usable CA certificates (\(detail))")
             case CURLE_ABORTED_BY_CALLBACK:
@@ -159,7 +169,10 @@ private final class ResponseSink {
 
     func append(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Bool {
         sawBody = true
-        if body.count + count > limit { overflowed = true; return false }
+        if body.count + count > limit {
+            overflowed = true
+            return false
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: count) {
             body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
         }
@@ -168,11 +181,17 @@ private final class ResponseSink {
 
     func header(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Bool {
         headerBytes += count
-        if headerBytes > ResponseSink.headerLimit { headersOverflowed = true; return false }
+        if headerBytes > ResponseSink.headerLimit {
+            headersOverflowed = true
+            return false
+        }
         let line = data.withMemoryRebound(to: UInt8.self, capacity: count) {
             String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
         }
-        if line.hasPrefix("HTTP/") { headers = [:]; return true }  // a new response (after 100-continue)
+        if line.hasPrefix("HTTP/") {
+            headers = [:]
+            return true
+        }  // a new response (after 100-continue)
         guard let colon = line.firstIndex(of: ":") else { return true }
         headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingSpaces()
         return true

@@ -31,12 +31,14 @@ public struct RetryingTransport<Base: TimedTransport>: HTTPTransport {
             let left = budget - (Clock.monotonic() - start)
             let response = try base.send(request, cancel: cancel, timeout: max(left, Settings.minimumTimeoutSeconds))
             guard RateLimitRetry.isRetryable(status: response.status) else { return response }
-            let decision = RateLimitRetry.decide(attempt: attempt, retryAfter: response.headers["retry-after"], now: Clock.now(),
-                                                 timeLeft: budget - (Clock.monotonic() - start), random: Double.random(in: 0...1))
+            let decision = RateLimitRetry.decide(
+                attempt: attempt, retryAfter: response.headers["retry-after"], now: Clock.now(),
+                timeLeft: budget - (Clock.monotonic() - start), random: Double.random(in: 0...1))
             switch decision {
             case .wait(let seconds):
-                onRetry?("\(request.method.rawValue) \(CurlTransport.describe(request.url)): HTTP \(response.status); retry \(attempt) of "
-                         + "\(RateLimitRetry.maximumAttempts - 1) in \(RateLimitRetry.format(seconds))")
+                onRetry?(
+                    "\(request.method.rawValue) \(CurlTransport.describe(request.url)): HTTP \(response.status); retry \(attempt) of "
+                        + "\(RateLimitRetry.maximumAttempts - 1) in \(RateLimitRetry.format(seconds))")
                 Clock.sleep(seconds) { cancel?.isCancelled == true }
                 if cancel?.isCancelled == true {
                     throw AuthError(.cancelled, "\(request.method.rawValue) \(CurlTransport.describe(request.url)): cancelled while waiting to retry")
@@ -52,10 +54,12 @@ public struct RetryingTransport<Base: TimedTransport>: HTTPTransport {
     /// error a 503 body may carry (temporarily_unavailable).
     static func finalError(_ request: HTTPRequest, _ response: HTTPResponse, reason: String, waited: Double) -> AuthError {
         let what = response.status == 429 ? "Too Many Requests" : "Service Unavailable"
-        var message = "\(request.method.rawValue) \(CurlTransport.describe(request.url)): HTTP \(response.status) \(what), "
+        var message =
+            "\(request.method.rawValue) \(CurlTransport.describe(request.url)): HTTP \(response.status) \(what), "
             + "not retried further: \(reason)"
         message += waited > 0 ? " (waited \(RateLimitRetry.format(waited)) in all)" : ""
-        var code: String?, description: String?
+        var code: String?
+        var description: String?
         if let o = try? JSONValue.parse(response.body, what: "").objectValue, let e = o["error"]?.stringValue.nonEmpty {
             code = e
             description = o["error_description"]?.stringValue.nonEmpty

@@ -34,7 +34,8 @@ public enum TLSProbe {
     }
 
     private static func handshake(_ url: String, settings: Settings, verify: Bool) throws(AuthError)
-        -> (report: Report, error: CURLcode?, tlsFailure: Bool) {
+        -> (report: Report, error: CURLcode?, tlsFailure: Bool)
+    {
         if let why = fa_curl_load_error() { throw AuthError(.internal, String(cString: why)) }
         guard let h = fa_curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
         defer { fa_curl_easy_cleanup(h) }
@@ -76,14 +77,18 @@ public enum TLSProbe {
                     node = n.pointee.next
                 }
                 let expire = fields["Expire date"] ?? ""
-                report.chain.append(Certificate(subject: fields["Subject"] ?? "?", issuer: fields["Issuer"] ?? "?",
-                                                expiresAt: parseASN1Time(expire), expireText: expire))
+                report.chain.append(
+                    Certificate(
+                        subject: fields["Subject"] ?? "?", issuer: fields["Issuer"] ?? "?",
+                        expiresAt: parseASN1Time(expire), expireText: expire))
             }
         }
         guard code != CURLE_OK else { return (report, nil, false) }
         let detail = Optional(String(cString: errorBuffer)).nonEmpty ?? String(cString: fa_curl_easy_strerror(code))
-        let tls: Set<UInt32> = [CURLE_PEER_FAILED_VERIFICATION.rawValue, CURLE_SSL_CONNECT_ERROR.rawValue,
-                                CURLE_SSL_CACERT_BADFILE.rawValue, CURLE_SSL_CERTPROBLEM.rawValue]
+        let tls: Set<UInt32> = [
+            CURLE_PEER_FAILED_VERIFICATION.rawValue, CURLE_SSL_CONNECT_ERROR.rawValue,
+            CURLE_SSL_CACERT_BADFILE.rawValue, CURLE_SSL_CERTPROBLEM.rawValue,
+        ]
         if tls.contains(code.rawValue) {
             report.verifyError = detail
             return (report, code, true)

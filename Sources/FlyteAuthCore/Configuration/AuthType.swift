@@ -13,7 +13,10 @@ public enum AuthType: String, Sendable, CaseIterable {
         var folded = spelling.lowercased().filter({ $0 != "_" && $0 != "-" })
         // flytekit plugin names (admin.authType: flyteauth_pkce) name our flows too;
         // plain "flyteauth" is flytekit's default, PKCE.
-        if folded.hasPrefix("flyteauth") { folded = String(folded.dropFirst(9)); if folded.isEmpty { folded = "pkce" } }
+        if folded.hasPrefix("flyteauth") {
+            folded = String(folded.dropFirst(9))
+            if folded.isEmpty { folded = "pkce" }
+        }
         switch folded {
         case "pkce", "standard": self = .pkce
         case "deviceflow", "device": self = .deviceFlow

@@ -90,7 +90,6 @@ public enum FlyteConfig {
         return layer
     }
 
-
     // MARK: - Conversion
 
     static func convert(_ node: Node, kind: Kind, source: String) throws(AuthError) -> JSONValue {
@@ -137,6 +136,8 @@ public enum FlyteConfig {
 }
 
 extension FlyteConfig.Node {
-    var isSequence: Bool { if case .sequence = self { return true }; return false }
+    var isSequence: Bool {
+        if case .sequence = self { return true }
+        return false
+    }
 }
-

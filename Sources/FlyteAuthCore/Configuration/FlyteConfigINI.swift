@@ -36,8 +36,9 @@ extension FlyteConfig {
             lastKey = (option, lineNumber)
             guard let (key, kind) = table[section + "." + option] else { continue }
             let source = "\(path):\(lineNumber)"
-            layer[key] = ConfigValue(try convert(.string(value), kind: kind, source: "\(source): [\(section)] \(option)", commaLists: true),
-                                     source: source)
+            layer[key] = ConfigValue(
+                try convert(.string(value), kind: kind, source: "\(source): [\(section)] \(option)", commaLists: true),
+                source: source)
         }
         return layer
     }

@@ -98,8 +98,10 @@ extension FlyteConfig {
     /// expand exponentially and hang the caller.
     static let maximumNodes = 100_000
 
-    private static func node(_ n: UnsafeMutablePointer<yaml_node_t>, in doc: inout yaml_document_t, path: String,
-                             depth: Int, budget: inout Int) throws(AuthError) -> Node {
+    private static func node(
+        _ n: UnsafeMutablePointer<yaml_node_t>, in doc: inout yaml_document_t, path: String,
+        depth: Int, budget: inout Int
+    ) throws(AuthError) -> Node {
         let line = Int(n.pointee.start_mark.line) + 1
         guard depth < 64 else { throw AuthError(.config, "\(path):\(line): YAML nested too deeply (or a recursive alias)") }
         budget -= 1
@@ -108,14 +110,17 @@ extension FlyteConfig {
         }
         switch n.pointee.type {
         case YAML_SCALAR_NODE:
-            let buffer = UnsafeBufferPointer(start: UnsafeRawPointer(fa_yaml_scalar_value(n))?.assumingMemoryBound(to: UInt8.self),
-                                             count: fa_yaml_scalar_length(n))
+            let buffer = UnsafeBufferPointer(
+                start: UnsafeRawPointer(fa_yaml_scalar_value(n))?.assumingMemoryBound(to: UInt8.self),
+                count: fa_yaml_scalar_length(n))
             return .scalar(String(decoding: buffer, as: UTF8.self), line: line)
         case YAML_SEQUENCE_NODE:
             var items: [Node] = []
             var item = fa_yaml_seq_start(n)
             while let i = item, i != fa_yaml_seq_top(n) {
-                if let child = fa_yaml_node(&doc, i.pointee) { items.append(try node(child, in: &doc, path: path, depth: depth + 1, budget: &budget)) }
+                if let child = fa_yaml_node(&doc, i.pointee) {
+                    items.append(try node(child, in: &doc, path: path, depth: depth + 1, budget: &budget))
+                }
                 item = i + 1
             }
             return .sequence(items, line: line)
@@ -124,7 +129,8 @@ extension FlyteConfig {
             var pair = fa_yaml_map_start(n)
             while let p = pair, p != fa_yaml_map_top(n) {
                 if let k = fa_yaml_node(&doc, p.pointee.key), let v = fa_yaml_node(&doc, p.pointee.value),
-                   case .scalar(let name, _) = try node(k, in: &doc, path: path, depth: depth + 1, budget: &budget) {
+                    case .scalar(let name, _) = try node(k, in: &doc, path: path, depth: depth + 1, budget: &budget)
+                {
                     entries.append((name, try node(v, in: &doc, path: path, depth: depth + 1, budget: &budget)))
                 }
                 pair = p + 1

@@ -15,11 +15,21 @@ public enum GoDuration {
             }
             guard let n = Double(number) else { return nil }
             number = ""
-            if chars.starts(with: ["m", "s"]) { total += n / 1000; chars = chars.dropFirst(2) }
-            else if c == "h" { total += n * 3600; chars = chars.dropFirst() }
-            else if c == "m" { total += n * 60; chars = chars.dropFirst() }
-            else if c == "s" { total += n; chars = chars.dropFirst() }
-            else { return nil }
+            if chars.starts(with: ["m", "s"]) {
+                total += n / 1000
+                chars = chars.dropFirst(2)
+            } else if c == "h" {
+                total += n * 3600
+                chars = chars.dropFirst()
+            } else if c == "m" {
+                total += n * 60
+                chars = chars.dropFirst()
+            } else if c == "s" {
+                total += n
+                chars = chars.dropFirst()
+            } else {
+                return nil
+            }
         }
         return number.isEmpty ? total : nil
     }

@@ -8,8 +8,10 @@ public struct ResolvedSettings: Sendable {
     /// or environment variable forces ClientSecret is applied after the file and
     /// environment, before the overrides. `secretAvailable` tells whether such a secret
     /// resolves to something non-empty.
-    public static func merge(file: ConfigLayer, environment: ConfigLayer, overrides: ConfigLayer, configFile: String?,
-                             secretAvailable: (Settings) -> Bool) throws(AuthError) -> ResolvedSettings {
+    public static func merge(
+        file: ConfigLayer, environment: ConfigLayer, overrides: ConfigLayer, configFile: String?,
+        secretAvailable: (Settings) -> Bool
+    ) throws(AuthError) -> ResolvedSettings {
         var merged = file
         for (k, v) in environment { merged[k] = v }
         var settings = Settings()
@@ -19,8 +21,9 @@ public struct ResolvedSettings: Sendable {
         }
         if settings.clientSecretLocation.nonEmpty != nil || settings.clientSecretEnvVar.nonEmpty != nil, secretAvailable(settings) {
             settings.authType = .clientSecret
-            merged["auth_type"] = ConfigValue(.string(AuthType.clientSecret.rawValue),
-                                              source: "a client secret file or variable is set (as in flytekit)")
+            merged["auth_type"] = ConfigValue(
+                .string(AuthType.clientSecret.rawValue),
+                source: "a client secret file or variable is set (as in flytekit)")
         }
         // FLYTE_API_KEY only applies when the configuration chose no other auth type.
         if merged["api_key"] != nil, let t = merged["auth_type"], AuthType(spelling: t.value.stringValue ?? "") != .apiKey {

@@ -81,20 +81,24 @@ public struct Settings: Sendable, Equatable {
 
     /// Checks values that are wrong whatever else is set.
     public func validate() throws(AuthError) {
-        for (name, value) in [("refresh_window_seconds", refreshWindowSeconds), ("http_timeout_seconds", httpTimeoutSeconds),
-                              ("connect_timeout_seconds", connectTimeoutSeconds), ("command_timeout_seconds", commandTimeoutSeconds),
-                              ("login_timeout_seconds", loginTimeoutSeconds), ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
-                              ("lock_timeout_seconds", lockTimeoutSeconds), ("keyring_timeout_seconds", keyringTimeoutSeconds),
-                              ("discovery_cache_ttl_seconds", discoveryCacheTTLSeconds)] {
+        for (name, value) in [
+            ("refresh_window_seconds", refreshWindowSeconds), ("http_timeout_seconds", httpTimeoutSeconds),
+            ("connect_timeout_seconds", connectTimeoutSeconds), ("command_timeout_seconds", commandTimeoutSeconds),
+            ("login_timeout_seconds", loginTimeoutSeconds), ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
+            ("lock_timeout_seconds", lockTimeoutSeconds), ("keyring_timeout_seconds", keyringTimeoutSeconds),
+            ("discovery_cache_ttl_seconds", discoveryCacheTTLSeconds),
+        ] {
             guard value.isFinite, value >= 0, value <= Settings.maximumDurationSeconds else {
                 throw AuthError(.config, "settings: \"\(name)\" must be a number of seconds between 0 and one year (got \(value))")
             }
         }
         // A deadline, never "none": zero and sub-millisecond values would reach curl as 0.
-        for (name, value) in [("http_timeout_seconds", httpTimeoutSeconds), ("connect_timeout_seconds", connectTimeoutSeconds),
-                              ("command_timeout_seconds", commandTimeoutSeconds), ("login_timeout_seconds", loginTimeoutSeconds),
-                              ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
-                              ("keyring_timeout_seconds", keyringTimeoutSeconds)] where value < Settings.minimumTimeoutSeconds {
+        for (name, value) in [
+            ("http_timeout_seconds", httpTimeoutSeconds), ("connect_timeout_seconds", connectTimeoutSeconds),
+            ("command_timeout_seconds", commandTimeoutSeconds), ("login_timeout_seconds", loginTimeoutSeconds),
+            ("device_flow_timeout_seconds", deviceFlowTimeoutSeconds),
+            ("keyring_timeout_seconds", keyringTimeoutSeconds),
+        ] where value < Settings.minimumTimeoutSeconds {
             throw AuthError(.config, "settings: \"\(name)\" must be at least 0.001 (1 ms), got \(value)")
         }
         if let command, command.isEmpty || command[0].isEmpty {
@@ -127,7 +131,10 @@ public struct Settings: Sendable, Equatable {
         Field(key: "auth_type") { s, v, ctx throws(AuthError) in
             guard let text = v.stringValue else { throw AuthError(.config, "\(ctx): expected a string") }
             guard let type = AuthType(spelling: text) else {
-                throw AuthError(.config, "\(ctx): unknown auth type \"\(text)\" (known: Pkce, DeviceFlow, ClientSecret, ExternalCommand, Passthrough, ApiKey and their flytekit spellings)")
+                throw AuthError(
+                    .config,
+                    "\(ctx): unknown auth type \"\(text)\" (known: Pkce, DeviceFlow, ClientSecret, ExternalCommand, Passthrough, ApiKey and their flytekit spellings)"
+                )
             }
             s.authType = type
         },

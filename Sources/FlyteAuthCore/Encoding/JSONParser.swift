@@ -30,9 +30,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .number(try number())
         }
     }
@@ -49,7 +55,10 @@ struct JSONParser {
         i += 1
         var out: [String: JSONValue] = [:]
         skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(out) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(out)
+        }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Failure() }
@@ -61,7 +70,10 @@ struct JSONParser {
             out[key] = try value(depth: depth + 1)  // a repeated key: the last one wins
             skipWhitespace()
             guard i < bytes.count else { throw Failure() }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
             guard bytes[i] == UInt8(ascii: "}") else { throw Failure() }
             i += 1
             return .object(out)
@@ -72,13 +84,19 @@ struct JSONParser {
         i += 1
         var out: [JSONValue] = []
         skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(out) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(out)
+        }
         while true {
             skipWhitespace()
             out.append(try value(depth: depth + 1))
             skipWhitespace()
             guard i < bytes.count else { throw Failure() }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
             guard bytes[i] == UInt8(ascii: "]") else { throw Failure() }
             i += 1
             return .array(out)

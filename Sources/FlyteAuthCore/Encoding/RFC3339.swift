@@ -9,7 +9,8 @@ public enum RFC3339 {
         let (y, m, d) = civil(fromDays: days)
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let year = String(y)
-        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year
+            + "-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
     }
 
     /// Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; nil when malformed.
@@ -26,15 +27,20 @@ public enum RFC3339 {
             return v
         }
         guard let y = num(0, 4), b[4] == 0x2D, let mo = num(5, 2), b[7] == 0x2D, let d = num(8, 2),
-              b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20,
-              let h = num(11, 2), b[13] == 0x3A, let mi = num(14, 2), b[16] == 0x3A, let s = num(17, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+            b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20,
+            let h = num(11, 2), b[13] == 0x3A, let mi = num(14, 2), b[16] == 0x3A, let s = num(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        else { return nil }
         var i = 19
         var fraction = 0.0
         if i < b.count && b[i] == 0x2E {
             i += 1
             var scale = 0.1
-            while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { fraction += Double(b[i] - 0x30) * scale; scale /= 10; i += 1 }
+            while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 {
+                fraction += Double(b[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
         }
         guard i < b.count else { return nil }
         var offset: Int64 = 0
@@ -43,7 +49,9 @@ public enum RFC3339 {
         } else if b[i] == 0x2B || b[i] == 0x2D, let oh = num(i + 1, 2), b.count > i + 3, b[i + 3] == 0x3A, let om = num(i + 4, 2) {
             offset = (oh * 3600 + om * 60) * (b[i] == 0x2B ? 1 : -1)
             i += 6
-        } else { return nil }
+        } else {
+            return nil
+        }
         guard i == b.count else { return nil }
         return Double(days(fromCivil: y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset) + fraction
     }

@@ -27,7 +27,8 @@ public struct AuthParameters: Sendable, Equatable {
         redirectURI = settings.redirectURI.nonEmpty ?? clientConfig?.redirectURI ?? AuthParameters.defaultRedirectURI
         scopes = settings.scopes ?? clientConfig?.scopes ?? []
         audience = settings.audience.nonEmpty ?? (settings.useAudienceFromAdmin ? clientConfig?.audience : nil)
-        headerKey = (settings.authorizationHeader.nonEmpty ?? clientConfig?.authorizationMetadataKey
+        headerKey =
+            (settings.authorizationHeader.nonEmpty ?? clientConfig?.authorizationMetadataKey
             ?? AuthParameters.defaultHeaderKey).lowercased()
     }
 

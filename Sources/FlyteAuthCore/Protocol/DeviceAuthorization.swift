@@ -9,8 +9,10 @@ public struct DeviceAuthorization: Sendable, Equatable {
 
     public static let defaultInterval: Double = 5
 
-    public init(deviceCode: String, userCode: String, verificationURI: String, verificationURIComplete: String?,
-                expiresAt: Double, interval: Double) {
+    public init(
+        deviceCode: String, userCode: String, verificationURI: String, verificationURIComplete: String?,
+        expiresAt: Double, interval: Double
+    ) {
         self.deviceCode = deviceCode
         self.userCode = userCode
         self.verificationURI = verificationURI
@@ -37,17 +39,20 @@ public struct DeviceAuthorization: Sendable, Equatable {
         // What the person is shown: cleaned like every server string (ServerText).
         let userCode = ServerText.clean(try required("user_code"), limit: 64)
         // Google and some older servers say verification_url.
-        guard let uri = (o["verification_uri"]?.stringValue.nonEmpty ?? o["verification_url"]?.stringValue.nonEmpty)
-            .map({ ServerText.clean($0, limit: 2048) }) else {
+        guard
+            let uri = (o["verification_uri"]?.stringValue.nonEmpty ?? o["verification_url"]?.stringValue.nonEmpty)
+                .map({ ServerText.clean($0, limit: 2048) })
+        else {
             throw AuthError(.protocol, "\(what): no verification_uri")
         }
         guard let expiresIn = o["expires_in"]?.numberValue, expiresIn > 0 else {
             throw AuthError(.protocol, "\(what): no expires_in")
         }
         let interval = o["interval"]?.numberValue.flatMap { $0 > 0 && $0 < 3600 ? $0 : nil } ?? defaultInterval
-        return DeviceAuthorization(deviceCode: deviceCode, userCode: userCode, verificationURI: uri,
-                                   verificationURIComplete: o["verification_uri_complete"]?.stringValue.nonEmpty.map { ServerText.clean($0, limit: 2048) },
-                                   expiresAt: now + expiresIn, interval: interval)
+        return DeviceAuthorization(
+            deviceCode: deviceCode, userCode: userCode, verificationURI: uri,
+            verificationURIComplete: o["verification_uri_complete"]?.stringValue.nonEmpty.map { ServerText.clean($0, limit: 2048) },
+            expiresAt: now + expiresIn, interval: interval)
     }
 
     /// Where to send the person: the complete URI when given, else the URI with the code.
@@ -85,8 +90,7 @@ public struct DevicePolling: Sendable {
     /// `sentAt`: when the poll was sent (expiry counts from then); `now`: after the answer.
     public mutating func next(after response: HTTPResponse, endpoint: String, sentAt: Double? = nil, now: Double) -> Step {
         if response.isSuccess {
-            do { return .done(try TokenResponse.credentials(from: response, endpoint: endpoint, now: sentAt ?? now)) }
-            catch { return .fail(error) }
+            do { return .done(try TokenResponse.credentials(from: response, endpoint: endpoint, now: sentAt ?? now)) } catch { return .fail(error) }
         }
         let error = TokenResponse.error(from: response, endpoint: endpoint)
         switch error.oauthError {
@@ -96,13 +100,17 @@ public struct DevicePolling: Sendable {
             lastFailure = nil
             interval += 5  // for the rest of this login (RFC 8628 3.5)
         case "expired_token":
-            return .fail(AuthError(.oauth, "the device code expired before the login was approved; run the login again",
-                                   oauthError: "expired_token", oauthErrorDescription: error.oauthErrorDescription,
-                                   httpStatus: response.status))
+            return .fail(
+                AuthError(
+                    .oauth, "the device code expired before the login was approved; run the login again",
+                    oauthError: "expired_token", oauthErrorDescription: error.oauthErrorDescription,
+                    httpStatus: response.status))
         case "access_denied":
-            return .fail(AuthError(.oauth, "the device login was denied",
-                                   oauthError: "access_denied", oauthErrorDescription: error.oauthErrorDescription,
-                                   httpStatus: response.status))
+            return .fail(
+                AuthError(
+                    .oauth, "the device login was denied",
+                    oauthError: "access_denied", oauthErrorDescription: error.oauthErrorDescription,
+                    httpStatus: response.status))
         default:
             // A 5xx or 429 is the token endpoint's trouble, not an answer: poll on.
             if error.httpStatus >= 500 || error.httpStatus == 429 { return afterTransientFailure(error, now: now) }
@@ -125,7 +133,9 @@ public struct DevicePolling: Sendable {
                 e.message = "the device login could not be completed because the token endpoint failed: \(lastFailure.message)"
                 return .fail(e)
             }
-            return .fail(AuthError(.timeout, "the device login was not approved in time (waited until the code expired or device_flow_timeout_seconds passed)"))
+            return .fail(
+                AuthError(.timeout, "the device login was not approved in time (waited until the code expired or device_flow_timeout_seconds passed)")
+            )
         }
         return .wait(min(interval, deadline - now))
     }

@@ -92,7 +92,10 @@ func camelCase(_ snake: String) -> String {
     var out = ""
     var upper = false
     for ch in snake {
-        if ch == "_" { upper = true; continue }
+        if ch == "_" {
+            upper = true
+            continue
+        }
         out += upper ? ch.uppercased() : String(ch)
         upper = false
     }

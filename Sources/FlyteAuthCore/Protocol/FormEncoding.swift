@@ -6,7 +6,8 @@ public enum FormEncoding {
         out.reserveCapacity(text.utf8.count)
         for b in text.utf8 {
             if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-                || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
+                || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
+            {
                 out.unicodeScalars.append(Unicode.Scalar(b))
             } else {
                 out += "%"
@@ -41,7 +42,8 @@ public enum FormEncoding {
             if b == UInt8(ascii: "+") {
                 bytes.append(0x20)
             } else if b == UInt8(ascii: "%"), utf8.count >= 2,
-                      let hi = hexValue(utf8[utf8.startIndex]), let lo = hexValue(utf8[utf8.startIndex + 1]) {
+                let hi = hexValue(utf8[utf8.startIndex]), let lo = hexValue(utf8[utf8.startIndex + 1])
+            {
                 bytes.append(hi << 4 | lo)
                 utf8 = utf8.dropFirst(2)
             } else {

@@ -1,6 +1,9 @@
 /// An HTTP request as the flows describe it; the engine's transport sends it.
 public struct HTTPRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
 
     public var method: Method
     public var url: String
@@ -21,9 +24,10 @@ public struct HTTPRequest: Sendable {
     }
 
     public static func form(url: String, fields: [(String, String)], headers: [(name: String, value: String)] = []) -> HTTPRequest {
-        HTTPRequest(method: .post, url: url,
-                    headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")] + headers,
-                    body: Array(FormEncoding.encode(fields).utf8))
+        HTTPRequest(
+            method: .post, url: url,
+            headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")] + headers,
+            body: Array(FormEncoding.encode(fields).utf8))
     }
 }
 
@@ -59,8 +63,13 @@ public struct HTTPResponse: Sendable {
         var lastSpace = false
         for ch in text.unicodeScalars {
             let printable = ch.value >= 0x20 && ch.value < 0x7F
-            if printable && ch != " " { out.unicodeScalars.append(ch); lastSpace = false }
-            else if !lastSpace { out += " "; lastSpace = true }
+            if printable && ch != " " {
+                out.unicodeScalars.append(ch)
+                lastSpace = false
+            } else if !lastSpace {
+                out += " "
+                lastSpace = true
+            }
         }
         return "body: \"" + out.trimmingSpaces() + (body.count > 160 ? "..." : "") + "\""
     }

@@ -51,8 +51,9 @@ public struct PKCELogin: Sendable {
     public func interpretCallback(path: String, query: String, redirect: RedirectURI) -> CallbackOutcome {
         guard path == redirect.path else { return .notTheCallback }
         guard let fields = FormEncoding.decode(Substring(query)) else { return .wrongState }
-        return interpretCallback(path: path, parameters: Dictionary(fields, uniquingKeysWith: { first, _ in first }),
-                                 redirect: redirect)
+        return interpretCallback(
+            path: path, parameters: Dictionary(fields, uniquingKeysWith: { first, _ in first }),
+            redirect: redirect)
     }
 
     /// The same, with the query already decoded (as an HTTP server library hands it over).
@@ -74,7 +75,8 @@ public struct PKCELogin: Sendable {
 
 /// Comparison whose time does not depend on where the strings differ.
 public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
     guard x.count == y.count else { return false }
     var diff: UInt8 = 0
     for i in x.indices { diff |= x[i] ^ y[i] }

@@ -40,7 +40,10 @@ public enum RateLimitRetry {
         }
         // The resend needs time too: a wait that leaves less than 10 ms is not worth it.
         if wait + 0.01 > timeLeft {
-            return .stop(reason: "waiting \(format(wait))\(asked != nil ? " (Retry-After)" : "") would pass the request's deadline (\(format(max(timeLeft, 0))) left)")
+            return .stop(
+                reason:
+                    "waiting \(format(wait))\(asked != nil ? " (Retry-After)" : "") would pass the request's deadline (\(format(max(timeLeft, 0))) left)"
+            )
         }
         return .wait(wait)
     }
@@ -71,19 +74,30 @@ public enum HTTPDate {
     /// UTC seconds, or nil when `text` is none of the three forms.
     public static func parse(_ text: String) -> Double? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-        var day: Int?, month: Int?, year: Int?, time: (Int, Int, Int)?
+        var day: Int?
+        var month: Int?
+        var year: Int?
+        var time: (Int, Int, Int)?
         if words.count == 6, words[5] == "GMT" {
             // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-            day = Int(words[1]); month = monthIndex(words[2]); year = Int(words[3]); time = clock(words[4])
+            day = Int(words[1])
+            month = monthIndex(words[2])
+            year = Int(words[3])
+            time = clock(words[4])
         } else if words.count == 4, words[3] == "GMT" {
             // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
             let parts = words[1].split(separator: "-").map(String.init)
             guard parts.count == 3, let y = Int(parts[2]) else { return nil }
-            day = Int(parts[0]); month = monthIndex(parts[1]); year = y < 100 ? (y < 70 ? 2000 + y : 1900 + y) : y
+            day = Int(parts[0])
+            month = monthIndex(parts[1])
+            year = y < 100 ? (y < 70 ? 2000 + y : 1900 + y) : y
             time = clock(words[2])
         } else if words.count == 5 {
             // asctime: Sun Nov  6 08:49:37 1994
-            month = monthIndex(words[1]); day = Int(words[2]); time = clock(words[3]); year = Int(words[4])
+            month = monthIndex(words[1])
+            day = Int(words[2])
+            time = clock(words[3])
+            year = Int(words[4])
         }
         guard let day, let month, let year, let time, (1...31).contains(day), (1...9999).contains(year) else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)

@@ -17,13 +17,15 @@ public enum TokenResponse {
             throw AuthError(.protocol, "\(what): access_token contains control characters", httpStatus: response.status)
         }
         let tokenType = o["token_type"]?.stringValue ?? "Bearer"
-        let expiresAt = try expiry(o["expires_in"], jwtExpiry: JWT.expiry(of: access), now: now, what: what,
-                                   status: response.status)
+        let expiresAt = try expiry(
+            o["expires_in"], jwtExpiry: JWT.expiry(of: access), now: now, what: what,
+            status: response.status)
         let scopes = o["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) }
-        return Credentials(accessToken: access, tokenType: tokenType,
-                           refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
-                           idToken: o["id_token"]?.stringValue.nonEmpty,
-                           expiresAt: expiresAt, obtainedAt: now, scopes: scopes)
+        return Credentials(
+            accessToken: access, tokenType: tokenType,
+            refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
+            idToken: o["id_token"]?.stringValue.nonEmpty,
+            expiresAt: expiresAt, obtainedAt: now, scopes: scopes)
     }
 
     /// The longest lifetime a token is believed to have: a server saying more (up to

@@ -11,10 +11,11 @@ public enum CacheFileName {
         for scheme in ["https://", "http://", "dns:///"] where readable.hasPrefix(scheme) {
             readable = readable.dropFirst(scheme.count)
         }
-        let safe = String(readable.unicodeScalars.prefix(80).map { s -> Character in
-            s.isASCII && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || s == "." || s == "-")
-                ? Character(s) : "_"
-        })
+        let safe = String(
+            readable.unicodeScalars.prefix(80).map { s -> Character in
+                s.isASCII && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || s == "." || s == "-")
+                    ? Character(s) : "_"
+            })
         let hex = String(fnv1a64(key), radix: 16)
         return prefix + safe + "-" + String(repeating: "0", count: 16 - hex.count) + hex + suffix
     }

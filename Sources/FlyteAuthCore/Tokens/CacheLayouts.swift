@@ -63,12 +63,14 @@ public enum CanonicalItem {
 
     public static func decode(_ text: String) -> Credentials? {
         guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue,
-              let access = o["access_token"]?.stringValue, !access.isEmpty else { return nil }
-        return Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
-                           refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
-                           expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
-                           obtainedAt: o["obtained_at"]?.numberValue ?? 0,
-                           scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
+            let access = o["access_token"]?.stringValue, !access.isEmpty
+        else { return nil }
+        return Credentials(
+            accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
+            refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
+            expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
+            obtainedAt: o["obtained_at"]?.numberValue ?? 0,
+            scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
     }
 }
 
@@ -128,21 +130,26 @@ public enum ForeignLayout: String, Sendable, CaseIterable {
         switch self {
         case .flytekit:
             guard let access = secrets[items[0]].nonEmpty else { return nil }
-            return Credentials(accessToken: access, refreshToken: secrets[items[1]].nonEmpty, idToken: secrets[items[2]].nonEmpty,
-                               expiresAt: JWT.expiry(of: access), obtainedAt: 0)
+            return Credentials(
+                accessToken: access, refreshToken: secrets[items[1]].nonEmpty, idToken: secrets[items[2]].nonEmpty,
+                expiresAt: JWT.expiry(of: access), obtainedAt: 0)
         case .flyteSDK:
             guard let text = secrets[items[0]], let o = (try? JSONValue.parse(Array(text.utf8), what: "flyte-sdk item"))?.objectValue,
-                  let access = o["access_token"]?.stringValue, !access.isEmpty else { return nil }
-            return Credentials(accessToken: access, refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
-                               expiresAt: JWT.expiry(of: access), obtainedAt: 0)
+                let access = o["access_token"]?.stringValue, !access.isEmpty
+            else { return nil }
+            return Credentials(
+                accessToken: access, refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
+                expiresAt: JWT.expiry(of: access), obtainedAt: 0)
         case .flytectl:
             guard let text = secrets[items[0]], let o = (try? JSONValue.parse(Array(text.utf8), what: "flytectl item"))?.objectValue,
-                  let access = o["access_token"]?.stringValue, !access.isEmpty else { return nil }
+                let access = o["access_token"]?.stringValue, !access.isEmpty
+            else { return nil }
             // Like flytectl, prefer the JWT's exp; else its stored expiry when set.
             let stored = o["expiry"]?.stringValue.flatMap(RFC3339.parse).flatMap { $0 > 0 ? $0 : nil }
-            return Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue.nonEmpty ?? "Bearer",
-                               refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
-                               expiresAt: JWT.expiry(of: access) ?? stored, obtainedAt: 0)
+            return Credentials(
+                accessToken: access, tokenType: o["token_type"]?.stringValue.nonEmpty ?? "Bearer",
+                refreshToken: o["refresh_token"]?.stringValue.nonEmpty,
+                expiresAt: JWT.expiry(of: access) ?? stored, obtainedAt: 0)
         }
     }
 }

@@ -13,8 +13,10 @@ public struct Credentials: Sendable, Equatable {
     /// login"). With a refresh token it is refreshed before it is served (`RefreshPolicy`).
     public var unverified: Bool
 
-    public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil, idToken: String? = nil,
-                expiresAt: Double? = nil, obtainedAt: Double, scopes: [String]? = nil, unverified: Bool = false) {
+    public init(
+        accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil, idToken: String? = nil,
+        expiresAt: Double? = nil, obtainedAt: Double, scopes: [String]? = nil, unverified: Bool = false
+    ) {
         self.accessToken = accessToken
         self.tokenType = tokenType
         self.refreshToken = refreshToken
@@ -49,8 +51,9 @@ public enum JWT {
     public static func claims(of token: String) -> [String: JSONValue]? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 || parts.count == 5, parts[1].utf8.count < 64 * 1024,
-              let bytes = Base64.decodeURL(String(parts[1])),
-              let value = try? JSONValue.parse(bytes, what: "JWT") else { return nil }
+            let bytes = Base64.decodeURL(String(parts[1])),
+            let value = try? JSONValue.parse(bytes, what: "JWT")
+        else { return nil }
         return value.objectValue
     }
 

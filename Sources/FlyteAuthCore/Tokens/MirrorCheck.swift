@@ -22,8 +22,10 @@ public enum MirrorCheck: Sendable, Equatable {
     }
 
     /// `found`: each mirrored layout's credentials now (nil when its items are gone).
-    public static func assess(_ ours: Credentials, mirrored: [ForeignLayout],
-                              found: [ForeignLayout: Credentials?]) -> MirrorCheck {
+    public static func assess(
+        _ ours: Credentials, mirrored: [ForeignLayout],
+        found: [ForeignLayout: Credentials?]
+    ) -> MirrorCheck {
         var missing: ForeignLayout?
         for layout in checked(mirrored) {
             guard let entry = found[layout] else { continue }  // not read: nothing known
