@@ -15,14 +15,15 @@ export GOFLAGS := -mod=mod
 export GOPROXY := off
 export GOTOOLCHAIN := local
 
-.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize
+.PHONY: all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize lint
 
 all: stage
 
 help:
 	@echo "make            release build staged in build/stage (lib, include, pkgconfig, bin)"
 	@echo "make deps       install every system and Python dependency (Debian 12, root)"
-	@echo "make test       every test suite"
+	@echo "make test       every test suite (lint included)"
+	@echo "make lint       swift-format, ruff, mypy, shellcheck, gofmt/go vet, the header as C99/C++, generated files"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS each (default 300); FUZZING.md"
 	@echo "make test-sanitize  libflyteauth under ASan+UBSan and under TSan: engine and C ABI tests"
 	@echo "make demo       end-to-end demonstration against a local glewlwyd"
@@ -90,6 +91,11 @@ check-exports:
 
 test: stage
 	@bash Tests/run-all.sh
+
+# Every linter (scripts/lint.sh; CONTRIBUTING.md). The staged tool gives the settings keys
+# that the generated files are checked against.
+lint: stage
+	bash scripts/lint.sh
 
 test-swift:
 	$(SWIFT) build --build-tests

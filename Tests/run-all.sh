@@ -21,6 +21,7 @@ suite() {
 
 swift_tests() { swift build --build-tests -q && swift test --skip-build 2>&1 | grep -vE '^(􀟈|◇|↳)' | grep -E '✘|passed|failed|error|Test Suite .All tests'; return "${PIPESTATUS[0]}"; }
 
+suite "lint (swift-format, ruff, mypy, shellcheck, go vet, header, generated files)" bash scripts/lint.sh
 suite "swift unit tests" swift_tests
 suite "C ABI (ASan, header drift, exports)" bash Tests/abi/run.sh
 suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
