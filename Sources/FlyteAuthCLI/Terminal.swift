@@ -1,0 +1,41 @@
+import Glibc
+
+/// Text for people at a terminal: lines wrapped at words to the terminal's width, with
+/// continuation lines indented. Piped output is never wrapped (scripts see one line an item).
+enum Terminal {
+    /// The width to wrap stdout at, or nil when stdout is not a terminal.
+    static let width: Int? = {
+        guard isatty(1) == 1 else { return nil }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return max(Int(size.ws_col), 40) }
+        if let c = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), c > 0 { return max(c, 40) }
+        return 80
+    }()
+
+    /// Prints `text` after `lead` (the first line's prefix), wrapped at words, later lines
+    /// indented by `indent` spaces. A word longer than a line (a URL) keeps a line of its own,
+    /// unbroken, so it can still be clicked or copied.
+    static func print(_ lead: String, _ text: String, indent: Int) {
+        out(wrap(lead, text, indent: indent, width: width))
+    }
+
+    static func wrap(_ lead: String, _ text: String, indent: Int, width: Int?) -> String {
+        guard let width else { return lead + text }
+        let pad = String(repeating: " ", count: indent)
+        var lines: [String] = []
+        var line = lead
+        var lineHasWord = false
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            let candidate = lineHasWord ? line + " " + word : line + word
+            if candidate.count <= width || !lineHasWord && line.count <= indent {
+                line = candidate
+            } else {
+                lines.append(line)
+                line = pad + word
+            }
+            lineHasWord = true
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
+}
