@@ -4,13 +4,16 @@ import Glibc
 /// continuation lines indented. Piped output is never wrapped (scripts see one line an item).
 enum Terminal {
     /// The width to wrap stdout at, or nil when stdout is not a terminal.
-    static let width: Int? = {
-        guard isatty(1) == 1 else { return nil }
+    static let width: Int? = width(of: 1)
+
+    /// The width of the terminal `fd` is, or nil when it is not one.
+    static func width(of fd: Int32) -> Int? {
+        guard isatty(fd) == 1 else { return nil }
         var size = winsize()
-        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return max(Int(size.ws_col), 40) }
+        if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return max(Int(size.ws_col), 40) }
         if let c = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), c > 0 { return max(c, 40) }
         return 80
-    }()
+    }
 
     /// Prints `text` after `lead` (the first line's prefix), wrapped at words, later lines
     /// indented by `indent` spaces. A word longer than a line (a URL) keeps a line of its own,
