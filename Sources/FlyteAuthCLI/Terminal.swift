@@ -24,21 +24,31 @@ enum Terminal {
 
     static func wrap(_ lead: String, _ text: String, indent: Int, width: Int?) -> String {
         guard let width else { return lead + text }
-        let pad = String(repeating: " ", count: indent)
         var lines: [String] = []
         var line = lead
         var lineHasWord = false
+        /// A word starting a line: at the indent when it fits there, else further left, and
+        /// one longer than the whole width alone at column 0 (the terminal wraps it, but it
+        /// stays one word to click or copy).
+        func start(_ word: Substring) -> String {
+            let column = word.count + indent <= width ? indent : word.count + 2 <= width ? 2 : 0
+            return String(repeating: " ", count: column) + word
+        }
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
             let candidate = lineHasWord ? line + " " + word : line + word
-            if candidate.count <= width || !lineHasWord && line.count <= indent {
+            if candidate.count <= width {
                 line = candidate
             } else {
-                lines.append(line)
-                line = pad + word
+                if lineHasWord || line.trimmingSpaces.count > 0 { lines.append(line) }
+                line = start(word)
             }
             lineHasWord = true
         }
         lines.append(line)
         return lines.joined(separator: "\n")
     }
+}
+
+extension String {
+    var trimmingSpaces: Substring { drop { $0 == " " } }
 }
