@@ -67,7 +67,8 @@ final class Discovery: Sendable {
 
     private func fetch(send: Send, cancel: CancelToken?) throws(AuthError) -> (OAuth2Metadata?, PublicClientConfig?) {
         guard let endpoint else {
-            throw AuthError(.config, "no endpoint is configured, and the token endpoint is not set either (\"endpoint\" or \"token_url\")")
+            throw AuthError(.config, "no Flyte endpoint is configured: set admin.endpoint in ~/.flyte/config.yaml (or the file "
+                            + "FLYTECTL_CONFIG names) or FLYTE_PLATFORM_URL, or pass \"endpoint\" (or \"token_url\") in the settings")
         }
         let metadata = try fetchDocument(
             base: endpoint.baseURL, flyte1: "/.well-known/oauth-authorization-server",
