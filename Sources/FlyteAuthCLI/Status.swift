@@ -125,7 +125,14 @@ struct Config: ParsableCommand {
     @Flag(help: "Print JSON: {config_file, settings: {key: {value, source}}}.")
     var json = false
 
+    @Flag(help: "Print every settings key the library knows, one a line, and nothing else.")
+    var keys = false
+
     func run() throws {
+        if keys {
+            out(Settings.keys.joined(separator: "\n"))
+            return
+        }
         do throws(AuthError) {
             let description = try common.resolve().description
             if json {

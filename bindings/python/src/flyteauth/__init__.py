@@ -11,6 +11,7 @@ Integrations are in submodules with optional dependencies: :mod:`flyteauth.grpc`
 (grpcio), :mod:`flyteauth.http` (requests, httpx), :mod:`flyteauth.flytekit_compat`
 (flytekit's Authenticator and its ``flytekit.auth`` plugins).
 """
+from ._settings_keys import SETTINGS_KEYS
 from .client import Client, DevicePrompt, LogLevel, Metadata, Token, library_version, resolve_config
 from .errors import (AccessTokenNotFoundError, AuthenticationError, CacheError, CancelledError, CommandError,
                      ConfigurationError, FlyteAuthError, ForkedError, InternalError, InvalidArgumentError,
@@ -24,5 +25,5 @@ __all__ = [
     "AccessTokenNotFoundError", "AuthenticationError", "CacheError", "CancelledError", "CommandError",
     "ConfigurationError", "FlyteAuthError", "ForkedError", "InternalError", "InvalidArgumentError",
     "LibraryNotFoundError", "LoginRequiredError", "NetworkError", "OAuthError", "ProtocolError", "Status",
-    "TimeoutError", "UnsupportedError", "__version__",
+    "TimeoutError", "UnsupportedError", "SETTINGS_KEYS", "__version__",
 ]
