@@ -107,9 +107,13 @@ enum TierWords {
         if name == "secret_service", let endpoint = client.endpoint {
             let logins = try? CacheInspection.keyringLogins(endpoint: endpoint, clientID: client.cacheClientID,
                                                            timeout: client.settings.keyringTimeoutSeconds)
+            let why = " (not read: the \(label(served ?? "")) served it)"
             if let logins {
-                let ours = logins.contains { $0.layout == "flyteauth" }
-                return (ours ? "holds this login too" : "holds no copy of this login") + " (not read: the \(label(served ?? "")) served it)"
+                let foreign = logins.filter { $0.layout != "flyteauth" }.map { "\($0.layout)'s" }
+                if logins.contains(where: { $0.layout == "flyteauth" }) { return "holds this login too" + why }
+                // Without the client id (it comes from discovery) only the other tools' items can be named.
+                if !foreign.isEmpty { return "holds this login in " + foreign.joined(separator: ", ") + " layout" + why }
+                if client.cacheClientID != nil { return "holds no copy of this login" + why }
             }
         }
         return "not read this time" + (detail.isEmpty ? "" : ": " + detail)
