@@ -10,7 +10,9 @@ def test_import_does_not_load_heavy_modules_or_the_library():
     # -S: no site module, so nothing but flyteauth decides what gets imported.
     code = ("import sys; sys.path.insert(0, %r); import flyteauth; "
             "print(' '.join(sorted(m for m in ('typing', 'datetime', 'logging', 'dataclasses', 'inspect', "
-            "'pathlib', 'ctypes.util', 'subprocess', 'base64') if m in sys.modules))); "
+            "'pathlib', 'ctypes.util', 'subprocess', 'base64', 'json', 're', 'tempfile', 'threading', 'enum', "
+            "'collections', 'functools', 'asyncio', 'flyteauth._callbacks', 'flyteauth.grpc', 'flyteauth.http', "
+            "'flyteauth._async_client') if m in sys.modules))); "
             "from flyteauth import _library; print(_library._library is None)") % SRC
     p = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr[-2000:]
