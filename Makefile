@@ -1,6 +1,6 @@
 # libflyteauth: the user-facing entry point. `make help` lists the targets.
 SHELL := /bin/bash
-VERSION := 0.1.0
+VERSION := $(shell cat $(CURDIR)/VERSION)
 SOVERSION := 0
 STAGE := $(CURDIR)/build/stage
 DIST_SCRATCH := $(CURDIR)/.build-dist

@@ -357,6 +357,21 @@ flyteauth_status flyteauth_client_token(flyteauth_client *client,
  * `rejected` is the access token or authorization header value that was
  * sent ("Bearer ..." is accepted), or NULL to force a refresh.
  *
+ * The retry rule every binding's RPC adapter keeps (Python flyteauth.grpc, Go
+ * flyteauthgrpc; each has a test of it):
+ *
+ *   - a call that fails with UNAUTHENTICATED, or a unary call (one request,
+ *     one response) that fails with UNKNOWN (how an ingress's HTML 401 page reaches a gRPC client; flytekit
+ *     retries it too), calls flyteauth_client_refresh() with the value it sent
+ *     and is sent again once with the new metadata;
+ *   - never more than once per call, and a stream only if it failed before its
+ *     first response;
+ *   - when the refresh fails, the call's error is returned with the refresh's
+ *     reason added.
+ *
+ * (An adapter may let its user leave UNKNOWN out, for servers that use it for
+ * other failures; it is in by default.) HTTP adapters do the same on 401.
+ *
  * If the client already holds a different token (another thread or process
  * refreshed meanwhile), that one is returned without a request. Otherwise the
  * token is refreshed once: threads and processes rejected together share one

@@ -92,7 +92,14 @@ struct Config: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print every settings key the library knows, one a line, and nothing else.")
+    var keys = false
+
     func run() throws {
+        if keys {
+            out(Settings.keys.joined(separator: "\n"))
+            return
+        }
         do throws(AuthError) {
             out(PrettyJSON.format(try common.resolve().description))
         } catch {

@@ -62,7 +62,11 @@ static flyteauth_client *client_from(const char *json) {
 /* ---------------------------------------------------------------------- */
 
 static void test_versions_and_strerror(void) {
-    CHECK(strcmp(flyteauth_version(), "0.1.0") == 0, "version %s", flyteauth_version());
+    char header_version[32];
+    snprintf(header_version, sizeof header_version, "%d.%d.%d", FLYTEAUTH_VERSION_MAJOR, FLYTEAUTH_VERSION_MINOR,
+             FLYTEAUTH_VERSION_PATCH);
+    CHECK(strcmp(flyteauth_version(), header_version) == 0, "version %s, header %s", flyteauth_version(),
+          header_version);
     CHECK(flyteauth_version_number() == FLYTEAUTH_VERSION_NUMBER, "version number %x", flyteauth_version_number());
     for (int s = 0; s <= FLYTEAUTH_E_INTERNAL; s++) {
         const char *text = flyteauth_strerror((flyteauth_status)s);

@@ -161,7 +161,8 @@ def test_the_flyteauth_command(stack, tmp_path):
     assert key == HEADER
     require(accepted(stack, value), "the IdP did not accept the token `flyteauth token` printed")
     v = subprocess.run([exe, "--version"], env=env, capture_output=True, text=True, timeout=30)
-    assert v.returncode == 0 and "0.1.0" in v.stdout + v.stderr
+    version = open(os.path.join(REPO, "VERSION")).read().strip()
+    assert v.returncode == 0 and version in v.stdout + v.stderr
 
 
 # -- issue 15, point 5: ~/.flyte/config.yaml in plain flytekit -------------------------------

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ._config import library_version, resolve_config
     from ._device_prompt import DevicePrompt
     from ._loglevel import LogLevel
+    from ._settings_keys import SETTINGS_KEYS
     from ._status import Status
 
 __version__ = "0.1.0"
@@ -57,7 +58,7 @@ __all__ = [
     "AccessTokenNotFoundError", "AuthenticationError", "CacheError", "CancelledError", "CommandError",
     "ConfigurationError", "FlyteAuthError", "ForkedError", "InternalError", "InvalidArgumentError",
     "LibraryNotFoundError", "LoginRequiredError", "NetworkError", "OAuthError", "ProtocolError", "Status",
-    "TimeoutError", "UnsupportedError", "__version__",
+    "TimeoutError", "UnsupportedError", "SETTINGS_KEYS", "__version__",
 ]
 
 # name -> the module that defines it, imported on first use.
@@ -68,6 +69,7 @@ _LAZY = {
     "Status": "_status",
     "library_version": "_config",
     "resolve_config": "_config",
+    "SETTINGS_KEYS": "_settings_keys",
 }
 
 
