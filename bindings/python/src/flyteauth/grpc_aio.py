@@ -1,7 +1,8 @@
 """grpc.aio integration (needs ``grpcio``): interceptors that add an
 :class:`~flyteauth.AsyncClient`'s metadata to every call and, when the server rejects
-it, refresh once naming the rejected token and retry once, as the synchronous
-:class:`flyteauth.grpc.AuthInterceptor` does::
+it, refresh once naming the rejected token and retry once, by the rule of
+``flyteauth_client_refresh`` in flyteauth.h that :func:`flyteauth.grpc.retries` holds,
+as the synchronous :class:`flyteauth.grpc.AuthInterceptor` does::
 
     channel = grpc.aio.secure_channel(target, creds, interceptors=flyteauth.grpc_aio.interceptors(client))
 
@@ -37,12 +38,11 @@ from ._async_client import AsyncClient
 from ._token import Metadata
 from .client import Client
 from .errors import FlyteAuthError
+from .grpc import retries
 
 __all__ = ["interceptors", "UnaryUnaryAuthInterceptor", "UnaryStreamAuthInterceptor",
            "StreamUnaryAuthInterceptor", "StreamStreamAuthInterceptor"]
 
-_RETRY_CODES = (grpc.StatusCode.UNAUTHENTICATED,)
-_RETRY_CODES_UNARY = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.UNKNOWN)
 
 
 def _replayable(requests: Any) -> bool:
@@ -61,7 +61,7 @@ class _Auth:
 
     def __init__(self, client: Union[AsyncClient, Client], *, retry_on_unknown: bool = True):
         self.client = client if isinstance(client, AsyncClient) else AsyncClient.from_client(client)
-        self._unary_codes = _RETRY_CODES_UNARY if retry_on_unknown else _RETRY_CODES
+        self._retry_on_unknown = retry_on_unknown
         # Refreshes started from done-callbacks, kept alive until they end.
         self._background: Set[asyncio.Task[Any]] = set()
 
@@ -86,7 +86,7 @@ class _Auth:
         """For a call that cannot be retried: refresh after it ends rejected, so the next
         call goes out with a new token."""
         async def check() -> None:
-            if await call.code() in _RETRY_CODES:
+            if retries(await call.code(), unary=False):
                 await self._refresh(sent)
 
         def done(_call: Any) -> None:
@@ -111,7 +111,7 @@ class _Auth:
         except StopAsyncIteration:
             return
         except grpc.aio.AioRpcError as e:
-            if e.code() not in _RETRY_CODES:
+            if not retries(e.code(), unary=False):
                 raise
             auth = await self._refresh(sent, e)
             if again is None:
@@ -130,7 +130,7 @@ class UnaryUnaryAuthInterceptor(_Auth, grpc.aio.UnaryUnaryClientInterceptor):
                                     client_call_details: grpc.aio.ClientCallDetails, request: Any) -> Any:
         details, sent = await self._prepare(client_call_details)
         call = await continuation(details, request)
-        if await call.code() not in self._unary_codes:
+        if not retries(await call.code(), unary=True, retry_on_unknown=self._retry_on_unknown):
             return call
         auth = await self._refresh(sent)
         return await continuation(self._details(client_call_details, auth), request)
@@ -157,7 +157,7 @@ class StreamUnaryAuthInterceptor(_Auth, grpc.aio.StreamUnaryClientInterceptor):
             self._refresh_if_rejected(call, sent)
             return call
         call = await continuation(details, iter(request_iterator))
-        if await call.code() not in _RETRY_CODES:
+        if not retries(await call.code(), unary=False):
             return call
         auth = await self._refresh(sent)
         return await continuation(self._details(client_call_details, auth), iter(request_iterator))
