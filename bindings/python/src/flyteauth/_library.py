@@ -19,9 +19,10 @@ declarations.
 """
 from __future__ import annotations
 
+import _thread
 import ctypes
 import os
-import threading
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterator, List, Optional, Tuple
@@ -191,7 +192,7 @@ class Library:
         return hasattr(self, short_name)
 
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _library: Optional[Library] = None
 
 
