@@ -55,7 +55,7 @@ sys.path.insert(0, HERE)
 from harness import netutil  # noqa: E402
 
 
-from common import (IDP_DELAY_S, MB, MODES, PY, STORM_SHAPES, BenchError, fmt_num, fmt_stat,  # noqa: E402,F401
+from common import (IDP_DELAY_S, MB, MODES, PY, PY_FLYTE2, STORM_SHAPES, BenchError, fmt_num, fmt_stat,  # noqa: E402,F401
                     quantile, sha256_file, summary)
 from report import Report  # noqa: E402
 
@@ -89,6 +89,7 @@ class Bench(Report):
         self.base_env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.py_prog = os.path.join(HERE, "py_flyteauth.py")
         self.fk_prog = os.path.join(HERE, "py_flytekit.py")
+        self.f2_prog = os.path.join(HERE, "py_flyte2.py")
         self.go = os.path.join(self.bin, "go-bench") if a.go_impl != "none" else None
 
     # -- helpers -------------------------------------------------------------
@@ -266,6 +267,7 @@ class Bench(Report):
             "host": socket.gethostname(), "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 1048576, 1),
             "kernel": platform.release(), "os": osr.get("PRETTY_NAME"), "loadavg_start": list(os.getloadavg())}
         fk = sh([PY, "-c", "import importlib.metadata as m; print(m.version('flytekit'), m.version('keyring'))"], "? ?")
+        f2 = sh([PY_FLYTE2, "-c", "import importlib.metadata as m; print(m.version('flyte'))"], "?")
         self.results["tools"] = {
             "libflyteauth": sh([self.cli, "--version"]) or "?",
             "libflyteauth_so": os.path.join(self.a.stage_origin or self.stage, "lib",
@@ -277,7 +279,8 @@ class Bench(Report):
             "go": sh(["go", "version"]) if self.a.go_impl != "none" else None,
             "python": sh([PY, "-c", "import sys; print(sys.version.split()[0])"]),
             "python_interpreter": PY, "python_real_binary": real_py, "python_is_elf_not_shim": elf,
-            "flytekit": fk.split()[0], "keyring": fk.split()[-1],
+            "flytekit": fk.split()[0], "keyring": fk.split()[-1], "flyte_sdk": f2,
+            "flyte_sdk_interpreter": PY_FLYTE2,
             "glewlwyd": sh(["glewlwyd", "--version"]) or "?",
             "gnome_keyring": (sh(["gnome-keyring-daemon", "--version"]) or "?").splitlines()[0],
         }
@@ -311,6 +314,7 @@ class Bench(Report):
             ("C, old path (kernel tier off, Secret Service)", "ours", [os.path.join(self.bin, "first_header"), s_old]),
             ("C, headless (no D-Bus), second process", "ours", [os.path.join(self.bin, "first_header"), s]),
             ("flytekit PKCEAuthenticator", "theirs", [PY, self.fk_prog, "first-pkce", fk]),
+            ("flyte-sdk PKCEAuthenticator", "theirs", [PY_FLYTE2, self.f2_prog, "first-pkce", fk]),
             ("python -c 'import flytekit'", "base", [PY, "-c", "import flytekit"]),
             ("python -c 'pass'", "base", [PY, "-c", "pass"]),
             ("python -I -S -c 'import ctypes' (floor)", "base", [PY, "-I", "-S", "-c", "import ctypes"]),

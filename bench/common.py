@@ -7,6 +7,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable  # the venv's interpreter path (a symlink to the real binary, not a shim)
+# flyte-sdk (Flyte 2) lives in a venv of its own (bindings/python/requirements-flyte2.txt).
+PY_FLYTE2 = os.environ.get("FLYTE2_PYTHON", "/opt/flyteauth-venv-flyte2/bin/python")
 
 MODES = {
     # startup: case 1 repetitions; cc: case 2; percall: case 3 repetitions x seconds;

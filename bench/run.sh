@@ -14,7 +14,8 @@
 #   --out DIR                    write the results (and the chart) to DIR instead
 #
 # Needs the staged build (build/stage: `make`), the venv with flytekit and keyring
-# (scripts/install-deps.sh; VENV=/opt/flyteauth-venv by default), cc, glewlwyd,
+# (scripts/install-deps.sh; VENV=/opt/flyteauth-venv by default), flyte-sdk's venv
+# (FLYTE2_PYTHON=/opt/flyteauth-venv-flyte2/bin/python by default), cc, glewlwyd,
 # gnome-keyring and dbus; go is optional (the Go rows are skipped without it).
 # Never builds Swift. Every server it starts is stopped by pid when it ends.
 set -euo pipefail
@@ -48,6 +49,10 @@ for tool in cc pkg-config glewlwyd gnome-keyring-daemon dbus-run-session; do
 done
 "$PY" -c 'import flytekit.clients.auth.authenticator, keyring' 2>/dev/null \
     || { echo "run.sh: flytekit or keyring missing from $VENV (bash scripts/install-deps.sh)" >&2; exit 2; }
+# flyte-sdk (Flyte 2), the second peer of case 1, in a venv of its own.
+export FLYTE2_PYTHON=${FLYTE2_PYTHON:-/opt/flyteauth-venv-flyte2/bin/python}
+"$FLYTE2_PYTHON" -c 'import flyte.remote._client.auth._authenticators.pkce, keyring' 2>/dev/null \
+    || { echo "run.sh: flyte-sdk missing from $FLYTE2_PYTHON (bash scripts/install-deps.sh)" >&2; exit 2; }
 
 if [ -n "${MAKELEVEL:-}" ]; then
     command="make bench${BENCH_ARGS:+ BENCH_ARGS=\"$BENCH_ARGS\"}"

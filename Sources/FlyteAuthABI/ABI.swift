@@ -1,4 +1,5 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 // (the exported functions are named as the C header names them)
 import CFlyteAuthHeader
 import CSystem

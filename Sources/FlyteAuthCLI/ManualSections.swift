@@ -22,8 +22,8 @@ enum ManualSections {
         ("~/.local/state/flyteauth/tokens.json", "the opt-in file cache (mode 0600)"),
         ("$XDG_RUNTIME_DIR/flyteauth/*.lock", "lock files that serialise refreshes between processes"),
         (
-            "/usr/share/bash-completion/completions/flyteauth, /usr/share/zsh/vendor-completions/_flyteauth, /usr/share/fish/vendor_completions.d/flyteauth.fish",
-            "shell completions (generated with `flyteauth --generate-completion-script bash|zsh|fish`)"
+            "PREFIX/share/bash-completion/completions/flyteauth, PREFIX/share/zsh/vendor-completions/_flyteauth, PREFIX/share/fish/vendor_completions.d/flyteauth.fish",
+            "shell completions; PREFIX is /usr for the Debian package, /usr/local after make install (or generate one: `flyteauth --generate-completion-script bash|zsh|fish`)"
         ),
     ]
 

@@ -19,9 +19,10 @@ declarations.
 """
 from __future__ import annotations
 
+import _thread
 import ctypes
 import os
-import threading
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterator, List, Optional, Tuple
@@ -175,7 +176,7 @@ class Library:
             if required in self.missing:
                 raise LibraryNotFoundError("%s does not export %s: not libflyteauth, or too old" % (path, required))
         self.version_number = int(cdll.flyteauth_version_number())
-        self.version = cdll.flyteauth_version().decode()
+        self.version: str = cdll.flyteauth_version().decode()
         if self.version_number >> 16 != HEADER_VERSION_NUMBER >> 16 or self.version_number < HEADER_VERSION_NUMBER:
             raise LibraryNotFoundError(
                 "%s is libflyteauth %s; this binding needs %d.%d.x at least %d.%d.%d"
@@ -191,7 +192,7 @@ class Library:
         return hasattr(self, short_name)
 
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _library: Optional[Library] = None
 
 

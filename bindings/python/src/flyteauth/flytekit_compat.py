@@ -45,7 +45,8 @@ from flytekit.clients.auth import exceptions as _fk_exceptions
 from flytekit.clients.auth.authenticator import Authenticator, ClientConfigStore
 from flytekit.clients.auth.keyring import Credentials
 
-from .client import Client, Token
+from ._token import Token
+from .client import Client
 from .errors import AccessTokenNotFoundError, ConfigurationError, FlyteAuthError
 
 __all__ = [
