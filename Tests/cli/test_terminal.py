@@ -25,7 +25,9 @@ def run_in_pane(session, tmp_path, *args, name):
     return code, plain, joined
 
 
-def test_status_fits_and_says_what_each_tier_holds(stack, session, tmp_path):
+def test_status_fits_and_says_what_each_tier_holds(stack, session, tmp_path, monkeypatch):
+    # The Secret Service serves and the kernel tier is off, whatever the developer's shell set.
+    monkeypatch.setenv("FLYTEAUTH_KERNEL_KEYRING", "off")
     service_config(stack, session)
     assert tool(session, "token").returncode == 0
     code, plain, joined = run_in_pane(session, tmp_path, "status", name="status-80")

@@ -299,11 +299,19 @@ def test_a_planted_discovery_document_in_another_users_cache_dir_gets_no_secret(
     assert cache in r.stderr and "owned by another user" in r.stderr, r.stderr
 
 
+@pytest.fixture
+def file_tier_only(monkeypatch):
+    """The kernel tier off, whatever the developer's shell set (a session keyring of its
+    own): it would take the login first, and these tests are about the file."""
+    monkeypatch.setenv("FLYTEAUTH_KERNEL_KEYRING", "off")
+
+
 def _file_cache_config(stack, session, path):
     return service_config(stack, session, extra="flyteauth:\n  keyring: false\n  file_cache: true\n  file_cache_path: %s\n" % path)
 
 
-def test_a_tokens_json_planted_by_another_user_is_refused(stack, session, other_user, shared_dir, tmp_path):
+def test_a_tokens_json_planted_by_another_user_is_refused(stack, session, other_user, shared_dir, tmp_path,
+                                                          file_tier_only):
     name, _ = other_user
     own = str(tmp_path / "state" / "tokens.json")
     _file_cache_config(stack, session, own)
@@ -323,7 +331,7 @@ def test_a_tokens_json_planted_by_another_user_is_refused(stack, session, other_
     assert theirs in r.stderr and "another user" in r.stderr, (r.returncode, r.stderr)
 
 
-def test_a_tokens_json_readable_by_others_is_set_back_to_0600_with_a_warning(stack, session, tmp_path):
+def test_a_tokens_json_readable_by_others_is_set_back_to_0600_with_a_warning(stack, session, tmp_path, file_tier_only):
     path = str(tmp_path / "state" / "tokens.json")
     _file_cache_config(stack, session, path)
     assert tool(session, "token").returncode == 0
@@ -409,7 +417,7 @@ def test_an_idp_token_with_control_characters_is_refused(stack, session):
     assert r.returncode != 0 and "not usable" in r.stderr, (r.returncode, r.stderr)
 
 
-def test_a_cached_token_with_crlf_is_never_served(stack, session, tmp_path):
+def test_a_cached_token_with_crlf_is_never_served(stack, session, tmp_path, file_tier_only):
     path = str(tmp_path / "state" / "tokens.json")
     _file_cache_config(stack, session, path)
     assert tool(session, "token").returncode == 0
