@@ -60,7 +60,10 @@ import json, os, sys
 st = json.load(open(sys.argv[1]))
 settings = {"endpoint": st["endpoint"], "insecure": True, "auth_type": "ClientSecret",
             "client_id": st["service_client_id"], "client_secret": st["service_client_secret"],
-            "scopes": ["all"], "keyring": False, "cache_dir": sys.argv[3]}
+            "scopes": ["all"], "cache_dir": sys.argv[3],
+            # No shared cache: each run is counted as its own login, also where the
+            # developer's shell turned the kernel tier on.
+            "keyring": False, "kernel_keyring": "off"}
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 with os.fdopen(fd, "w") as f:
     json.dump(settings, f)
