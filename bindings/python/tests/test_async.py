@@ -263,6 +263,7 @@ class AioEchoServer:
 
         self.grpc = grpc
         self.checker = checker
+        self.reject_code = grpc.StatusCode.UNAUTHENTICATED
         self.calls = {}
         self.accepted = {}
 
@@ -287,7 +288,7 @@ class AioEchoServer:
         md = dict(context.invocation_metadata())
         self.calls[method] = self.calls.get(method, 0) + 1
         if not self.checker.ok(md.get(AUTH_KEY)):
-            await context.abort(self.grpc.StatusCode.UNAUTHENTICATED, "token rejected by the test server")
+            await context.abort(self.reject_code, "token rejected by the test server")
         self.accepted[method] = self.accepted.get(method, 0) + 1
 
     async def _unary(self, request, context):
@@ -343,12 +344,21 @@ def test_grpc_aio_refreshes_once_and_retries_each_call_kind(cs60, stack60):
                         assert server.calls[method] == 2 and server.accepted[method] == 1, method
                         assert stack60.front.token_requests() == before + 1, "%s: one refresh" % method
                         require((await ac.metadata())[0][1] != token, "%s: the rejected token is gone" % method)
+                    # UNKNOWN (an ingress's HTML 401) is retried for unary calls only.
+                    server.reject_code = grpc.StatusCode.UNKNOWN
+                    checker.mark_stale((await ac.metadata())[0][1])
+                    assert await unary(b"u") == b"unary:u" and server.calls["Unary"] == 4
+                    checker.mark_stale((await ac.metadata())[0][1])
+                    with pytest.raises(grpc.aio.AioRpcError) as info:
+                        await _collect(server_stream(b"s"))
+                    assert info.value.code() == grpc.StatusCode.UNKNOWN and server.calls["ServerStream"] == 3
+                    server.reject_code = grpc.StatusCode.UNAUTHENTICATED
                     # A server that keeps rejecting gets two attempts, never more.
                     checker.always_reject = True
                     with pytest.raises(grpc.aio.AioRpcError) as info:
                         await unary(b"a")
                     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
-                    assert server.calls["Unary"] == 4
+                    assert server.calls["Unary"] == 6
         finally:
             await server.stop()
     run(main())
