@@ -119,6 +119,7 @@ class Ticker:
     def check(self, during):
         assert len(self.late) >= 20, "the ticker ran only %d times during %s" % (len(self.late), during)
         worst, at = max(self.late)
+        print("loop: the latest of %d ticks woke %.1f ms late during %s" % (len(self.late), worst * 1e3, during))
         assert worst <= LATE, "a tick was %.1f ms late %.3f s into %s (%d ticks)" % (
             worst * 1e3, at, during, len(self.late))
 
