@@ -160,11 +160,11 @@ def test_the_cached_path_stays_on_the_loop(cs60):
             first = await ac.metadata()
             for t in flyteauth_threads():  # the token request's, handing over its answer
                 t.join(30)
-            threads = threading.enumerate()
+            threads = lasting_threads()
             for _ in range(1000):
                 assert await ac.metadata() is first
                 assert await ac.headers() == dict(first)
-            assert threading.enumerate() == threads and flyteauth_threads() == []
+            assert lasting_threads() == threads and flyteauth_threads() == []
     run(main())
 
 
@@ -242,6 +242,8 @@ def test_cancelling_one_of_two_waiters_leaves_the_shared_refresh_alone(stack60, 
         async def main():
             async with flyteauth.AsyncClient(dict(cs60, token_url=proxy.url)) as ac:
                 first = await ac.metadata()
+                for t in flyteauth_threads():  # the token request's, handing over its answer
+                    t.join(30)
                 rejected = first[0][1]
                 one = asyncio.ensure_future(ac.refresh(rejected=rejected))
                 two = asyncio.ensure_future(ac.refresh(rejected=rejected))
