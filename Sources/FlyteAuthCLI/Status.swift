@@ -70,6 +70,9 @@ struct Logout: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print JSON: {endpoint, logged_out}.")
+    var json = false
+
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .never)
@@ -79,7 +82,11 @@ struct Logout: ParsableCommand {
             } else {
                 try client.logout()  // the client id comes from the server's discovery documents
             }
-            out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
+            if json {
+                out(JSONValue.object(["endpoint": client.endpoint.map { .string($0.configured) } ?? .null, "logged_out": true]).serialized)
+            } else {
+                out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
+            }
         } catch {
             throw ExitStatus.fail(error)
         }

@@ -1,6 +1,7 @@
 """The tool in an 80-column terminal (tmux), its QR code through a decoder, and the login
 pages in headless Chromium: what a person sees, asserted. Captures and screenshots are
 kept in build/newcomer-artefacts/."""
+import json
 import os
 import re
 import select
@@ -218,3 +219,14 @@ def test_login_page_access_denied_and_other_errors(stack, session, port, tmp_pat
             assert "approve it" in err
         else:
             assert "Return to your terminal" in text
+
+
+def test_every_subcommand_prints_text_and_takes_json(stack, session):
+    for sub in ("login", "token", "whoami", "status", "logout", "config", "doctor"):
+        assert "--json" in tool(session, sub, "--help").stdout, sub
+    service_config(stack, session)
+    assert tool(session, "token").returncode == 0
+    text = tool(session, "config")
+    assert text.returncode == 0 and text.stdout.startswith("auth type       ClientSecret\n"), text.stdout
+    out = tool(session, "logout", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["logged_out"] is True
