@@ -204,5 +204,7 @@ def test_discovery_goes_through_the_engine_with_proxy_authorization(stack, sessi
     assert len([c for c in report["checks"] if c["name"] == "discovery" and c["status"] == "ok"]) == 2
     for path in ("/.well-known/oauth-authorization-server", "/config/v1/flyte_client"):
         values = stack.front.header_values("proxy-authorization", path)
-        assert values and all(v == "Bearer proxy-token-doctor" for v in values), (path, values)
+        sent = stack.front.counts()["paths"].get(path, 0)
+        assert sent and len(values) == sent, "%d of %d requests to %s had proxy-authorization" % (len(values), sent, path)
+        assert all(v == "Bearer proxy-token-doctor" for v in values), path
     assert "proxy-token-doctor" not in r.stdout + r.stderr
