@@ -199,7 +199,10 @@ typedef struct flyteauth_client flyteauth_client;
  *   auth_type              string  pkce | standard | deviceflow | clientsecret |
  *                                  client_credentials | basic | externalcommand |
  *                                  external_process | passthrough | apikey
- *                                  (case-insensitive; default pkce)
+ *                                  (case-insensitive). Unset: FLYTEAUTH_AUTH_TYPE
+ *                                  if set, else clientsecret when a client secret
+ *                                  (client_secret, _location or _env_var) is set,
+ *                                  externalcommand when command is, else pkce
  *   client_id              string
  *   client_secret          string  literal secret
  *   client_secret_location string  file holding the secret; one trailing newline dropped
@@ -248,6 +251,7 @@ typedef struct flyteauth_client flyteauth_client;
  * constructor (flyteauth_client_new_from_config() reads the FLYTE_* variables
  * too, into the settings, see there):
  *
+ *   FLYTEAUTH_AUTH_TYPE    auth_type when the settings leave it unset
  *   FLYTE_API_KEY          the API key when auth_type is apikey and api_key is unset
  *   FLYTEAUTH_FILE_CACHE   1 / true turns file_cache on
  *   XDG_CACHE_HOME, HOME   the default cache_dir

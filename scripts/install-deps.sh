@@ -34,6 +34,8 @@ PKGS=(
   golang-google-grpc-dev golang-golang-x-oauth2-dev
   # packaging and ABI checks
   debhelper dpkg-dev lintian abigail-tools fakeroot
+  # make lint (swift-format comes with the toolchain; ruff and mypy from the test venv)
+  shellcheck
 )
 stamp=/var/lib/libflyteauth-deps.stamp
 want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go"

@@ -25,7 +25,9 @@ struct Whoami: ParsableCommand {
             var flyte1 = HTTPRequest(method: .get, url: base + "/me", headers: [("Accept", "application/json")])
             flyte1.toFlyteEndpoint = true
             var requests = [flyte2, flyte1]
-            if let userinfo = try? client.loginParameters().userinfoEndpoint {
+            // The server named it: never an access token over plain HTTP on its word.
+            if let userinfo = try? client.loginParameters().userinfoEndpoint,
+               (try? SecretDestination.checkNamedByServer(userinfo, what: "userinfo_endpoint", serverBase: base)) != nil {
                 requests.append(HTTPRequest(method: .get, url: userinfo, headers: [("Accept", "application/json")]))
             }
             for request in requests {

@@ -93,6 +93,7 @@ public final class AuthClient: Sendable {
         forkProbe = dependencies.forkGeneration
         forkGeneration = dependencies.forkGeneration?() ?? ForkDetection.generation()
         id = AuthClient.idCounter.add(1, ordering: .relaxed).newValue
+        for notice in configuration.notices { logger.log(.warning, notice) }
     }
 
     /// The client ID credentials are cached under: the configured one, else the API key's.
@@ -157,8 +158,8 @@ public final class AuthClient: Sendable {
         defer { logger.flush() }
         try checkFork()
         let bare = AuthClient.bareToken(token)
-        guard !bare.isEmpty, HTTPHeaderName.isSafeValue(bare) else {
-            throw AuthError(.invalidArgument, "the token is empty or contains control characters")
+        guard TokenSyntax.isValid(bare) else {
+            throw AuthError(.invalidArgument, "the token is empty or contains spaces, control or non-ASCII characters (a token is printable ASCII)")
         }
         let credentials = Credentials(accessToken: bare, expiresAt: expiresAt ?? JWT.expiry(of: bare), obtainedAt: clock.now())
         let cancel = cancelSource.token()

@@ -11,6 +11,10 @@ final class Discovery: Sendable {
     private let settings: Settings
     private let endpoint: FlyteEndpoint?
     private let cacheFile: String?
+    /// The TLS settings the documents are fetched with: a document fetched without
+    /// verification (or through another proxy or CA) is never used by a client that
+    /// verifies. Part of the file name and recorded in the file.
+    private let tlsContext: String
     private let logger: Logger
     private struct Documents: Sendable {
         var metadata: OAuth2Metadata?
@@ -24,15 +28,40 @@ final class Discovery: Sendable {
         self.settings = settings
         self.endpoint = endpoint
         self.logger = logger
+        tlsContext = Discovery.tlsContext(settings)
         if let endpoint, settings.discoveryCacheTTLSeconds > 0, let dir = cacheDirectory {
-            cacheFile = dir + "/" + CacheFileName.make(prefix: "discovery-", key: endpoint.baseURL, suffix: ".json")
+            cacheFile = dir + "/" + CacheFileName.make(prefix: "discovery-", key: endpoint.baseURL + " " + tlsContext, suffix: ".json")
         } else {
             cacheFile = nil
         }
     }
 
+    static func tlsContext(_ settings: Settings) -> String {
+        let proxy = settings.httpProxyURL.nonEmpty.map { String(CacheFileName.fnv1a64($0), radix: 16) } ?? "none"
+        return "verify=\(settings.insecureSkipVerify ? 0 : 1) ca=\(settings.caCertFilePath.nonEmpty ?? "system") proxy=\(proxy)"
+    }
+
     /// The merged parameters; fetches the documents the first time they are needed.
+    /// Endpoints the server names must be ones a secret may go to (`SecretDestination`).
     func parameters(send: Send, cancel: CancelToken?) throws(AuthError) -> AuthParameters {
+        let p = try mergedParameters(send: send, cancel: cancel)
+        guard let base = endpoint?.baseURL else { return p }
+        // The endpoints this client's flow uses (whoami checks userinfo where it uses it).
+        var named: [(String?, String?, String)] = [(p.tokenEndpoint, settings.tokenURL.nonEmpty, "token_endpoint")]
+        if settings.authType == .deviceFlow {
+            named.append((p.deviceAuthorizationEndpoint, settings.deviceAuthorizationEndpoint.nonEmpty, "device_authorization_endpoint"))
+        }
+        if settings.authType == .pkce {
+            named.append((p.authorizationEndpoint, settings.authorizationEndpoint.nonEmpty, "authorization_endpoint"))
+        }
+        for (url, local, what) in named {
+            guard let url, local == nil else { continue }
+            try SecretDestination.checkNamedByServer(url, what: what, serverBase: base)
+        }
+        return p
+    }
+
+    private func mergedParameters(send: Send, cancel: CancelToken?) throws(AuthError) -> AuthParameters {
         guard AuthParameters.needsDiscovery(settings) else {
             return AuthParameters(settings: settings, metadata: nil, clientConfig: nil)
         }
@@ -156,9 +185,18 @@ final class Discovery: Sendable {
     // MARK: - Disk cache
 
     private func readDisk() -> (OAuth2Metadata?, PublicClientConfig?)? {
-        guard let cacheFile, let bytes = try? FileIO.read(cacheFile, limit: JSONValue.maximumSize),
-              let o = (try? JSONValue.parse(bytes, what: "discovery cache"))?.objectValue,
-              o["endpoint"]?.stringValue == endpoint?.baseURL,
+        guard let cacheFile else { return nil }
+        let bytes: [UInt8]
+        do throws(AuthError) {
+            bytes = try FileIO.read(cacheFile, limit: JSONValue.maximumSize, kind: .privateFile, what: "discovery cache")
+        } catch {
+            var st = stat()
+            if lstat(cacheFile, &st) != 0 && errno == ENOENT { return nil }
+            logger.warnOnce("discovery-cache", "discovery: \(error.message); the documents are fetched from the server instead")
+            return nil
+        }
+        guard let o = (try? JSONValue.parse(bytes, what: "discovery cache"))?.objectValue,
+              o["endpoint"]?.stringValue == endpoint?.baseURL, o["tls"]?.stringValue == tlsContext,
               let fetchedAt = o["fetched_at"]?.numberValue else { return nil }
         let age = Clock.now() - fetchedAt
         guard age > -60, age < settings.discoveryCacheTTLSeconds else { return nil }  // tolerate small clock steps
@@ -170,7 +208,8 @@ final class Discovery: Sendable {
 
     private func writeDisk(_ docs: (metadata: OAuth2Metadata?, clientConfig: PublicClientConfig?)) {
         guard let cacheFile, let endpoint else { return }
-        var o: [String: JSONValue] = ["endpoint": .string(endpoint.baseURL), "fetched_at": .number(Clock.now().rounded(.down))]
+        var o: [String: JSONValue] = ["endpoint": .string(endpoint.baseURL), "tls": .string(tlsContext),
+                                      "fetched_at": .number(Clock.now().rounded(.down))]
         o["metadata"] = docs.metadata?.json
         o["client_config"] = docs.clientConfig?.json
         let dir = String(cacheFile[..<cacheFile.lastIndex(of: "/")!])

@@ -41,6 +41,9 @@ final class LoopbackListener: @unchecked Sendable {
         context = Unmanaged.passRetained(Context(handler))
         do throws(AuthError) {
             if let why = fa_mhd_load_error() { throw AuthError(.internal, String(cString: why)) }
+            guard !redirect.bindAddresses.isEmpty else {
+                throw AuthError(.config, "redirect URI \"\(redirect.uri)\" has no loopback address to listen on")
+            }
             for address in redirect.bindAddresses {
                 guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1") else { continue }
                 sockets.append(fd)
@@ -87,14 +90,21 @@ final class LoopbackListener: @unchecked Sendable {
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = port.bigEndian
-            inet_pton(AF_INET6, address, &sa.sin6_addr)
+            // Never INADDR_ANY by accident: an address that does not parse is refused.
+            guard inet_pton(AF_INET6, address, &sa.sin6_addr) == 1, Loopback.isLoopback(address) else {
+                close(fd)
+                throw AuthError(.config, "\(address) is not a loopback address: the login callback listens on loopback only")
+            }
             rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
         } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = port.bigEndian
-            inet_pton(AF_INET, address, &sa.sin_addr)
+            guard inet_pton(AF_INET, address, &sa.sin_addr) == 1, Loopback.isLoopback(address) else {
+                close(fd)
+                throw AuthError(.config, "\(address) is not a loopback address: the login callback listens on loopback only")
+            }
             rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
@@ -139,7 +149,7 @@ final class LoopbackListener: @unchecked Sendable {
         var page = LoginPage.render(title: "Method not allowed", text: "The login callback only answers GET.")
         if let method, String(cString: method) == "GET" {
             var params: [String: String] = [:]
-            for key in ["code", "state", "error", "error_description", "error_uri"] {
+            for key in ["code", "state", "iss", "error", "error_description", "error_uri"] {
                 if let v = fa_mhd_query(connection, key) {
                     params[key] = String(cString: v)
                 }

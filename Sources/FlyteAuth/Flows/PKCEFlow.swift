@@ -21,7 +21,8 @@ struct PKCEFlow: Flow {
             ?? String(authorizationEndpoint.split(separator: "/").dropFirst().first ?? "the configured server")
         // Bind before the browser opens, so the redirect cannot arrive at nothing.
         let listener = try LoopbackListener(redirect: redirect) { path, parameters in
-            switch pkce.interpretCallback(path: path, parameters: parameters, redirect: redirect) {
+            switch pkce.interpretCallback(path: path, parameters: parameters, redirect: redirect,
+                                          issuer: p.issuer, issuerRequired: p.issuerInAuthorizationResponse) {
             case .notTheCallback:
                 return (404, LoginPage.render(title: "Not found", text: "This is the Flyte login callback."))
             case .wrongState:
