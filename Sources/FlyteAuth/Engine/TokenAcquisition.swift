@@ -68,18 +68,30 @@ extension AuthClient {
         let previous = flight.previous
         let rejected = flight.kind.rejected
         var stored: Credentials?
+        // Whether the durable tiers answered: then what they hold is the whole truth, and
+        // a refresh token only this process remembers was ended elsewhere (a logout, a
+        // refusal) or replaced (another tool rotated it): never sent.
+        var definitive = false
         if let store {
-            do throws(AuthError) { stored = try store.load() } catch { warnCacheUnreadable(error) }
+            do throws(AuthError) {
+                let read = try store.loadAuthoritative()
+                stored = read.credentials
+                definitive = read.definitive
+            } catch { warnCacheUnreadable(error) }
+            if let rejected, stored?.accessToken == rejected || previous?.accessToken == rejected {
+                // No tier serves it again, whatever this refresh does.
+                do throws(AuthError) { try store.invalidate(accessToken: rejected) } catch { warnCacheUnreadable(error) }
+            }
         }
         if flight.kind != .login, let stored, !isRejected(stored.accessToken, rejected) {
-            // Another process refreshed already, or this is our first look at the cache.
-            // A forced refresh takes only a token newer than the one it replaces.
+            // Another process or tool refreshed already, or this is our first look at the
+            // cache. A forced refresh takes only a token newer than the one it replaces.
             let reusable = flight.kind != .afterRejection(nil) || previous != nil
             let fresh = previous == nil ? now < policy.hardDeadline(for: stored) : now < policy.softDeadline(for: stored)
             if reusable && fresh && stored.accessToken != previous?.accessToken { return (stored, "cache") }
         }
         let refused = state.withLock { $0.refusedRefreshTokens }
-        let base = [stored, previous].compactMap { $0 }.first {
+        let base = (definitive ? [stored] : [stored, previous]).compactMap { $0 }.first {
             guard let token = $0.refreshToken else { return false }
             return !refused.contains(token)
         }
