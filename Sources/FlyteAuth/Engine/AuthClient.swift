@@ -306,7 +306,9 @@ public final class AuthClient: Sendable {
     }
 
     private func startBackground(_ flight: Flight) {
+        RefreshesAtExit.begin()
         let started = BackgroundThread.start { [self] in
+            defer { RefreshesAtExit.end() }
             let result: Result<Obtained, AuthError>
             do throws(AuthError) { result = .success(try obtain(flight, cancel: cancelSource.token())) }
             catch { result = .failure(error) }
@@ -321,6 +323,7 @@ public final class AuthClient: Sendable {
             logger.flush()
         }
         if !started {
+            RefreshesAtExit.end()
             state.update { s in
                 if s.flight?.id == flight.id { s.flight = nil }
                 s.nextBackgroundAttempt = clock.now() + AuthClient.backgroundRetryDelay
