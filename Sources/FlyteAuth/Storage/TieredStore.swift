@@ -60,7 +60,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
     func load() throws(AuthError) -> Credentials? {
         var cached: Credentials?
         if let kernel, let (c, confirmedAt) = kernel.entry() {
-            if !hasDurableTier || !CacheCoherence.mustConfirm(confirmedAt: confirmedAt, now: Clock.now()) {
+            if !CacheCoherence.mustConfirm(confirmedAt: confirmedAt, now: Clock.now()) || !canConfirm {
                 outcome.withLock { $0.served = "kernel" }
                 return c
             }
@@ -80,6 +80,10 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
     }
 
     private var hasDurableTier: Bool { secretService != nil || file != nil }
+
+    /// Whether a durable tier could answer a confirmation: the file, or a Secret Service
+    /// on a session bus that exists (checked without loading any library).
+    private var canConfirm: Bool { file != nil || (secretService != nil && SessionBus.mayBeReachable()) }
 
     /// Reads the Secret Service, else the file, and makes the kernel key agree: the
     /// durable answer is stored and stamped confirmed, an empty answer (a logout) removes
@@ -112,14 +116,9 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
             return AuthoritativeRead(credentials: c, definitive: true)
         }
         if let failure, kernelAvailable {
+            // Not restamped: it was not confirmed, and the next reader tries again.
             logger.log(.debug, "\(failure.message); the kernel keyring tier serves alone")
-            if let cached {
-                // Restamped: the next processes do not each wait for a tier that is down.
-                kernel?.store(cached, confirmedAt: now)
-                outcome.withLock { $0.served = "kernel" }
-            } else {
-                outcome.withLock { $0.served = nil }
-            }
+            outcome.withLock { $0.served = cached == nil ? nil : "kernel" }
             return AuthoritativeRead(credentials: cached, definitive: false)
         }
         outcome.withLock { $0.served = nil }
