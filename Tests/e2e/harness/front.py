@@ -124,6 +124,7 @@ class FlyteFront:
         # ones it has rotated (answered a refresh with another), the ones in a request now.
         self._rotated = set()
         self._issued = set()
+        self._references = {}   # opaque reference token -> the JWT it stands for
         self._in_flight = {}
         self._refresh = {"requests": 0, "stale": 0, "stale_senders": [], "refused": 0, "rotations": 0,
                          "logins": 0}
@@ -236,6 +237,15 @@ class FlyteFront:
         token; `logins` the other grants that issued one (a new chain)."""
         with self._lock:
             return json.loads(json.dumps(self._refresh))
+
+    def reference_token(self, access_token):
+        """An opaque token standing for `access_token` at Flyte's identity endpoints (/me,
+        IdentityService/UserInfo), as a gateway issuing reference tokens translates them:
+        no lifetime can be read from it. Unknown reference tokens are refused there."""
+        ref = "ref-" + hashlib.sha256(access_token.encode()).hexdigest()[:32]
+        with self._lock:
+            self._references[ref] = access_token
+        return ref
 
     def refresh_token_state(self, refresh_token):
         """'live' (issued, not rotated), 'rotated', or 'unknown' (never issued through the front)."""
@@ -469,6 +479,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                               extra={"WWW-Authenticate": 'Bearer realm="flyte"'})
         if not value.lower().startswith("bearer "):
             value = "Bearer " + value
+        with self.front._lock:
+            value = "Bearer " + self.front._references.get(value[7:].strip(), value[7:].strip())
         info_url = self.front.idp_config["userinfo_endpoint"]
         try:
             status, rheaders, rbody = netutil.request(
