@@ -41,6 +41,8 @@ final class DoctorReport {
         var fix: String?
         /// For a failure: which exit status it means.
         var kind: ErrorKind?
+        /// A missing system library's package (exit status 8).
+        var missingPackage: String?
     }
 
     private(set) var checks: [Check] = []
@@ -57,7 +59,9 @@ final class DoctorReport {
 
     var exitStatus: Int32 {
         guard let first = checks.first(where: { $0.outcome == .fail }) else { return 0 }
-        return ExitStatus.code(for: AuthError(first.kind ?? .internal, ""))
+        var e = AuthError(first.kind ?? .internal, "")
+        e.missingPackage = first.missingPackage
+        return ExitStatus.code(for: e)
     }
 
     var json: JSONValue {
@@ -96,6 +100,7 @@ struct DoctorRun {
 
     func run() {
         guard let (settings, client) = configuration() else { return }
+        libraries(settings: settings)
         guard let endpoint = client.endpoint else {
             report.add(.init(name: "endpoint", outcome: .info, summary: "no endpoint: only the token URL is used (no discovery)"))
             cacheAndToken(settings: settings, client: client, parameters: AuthParameters(settings: settings, metadata: nil, clientConfig: nil),

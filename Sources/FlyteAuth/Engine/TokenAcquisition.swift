@@ -109,7 +109,7 @@ extension AuthClient {
                 let refreshed = try refresh(refreshToken, context: context).keepingRefreshToken(of: base)
                 save(refreshed, to: store)
                 return (refreshed, "idp (refresh)")
-            } catch where error.isTransient || error.kind == .cancelled {
+            } catch where error.isTransient || error.kind == .cancelled || error.missingPackage != nil {
                 throw error.prefixed("refresh")  // keep the last good tokens
             } catch where error.oauthError != nil {
                 // The IdP's verdict (invalid_grant and the like): never send it again.

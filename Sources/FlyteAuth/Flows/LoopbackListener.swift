@@ -40,7 +40,7 @@ final class LoopbackListener: @unchecked Sendable {
     init(redirect: RedirectURI, handler: @escaping Handler) throws(AuthError) {
         context = Unmanaged.passRetained(Context(handler))
         do throws(AuthError) {
-            if let why = fa_mhd_load_error() { throw AuthError(.internal, String(cString: why)) }
+            if let why = fa_mhd_load_error() { throw AuthError.missingLibrary(String(cString: why)) }
             for address in redirect.bindAddresses {
                 guard let fd = try LoopbackListener.bind(address, port: redirect.port, optional: redirect.bindAddresses.count > 1 && address == "::1") else { continue }
                 sockets.append(fd)

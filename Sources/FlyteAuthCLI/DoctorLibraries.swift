@@ -1,0 +1,40 @@
+import FlyteAuth
+import FlyteAuthCore
+
+extension DoctorRun {
+    /// The system libraries loaded on first use that this configuration's paths need: a
+    /// missing one fails the check with exit status 8 and names its package, once.
+    func libraries(settings: Settings) {
+        var missing: [String] = []
+        var details: [String] = []
+        var needed: [String] = []
+        for lib in SystemLibrary.probeAll() {
+            let need: Bool
+            switch lib.name {
+            case "libcurl": need = true
+            case "libcrypto", "libmicrohttpd": need = settings.authType == .pkce
+            case "libsecret": need = settings.keyring && settings.authType.isInteractive
+            default: need = false
+            }
+            if let why = lib.loadError {
+                details.append("\(lib.name): missing (\(why)); needed for \(lib.neededFor)")
+                if need {
+                    missing.append(lib.package)
+                    needed.append(lib.name)
+                }
+            } else {
+                details.append("\(lib.name): loads; used for \(lib.neededFor)")
+            }
+        }
+        if missing.isEmpty {
+            report.add(.init(name: "libraries", outcome: .ok, summary: "every system library this configuration needs loads",
+                             details: details))
+        } else {
+            report.add(.init(name: "libraries", outcome: .fail,
+                             summary: "\(needed.joined(separator: ", ")) cannot be loaded: install \(missing.joined(separator: " "))",
+                             details: details,
+                             fix: "sudo apt-get install \(missing.joined(separator: " ")) (Debian, Ubuntu)",
+                             missingPackage: missing.joined(separator: " ")))
+        }
+    }
+}
