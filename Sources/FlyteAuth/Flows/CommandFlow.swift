@@ -32,6 +32,7 @@ struct CommandFlow: Flow {
         guard HTTPHeaderName.isSafeValue(token), !token.contains(" ") else {
             throw AuthError(.command, "\(what) `\(name)` printed more than one line or word; expected just the token")
         }
+        try TokenSyntax.check(token, what: "token", source: "\(what) `\(name)`", kind: .command)
         return token
     }
 }

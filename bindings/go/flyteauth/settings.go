@@ -22,7 +22,8 @@ const (
 
 // Settings is the typed form of the JSON settings object of flyteauth_client_new.
 // Zero values are left out, so the library's defaults apply. See flyteauth.h for
-// each key.
+// each key; SettingsKeys (generated from the library) lists them, and a test fails
+// when a key has no field here.
 type Settings struct {
 	Endpoint             string   // endpoint (admin.endpoint); "dns:///" is stripped
 	Insecure             bool     // insecure: plain http to the endpoint
@@ -65,6 +66,7 @@ type Settings struct {
 	FileCache     bool
 	FileCachePath string
 	MirrorLayouts []string
+	KernelKeyring string // kernel_keyring: "persistent", "user", "session" or "off"
 
 	// Extra holds keys this struct does not know yet; they win over the fields.
 	Extra map[string]any
@@ -140,6 +142,7 @@ func (s Settings) Map() map[string]any {
 	flag("file_cache", s.FileCache)
 	str("file_cache_path", s.FileCachePath)
 	list("mirror_layouts", s.MirrorLayouts)
+	str("kernel_keyring", s.KernelKeyring)
 	for k, v := range s.Extra {
 		m[k] = v
 	}
