@@ -134,3 +134,57 @@ def test_an_unusable_key_is_a_configuration_error_naming_the_file(stack, session
     assert t.returncode != 0
     assert path in t.stderr and expect in t.stderr, t.stderr
     assert "secret" not in t.stderr.replace("client secret", "")
+
+
+def secret_config(stack, session, name, client_id, secret, scopes):
+    secret_file = os.path.join(session.home, name + ".secret")
+    with open(secret_file, "w") as f:
+        f.write(secret)
+    os.chmod(secret_file, 0o600)
+    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
+                                 "  clientId: %s\n  clientSecretLocation: %s\n  scopes: [%s]\n"
+                        % (host(stack), client_id, secret_file, ", ".join(scopes)), name=name + ".yaml")
+
+
+def in_one_keyring_session(session, runs, kernel):
+    """Runs `flyteauth -c CONFIG token` for each config in `runs`, one after the other in
+    one process tree: inside its own `keyctl session -` with the kernel tier on, else
+    with it off. Returns [(exit status, stdout, stderr)]."""
+    from cliutil import TOOL
+    out = os.path.join(session.home, "runs")
+    os.makedirs(out, exist_ok=True)
+    script = "".join('"$TOOL" token -c "%s" >"%s/%d.out" 2>"%s/%d.err"; echo $? >"%s/%d.rc"\n'
+                     % (config, out, i, out, i, out, i) for i, config in enumerate(runs))
+    env = session.env()
+    env.update(TOOL=TOOL, FLYTEAUTH_KERNEL_KEYRING="session" if kernel else "off")
+    argv = (["keyctl", "session", "-"] if kernel else []) + ["bash", "-c", script]
+    subprocess.run(argv, env=env, check=True, timeout=120, capture_output=True)
+    results = []
+    for i in range(len(runs)):
+        with open("%s/%d.rc" % (out, i)) as rc, open("%s/%d.out" % (out, i)) as o, open("%s/%d.err" % (out, i)) as e:
+            results.append((int(rc.read()), o.read().strip(), e.read()))
+    return results
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["kernel-tier", "no-kernel-tier"])
+def test_the_cache_serves_only_the_credential_and_request_that_filled_it(stack, session, kernel):
+    client_id = "bound-" + ("k" if kernel else "n")
+    secret = "right-" + b64u(os.urandom(18))
+    stack.idp.add_client(client_id, ["client_secret_basic"], scope=("all", "offline"), password=secret)
+    right = secret_config(stack, session, "right", client_id, secret, ["all"])
+    wrong = secret_config(stack, session, "wrong", client_id, "wrong-" + b64u(os.urandom(18)), ["all"])
+    more = secret_config(stack, session, "more", client_id, secret, ["all", "offline"])
+    first, mistaken, again, other, back = in_one_keyring_session(session, [right, wrong, right, more, right], kernel)
+    assert first[0] == 0, first[2]
+    # The wrong secret is not served the right one's token: the IdP refuses it at once.
+    assert mistaken[0] != 0 and mistaken[1] == "", mistaken
+    assert "403" in mistaken[2], mistaken[2]
+    assert secret not in mistaken[2]
+    # The right secret is still served from the cache.
+    assert again[0] == 0 and again[1] == first[1]
+    # Other scopes get a token of their own, with those scopes.
+    assert other[0] == 0 and other[1] != first[1], other[2]
+    assert set(claims(other[1])["scope"].split()) == {"all", "offline"}
+    assert set(claims(first[1])["scope"].split()) == {"all"}
+    # Back to the first request: never the other scopes' token.
+    assert back[0] == 0 and set(claims(back[1])["scope"].split()) == {"all"}
