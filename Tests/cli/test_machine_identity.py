@@ -188,3 +188,70 @@ def test_the_cache_serves_only_the_credential_and_request_that_filled_it(stack, 
     assert set(claims(first[1])["scope"].split()) == {"all"}
     # Back to the first request: never the other scopes' token.
     assert back[0] == 0 and set(claims(back[1])["scope"].split()) == {"all"}
+
+
+DOCUMENT_SCRIPT = r"""
+import datetime, json, os, sys, time
+shape, runs, lifetime = sys.argv[1], sys.argv[2], float(sys.argv[3])
+with open(runs, "a") as f:
+    f.write("run\n")
+token = "cmd-%d-%d" % (os.getpid(), time.time_ns())
+exp = time.time() + lifetime
+stamp = datetime.datetime.fromtimestamp(exp, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+with open(runs + ".exp", "w") as f:
+    f.write(repr(exp))
+if shape == "oauth":
+    print(json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "refresh_token": "ignored"}))
+elif shape == "exec-credential":
+    print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+                      "status": {"token": token, "expirationTimestamp": stamp}}))
+else:
+    print(json.dumps({"Version": 1, "Token": token, "Expiration": stamp}))
+"""
+
+
+def command_config(stack, session, argv, name="command.yaml"):
+    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ExternalCommand\n"
+                                 "  command: %s\n" % (host(stack), json.dumps(argv)), name=name)
+
+
+def count(path):
+    return len(open(path).read().splitlines()) if os.path.exists(path) else 0
+
+
+@pytest.mark.parametrize("shape", ["oauth", "exec-credential", "credential-process"])
+def test_a_json_printing_command_runs_again_before_its_expiry_and_not_before(stack, session, shape):
+    import sys
+    runs = os.path.join(session.home, "runs-" + shape)
+    # Tokens of 4 s: the cache serves them until 0.4 s before their end (a tenth of the
+    # lifetime), then the command runs again.
+    config = command_config(stack, session, [sys.executable, "-c", DOCUMENT_SCRIPT, shape, runs, "4"])
+    first = tool(session, "token", "-c", config)
+    assert first.returncode == 0, first.stderr
+    exp = float(open(runs + ".exp").read())
+    second = tool(session, "token", "-c", config)
+    assert second.returncode == 0 and second.stdout == first.stdout
+    assert count(runs) == 1, "the command ran again while its token was fresh"
+    if time.time() >= exp - 0.4:
+        pytest.fail("the machine took longer than the token's lifetime to run the tool twice")
+    # Past the hard deadline (0.4 s before exp), before the expiry itself.
+    time.sleep(max(0, exp - 0.25 - time.time()))
+    third = tool(session, "token", "-c", config)
+    assert third.returncode == 0 and third.stdout != first.stdout, third.stderr
+    assert count(runs) == 2
+
+
+def test_flyteauth_token_feeds_another_tool_with_its_expiry(stack, session):
+    from cliutil import TOOL, service_config
+    service = service_config(stack, session)
+    for fmt, shape_key in (("oauth", "access_token"), ("exec-credential", "status"), ("credential-process", "Token")):
+        t = tool(session, "token", "-c", service, "--format", fmt)
+        assert t.returncode == 0, t.stderr
+        assert shape_key in json.loads(t.stdout)
+    fed = command_config(stack, session, [TOOL, "token", "-c", service, "--format", "exec-credential"], name="fed.yaml")
+    direct = tool(session, "token", "-c", service, "--json")
+    through = tool(session, "token", "-c", fed, "--json")
+    assert through.returncode == 0, through.stderr
+    # The same token, and the expiry travelled with it.
+    assert json.loads(through.stdout)["access_token"] == json.loads(direct.stdout)["access_token"]
+    assert json.loads(through.stdout)["expires_at"] == json.loads(direct.stdout)["expires_at"]
