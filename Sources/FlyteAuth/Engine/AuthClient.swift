@@ -97,6 +97,9 @@ public final class AuthClient: Sendable {
         binding = AuthClient.binding(settings: settings, secret: secret, apiKey: configuration.apiKey,
                                      method: authenticator?.method)
         transport = dependencies.transport ?? CurlTransport(settings: settings)
+        if let (_, key) = CurlTransport.clientCertificate(settings), let mode = KeyFile.mode(key), mode & 0o044 != 0 {
+            logger.warnOnce("key-mode", "private_key_file \(key) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
         runner = dependencies.runner ?? SpawnProcessRunner()
         clock = dependencies.clock ?? SystemClock()
         cache = CacheStorage(factory: flow.cached ? dependencies.storage : nil, binding: binding,

@@ -34,4 +34,10 @@ enum KeyFile {
         }
         return Contents(bytes: out, mode: st.st_mode & 0o7777, owner: st.st_uid)
     }
+
+    /// The permission bits of `path`, or nil when it cannot be stat'ed.
+    static func mode(_ path: String) -> mode_t? {
+        var st = stat()
+        return stat(path, &st) == 0 ? st.st_mode & 0o7777 : nil
+    }
 }

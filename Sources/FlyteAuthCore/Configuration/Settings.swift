@@ -243,12 +243,9 @@ public struct Settings: Sendable, Equatable {
 
     /// The client authentication settings that contradict each other.
     func validateClientAuthentication() throws(AuthError) {
-        guard let method = clientAuthMethod else {
-            if privateKeyFile.nonEmpty != nil && certificateFile.nonEmpty == nil && clientAssertion == nil {
-                throw AuthError(.config, "settings: \"private_key_file\" is set but \"client_auth_method\" is not (private_key_jwt, or tls_client_auth with \"certificate_file\")")
-            }
-            return
-        }
+        // No method: a key alone or an assertion source means private_key_jwt; a key and a
+        // certificate, a TLS client certificate (an mTLS ingress) beside the usual method.
+        guard let method = clientAuthMethod else { return }
         switch method {
         case .privateKeyJWT:
             if privateKeyFile.nonEmpty == nil && clientAssertion == nil {
