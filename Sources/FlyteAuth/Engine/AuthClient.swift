@@ -84,6 +84,9 @@ public final class AuthClient: Sendable {
             flow = CommandFlow(command: settings.command!)
         case .passthrough:
             flow = PassthroughFlow()
+        case .tokenExchange:
+            secret = try ClientSecret.resolve(settings)
+            flow = TokenExchangeFlow(clientID: settings.clientID.nonEmpty)
         case .pkce:
             // A confidential client's secret, if configured, authenticates its code exchange.
             secret = try ClientSecret.resolve(settings)
@@ -125,7 +128,10 @@ public final class AuthClient: Sendable {
         guard !settings.authType.isInteractive, settings.authType != .passthrough else { return nil }
         var credential: [UInt8] = Array((secret ?? "").utf8)
         credential.append(0)
-        if let source = settings.clientAssertion { credential += Array(source.json.serialized.utf8) }
+        for source in [settings.clientAssertion, settings.subjectToken, settings.actorToken].compactMap({ $0 }) {
+            credential += Array(source.json.serialized.utf8)
+            credential.append(0)
+        }
         for path in [settings.privateKeyFile, settings.certificateFile].compactMap({ $0.nonEmpty }) {
             // The file's bytes, so a replaced key is a new credential; unreadable: a tag
             // that matches nothing (the token request will say why).
@@ -138,7 +144,9 @@ public final class AuthClient: Sendable {
         let request = CredentialBinding.Request(
             method: method?.rawValue ?? settings.authType.rawValue, clientID: apiKey?.clientID ?? settings.clientID,
             tokenURL: settings.tokenURL.nonEmpty, scopes: settings.scopes, audience: settings.audience.nonEmpty,
-            extra: [settings.authType.rawValue, settings.clientAssertionAudience ?? "", settings.privateKeyID ?? ""])
+            extra: [settings.authType.rawValue, settings.clientAssertionAudience ?? "", settings.privateKeyID ?? "",
+                    settings.subjectTokenType ?? "", settings.actorTokenType ?? "", settings.requestedTokenType ?? "",
+                    settings.resource ?? ""])
         return CredentialBinding.tag(credential: credential, request: request)
     }
 

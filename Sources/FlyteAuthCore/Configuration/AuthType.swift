@@ -7,6 +7,8 @@ public enum AuthType: String, Sendable, CaseIterable {
     case externalCommand = "ExternalCommand"
     case passthrough = "Passthrough"
     case apiKey = "ApiKey"
+    /// RFC 8693: a token from an external source (`subject_token`) exchanged for one for Flyte.
+    case tokenExchange = "TokenExchange"
 
     /// Parses any known spelling, case-insensitively.
     public init?(spelling: String) {
@@ -21,6 +23,7 @@ public enum AuthType: String, Sendable, CaseIterable {
         case "externalcommand", "externalprocess", "command": self = .externalCommand
         case "passthrough": self = .passthrough
         case "apikey": self = .apiKey
+        case "tokenexchange": self = .tokenExchange
         default: return nil
         }
     }

@@ -52,6 +52,13 @@ public struct Settings: Sendable, Equatable {
     public var clientAssertionAudience: String?
     /// An external token sent as the client assertion (workload identity).
     public var clientAssertion: CredentialSource?
+    /// Token exchange (RFC 8693): the token to exchange, and an optional actor's.
+    public var subjectToken: CredentialSource?
+    public var subjectTokenType: String?
+    public var actorToken: CredentialSource?
+    public var actorTokenType: String?
+    public var requestedTokenType: String?
+    public var resource: String?
 
     public init() {}
 
@@ -116,6 +123,9 @@ public struct Settings: Sendable, Equatable {
             throw AuthError(.config, "settings: \"authorization_header\" is not a valid header name")
         }
         try validateClientAuthentication()
+        if authType == .tokenExchange && subjectToken == nil {
+            throw AuthError(.config, "settings: auth type TokenExchange needs \"subject_token\" (\(CredentialSource.spellings))")
+        }
         for layout in mirrorLayouts where !["flytekit", "flyte-sdk", "flytectl"].contains(layout) {
             throw AuthError(.config, "settings: \"mirror_layouts\": unknown layout \"\(layout)\" (known: flytekit, flyte-sdk, flytectl)")
         }
@@ -137,7 +147,7 @@ public struct Settings: Sendable, Equatable {
         Field(key: "auth_type") { s, v, ctx throws(AuthError) in
             guard let text = v.stringValue else { throw AuthError(.config, "\(ctx): expected a string") }
             guard let type = AuthType(spelling: text) else {
-                throw AuthError(.config, "\(ctx): unknown auth type \"\(text)\" (known: Pkce, DeviceFlow, ClientSecret, ExternalCommand, Passthrough, ApiKey and their flytekit spellings)")
+                throw AuthError(.config, "\(ctx): unknown auth type \"\(text)\" (known: Pkce, DeviceFlow, ClientSecret, ExternalCommand, Passthrough, ApiKey, TokenExchange and their flytekit spellings)")
             }
             s.authType = type
         },
@@ -192,6 +202,16 @@ public struct Settings: Sendable, Equatable {
         Field(key: "client_assertion") { s, v, ctx throws(AuthError) in
             s.clientAssertion = try CredentialSource.parse(v, context: ctx)
         },
+        Field(key: "subject_token") { s, v, ctx throws(AuthError) in
+            s.subjectToken = try CredentialSource.parse(v, context: ctx)
+        },
+        string("subject_token_type") { $0.subjectTokenType = $1 },
+        Field(key: "actor_token") { s, v, ctx throws(AuthError) in
+            s.actorToken = try CredentialSource.parse(v, context: ctx)
+        },
+        string("actor_token_type") { $0.actorTokenType = $1 },
+        string("requested_token_type") { $0.requestedTokenType = $1 },
+        string("resource") { $0.resource = $1 },
     ]
 
     static let fieldsByKey: [String: Field] = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })

@@ -47,6 +47,23 @@ public enum TokenRequests {
                       clientID: clientID, auth: auth)
     }
 
+    /// RFC 8693 2.1. A public client (`auth` .none) sends its `client_id`, if it has one.
+    public static func tokenExchange(endpoint: String, clientID: String?, auth: ClientAuthentication,
+                                     exchange: TokenExchangeRequest) -> HTTPRequest {
+        var fields = [("grant_type", TokenExchangeRequest.grantType), ("subject_token", exchange.subjectToken),
+                      ("subject_token_type", exchange.subjectTokenType)]
+        if let actor = exchange.actorToken {
+            fields.append(("actor_token", actor))
+            fields.append(("actor_token_type", exchange.actorTokenType))
+        }
+        if let resource = exchange.resource { fields.append(("resource", resource)) }
+        if let audience = exchange.audience { fields.append(("audience", audience)) }
+        if !exchange.scopes.isEmpty { fields.append(("scope", exchange.scopes.joined(separator: " "))) }
+        fields.append(("requested_token_type", exchange.requestedTokenType))
+        guard let clientID else { return .form(url: endpoint, fields: fields) }
+        return authenticated(endpoint, fields, clientID: clientID, auth: auth)
+    }
+
     private static func authenticated(_ endpoint: String, _ fields: [(String, String)], clientID: String,
                                       auth: ClientAuthentication) -> HTTPRequest {
         var fields = fields
