@@ -98,6 +98,8 @@ struct DoctorRun {
         guard let (settings, client) = configuration() else { return }
         guard let endpoint = client.endpoint else {
             report.add(.init(name: "endpoint", outcome: .info, summary: "no endpoint: only the token URL is used (no discovery)"))
+            DoctorIdentity(report: report).run(settings: settings, client: client,
+                                               parameters: AuthParameters(settings: settings, metadata: nil, clientConfig: nil))
             cacheAndToken(settings: settings, client: client, parameters: AuthParameters(settings: settings, metadata: nil, clientConfig: nil),
                           reachable: true)
             return
@@ -110,6 +112,7 @@ struct DoctorRun {
             parameters = AuthParameters(settings: settings, metadata: metadata, clientConfig: clientConfig)
             identityProvider(metadata: metadata, settings: settings, transport: transport)
             flowEndpoints(settings: settings, client: client, parameters: parameters, transport: transport)
+            DoctorIdentity(report: report).run(settings: settings, client: client, parameters: parameters)
             clock()
         } else {
             for name in ["discovery", "identity provider", "flow endpoints", "clock"] {

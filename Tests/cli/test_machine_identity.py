@@ -255,3 +255,58 @@ def test_flyteauth_token_feeds_another_tool_with_its_expiry(stack, session):
     # The same token, and the expiry travelled with it.
     assert json.loads(through.stdout)["access_token"] == json.loads(direct.stdout)["access_token"]
     assert json.loads(through.stdout)["expires_at"] == json.loads(direct.stdout)["expires_at"]
+
+
+def sign_es256(pem, claims, kid):
+    key = serialization.load_pem_private_key(pem, password=None)
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    signing_input = b64u(json.dumps({"alg": "ES256", "kid": kid, "typ": "JWT"}).encode()) + "." + b64u(json.dumps(claims).encode())
+    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    return signing_input + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+def doctor(session):
+    d = tool(session, "doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(d.stdout)["checks"]}
+    return d, checks
+
+
+def test_doctor_names_a_world_readable_key(stack, session):
+    path, pem = make_key(session.home, "key.pem", *EC_SEC1, mode=0o644)
+    key, thumbprint = jwk(pem)
+    stack.idp.add_client("doctor-key", ["private_key_jwt"], jwks={"keys": [key]})
+    key_config(stack, session, "doctor-key", path)
+    d, checks = doctor(session)
+    c = checks["private key"]
+    assert c["status"] == "warn" and path in c["summary"] and "644" in c["summary"], c
+    assert c["fix"] == "chmod 600 " + path
+    assert any("ES256" in x and thumbprint in x for x in c["details"])
+    assert "BEGIN" not in d.stdout
+
+
+@pytest.mark.parametrize("case", ["expired", "wrong-audience", "good"])
+def test_doctor_checks_an_external_assertion_without_showing_it(stack, session, case):
+    _, pem = make_key(session.home, "issuer.pem", *EC_SEC1)
+    now = int(time.time())
+    claims = {"iss": "https://token.actions.githubusercontent.com", "sub": "repo:flyteorg/flyte:ref:refs/heads/main",
+              "aud": "https://other.example" if case == "wrong-audience" else stack.idp.token_endpoint,
+              "exp": now - 120 if case == "expired" else now + 600, "iat": now - 300, "jti": b64u(os.urandom(9))}
+    token = sign_es256(pem, claims, "gh")
+    token_file = os.path.join(session.home, "token")
+    with open(token_file, "w") as f:
+        f.write(token)
+    write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
+                          "  clientId: doctor-fed\n  scopes: [all]\n  tokenUrl: %s\n"
+                          "flyteauth:\n  client_assertion: {file: %s}\n" % (host(stack), stack.idp.token_endpoint, token_file))
+    d, checks = doctor(session)
+    c = checks["client assertion"]
+    assert token not in d.stdout and token.split(".")[2] not in d.stdout
+    assert "sub repo:flyteorg/flyte:ref:refs/heads/main" in c["details"]
+    if case == "expired":
+        assert c["status"] == "fail" and "expired" in c["summary"] and token_file in c["summary"], c
+        assert d.returncode != 0
+    elif case == "wrong-audience":
+        assert c["status"] == "fail" and "https://other.example" in c["summary"], c
+        assert "client_assertion_audience" in c["fix"]
+    else:
+        assert c["status"] == "ok", c
