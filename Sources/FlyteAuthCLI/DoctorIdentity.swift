@@ -59,7 +59,7 @@ struct DoctorIdentity {
 
     private func external(_ source: CredentialSource, what: String, client: AuthClient, audience: String?, audienceSetting: String?) {
         let name = what.replacing("_", with: " ")
-        let claims: [String: JSONValue]?
+        let claims: ExternalTokenClaims?
         do throws(AuthError) { claims = try IdentityInspection.externalClaims(source, what: what, client: client) } catch {
             report.fail(name, error.message, fix: "make \(source.description) give a token", kind: error.kind)
             return
@@ -68,19 +68,15 @@ struct DoctorIdentity {
             report.add(.init(name: name, outcome: .info, summary: "\(source.description) gives an opaque token (not a JWT): nothing to check"))
             return
         }
-        let auds = claims["aud"].map { $0.arrayValue?.compactMap(\.stringValue) ?? [$0.stringValue].compactMap { $0 } } ?? []
-        var details = ["iss \(claims["iss"]?.stringValue ?? "(none)")", "sub \(claims["sub"]?.stringValue ?? "(none)")",
-                       "aud \(auds.isEmpty ? "(none)" : auds.joined(separator: ", "))"]
+        let details = claims.lines
         let now = Clock.now()
-        if let exp = claims["exp"]?.numberValue {
-            details.append("exp \(RFC3339.format(exp))")
-            if exp <= now {
-                report.fail(name, "the token from \(source.description) expired \(Int(now - exp)) s ago (\(RFC3339.format(exp)))",
-                            fix: "its issuer must renew it (kubelet rotates projected tokens; a CI job's token lives minutes)",
-                            kind: .config, details)
-                return
-            }
+        if let exp = claims.expiresAt, exp <= now {
+            report.fail(name, "the token from \(source.description) expired \(Int(now - exp)) s ago (\(RFC3339.format(exp)))",
+                        fix: "its issuer must renew it (kubelet rotates projected tokens; a CI job's token lives minutes)",
+                        kind: .config, details)
+            return
         }
+        let auds = claims.audiences
         if let audience, !auds.contains(audience) {
             report.fail(name, "the token from \(source.description) is for \(auds.isEmpty ? "no audience" : auds.joined(separator: ", ")), not \(audience)",
                         fix: audienceSetting.map { "issue it for \(audience), or set \($0) to the audience the identity provider expects" }
@@ -88,6 +84,7 @@ struct DoctorIdentity {
                         kind: .config, details)
             return
         }
-        report.ok(name, "\(source.description) gives a JWT valid for \(Int((claims["exp"]?.numberValue ?? now) - now)) s more", details)
+        let validity = claims.expiresAt.map { "valid for \(Int($0 - now)) s more" } ?? "with no expiry"
+        report.ok(name, "\(source.description) gives a JWT \(validity)", details)
     }
 }

@@ -29,9 +29,9 @@ public enum IdentityInspection {
 
     /// The claims of the token `source` gives now (nil when it is not a JWT). The token
     /// is read as the flow reads it (a command runs, GitHub's endpoint is asked).
-    public static func externalClaims(_ source: CredentialSource, what: String, client: AuthClient) throws(AuthError) -> [String: JSONValue]? {
+    public static func externalClaims(_ source: CredentialSource, what: String, client: AuthClient) throws(AuthError) -> ExternalTokenClaims? {
         let token = try ExternalToken.read(source, what: what, context: client.makeContext(cancel: client.cancelSource.token()),
                                            checkExpiry: false)
-        return JWT.claims(of: token)
+        return ExternalTokenClaims(token: token)
     }
 }

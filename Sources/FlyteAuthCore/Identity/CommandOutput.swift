@@ -31,7 +31,8 @@ public struct CommandOutput: Sendable, Equatable {
             guard HTTPHeaderName.isSafeValue(trimmed), !trimmed.contains(" ") else {
                 return .failure(.invalid("it printed more than one line or word; expected just the token or a JSON document"))
             }
-            return .success(CommandOutput(token: trimmed, expiresAt: JWT.expiry(of: trimmed), shape: "bare"))
+            return .success(CommandOutput(token: trimmed, expiresAt: JWT.expiry(of: trimmed).map { min($0, now + longestLifetime) },
+                                          shape: "bare"))
         }
         guard let document = try? JSONValue.parse(Array(trimmed.utf8), what: "command output"), let o = document.objectValue else {
             return .failure(.invalid("it printed something that starts like JSON but is not a JSON object"))
@@ -76,8 +77,12 @@ public struct CommandOutput: Sendable, Equatable {
         guard let token, !token.isEmpty, HTTPHeaderName.isSafeValue(token), !token.contains(" ") else {
             return .failure(.invalid("the \(shape) document has no usable token"))
         }
-        return .success(CommandOutput(token: token, expiresAt: expiresAt ?? JWT.expiry(of: token), shape: shape))
+        // A far-future expiry (year 9292) is a typo or "never": ten years at most.
+        let expiry = (expiresAt ?? JWT.expiry(of: token)).map { min($0, now + CommandOutput.longestLifetime) }
+        return .success(CommandOutput(token: token, expiresAt: expiry, shape: shape))
     }
+
+    public static let longestLifetime: Double = 10 * 365 * 86_400
 
     /// The document `flyteauth token --format` prints, so one tool can feed another.
     public static func document(token: String, expiresAt: Double?, format: String, now: Double) -> JSONValue? {

@@ -1,20 +1,19 @@
 import CCrypto
 import Glibc
-import FlyteAuthCore
 
 /// A private key from a PEM file (PKCS#1, PKCS#8 or SEC1), checked once: RSA of at least
 /// 2048 bits (RS256) or EC P-256 (ES256). An encrypted or weak key is a configuration
 /// error naming the file. libcrypto is loaded here, on first use, never on the warm path.
-final class SigningKey: @unchecked Sendable {
-    let path: String
-    let algorithm: ClientAssertion.Algorithm
-    let bits: Int
+public final class SigningKey: @unchecked Sendable {
+    public let path: String
+    public let algorithm: ClientAssertion.Algorithm
+    public let bits: Int
     /// The RFC 7638 thumbprint of the public key.
-    let thumbprint: String
+    public let thumbprint: String
     /// Set once, used read-only; EVP_PKEY signing is safe from several threads.
     private let key: UnsafeMutableRawPointer
 
-    init(path: String, pem: [UInt8], setting: String = "private_key_file") throws(AuthError) {
+    public init(path: String, pem: [UInt8], setting: String = "private_key_file") throws(AuthError) {
         self.path = path
         let text = String(decoding: pem, as: UTF8.self)
         if text.contains("ENCRYPTED") {
@@ -62,7 +61,7 @@ final class SigningKey: @unchecked Sendable {
 
     deinit { fa_pkey_free(key) }
 
-    func sign(_ input: String) throws(AuthError) -> [UInt8] {
+    public func sign(_ input: String) throws(AuthError) -> [UInt8] {
         var signature = [UInt8](repeating: 0, count: 1024)
         var length = signature.count
         var err = [CChar](repeating: 0, count: 512)
@@ -75,7 +74,7 @@ final class SigningKey: @unchecked Sendable {
 
     /// base64url SHA-256 of the DER certificate in `pem`, which must hold this key's
     /// public half (`x5t#S256`).
-    func certificateThumbprint(pem: [UInt8], path certificatePath: String) throws(AuthError) -> String {
+    public func certificateThumbprint(pem: [UInt8], path certificatePath: String) throws(AuthError) -> String {
         var der: UnsafeMutablePointer<UInt8>?
         var length = 0
         var err = [CChar](repeating: 0, count: 512)
