@@ -6,7 +6,7 @@
 # out-of-memory input is saved as .build-fuzz/crashes/<target>-* and fails the run.
 # Per-target figures (runs, cov, ft, seconds) go to .build-fuzz/summary.tsv.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 seconds=${FUZZ_SECONDS:-300}
 if [ "${1:-}" = "--smoke" ]; then seconds=${FUZZ_SMOKE_SECONDS:-2}; shift; fi
 bash Fuzz/build.sh || exit 1
@@ -33,7 +33,7 @@ for t in "${targets[@]}"; do
     start=$SECONDS
     # -timeout: one input taking 10 s is a hang. -rss_limit_mb: a parser that balloons
     # on a small input is a denial of service. detect_leaks=0: the Swift runtime keeps
-    # allocations for the life of the process (build-notes.md).
+    # allocations for the life of the process (docs/build-notes.md).
     FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-} "$bin" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/crashes/$t-" ".build-fuzz/corpus/$t" "Fuzz/corpus/$t" > "$log" 2>&1

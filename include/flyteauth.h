@@ -199,7 +199,11 @@ typedef struct flyteauth_client flyteauth_client;
  *   auth_type              string  pkce | standard | deviceflow | clientsecret |
  *                                  client_credentials | basic | externalcommand |
  *                                  external_process | passthrough | apikey |
- *                                  tokenexchange (case-insensitive; default pkce)
+ *                                  tokenexchange (case-insensitive). Unset:
+ *                                  FLYTEAUTH_AUTH_TYPE if set, else clientsecret when
+ *                                  a client secret (client_secret, _location or
+ *                                  _env_var) is set, externalcommand when command is,
+ *                                  else pkce
  *   client_id              string
  *   client_secret          string  literal secret
  *   client_secret_location string  file holding the secret; one trailing newline dropped
@@ -298,6 +302,7 @@ typedef struct flyteauth_client flyteauth_client;
  * constructor (flyteauth_client_new_from_config() reads the FLYTE_* variables
  * too, into the settings, see there):
  *
+ *   FLYTEAUTH_AUTH_TYPE    auth_type when the settings leave it unset
  *   FLYTE_API_KEY          the API key when auth_type is apikey and api_key is unset
  *   FLYTEAUTH_FILE_CACHE   1 / true turns file_cache on
  *   XDG_CACHE_HOME, HOME   the default cache_dir
@@ -407,6 +412,21 @@ flyteauth_status flyteauth_client_token(flyteauth_client *client,
  * Call this when a server rejected a call (gRPC UNAUTHENTICATED, HTTP 401).
  * `rejected` is the access token or authorization header value that was
  * sent ("Bearer ..." is accepted), or NULL to force a refresh.
+ *
+ * The retry rule every binding's RPC adapter keeps (Python flyteauth.grpc, Go
+ * flyteauthgrpc; each has a test of it):
+ *
+ *   - a call that fails with UNAUTHENTICATED, or a unary call (one request,
+ *     one response) that fails with UNKNOWN (how an ingress's HTML 401 page reaches a gRPC client; flytekit
+ *     retries it too), calls flyteauth_client_refresh() with the value it sent
+ *     and is sent again once with the new metadata;
+ *   - never more than once per call, and a stream only if it failed before its
+ *     first response;
+ *   - when the refresh fails, the call's error is returned with the refresh's
+ *     reason added.
+ *
+ * (An adapter may let its user leave UNKNOWN out, for servers that use it for
+ * other failures; it is in by default.) HTTP adapters do the same on 401.
  *
  * If the client already holds a different token (another thread or process
  * refreshed meanwhile), that one is returned without a request. Otherwise the

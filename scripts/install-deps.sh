@@ -28,10 +28,14 @@ PKGS=(
   # tests: identity provider, keyring, tools
   glewlwyd sqlite3 openssl gnome-keyring dbus dbus-daemon libsecret-tools procps psmisc curl
   valgrind python3-venv keyutils
+  # the newcomer tests: the tool in an 80-column terminal, login pages in a browser, the QR code
+  tmux chromium zbar-tools fonts-dejavu-core
   # the Go adapters' tests: grpc-go and x/oauth2 (GOPATH sources, no module proxy here)
   golang-google-grpc-dev golang-golang-x-oauth2-dev
   # packaging and ABI checks
   debhelper dpkg-dev lintian abigail-tools fakeroot
+  # make lint (swift-format comes with the toolchain; ruff and mypy from the test venv)
+  shellcheck
 )
 stamp=/var/lib/libflyteauth-deps.stamp
 want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go golang-github-zitadel-oidc-dev"

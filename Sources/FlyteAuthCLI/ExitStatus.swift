@@ -34,9 +34,10 @@ enum ExitStatus {
 
     /// Prints the error the way users read it, with what to do next, and returns its status.
     static func fail(_ e: AuthError) -> ExitCode {
-        var text = "flyteauth: error: \(e.message)\n"
+        let width = Terminal.width(of: 2)
+        var text = Terminal.wrap("flyteauth: error: ", e.message, indent: 2, width: width) + "\n"
         if let code = e.oauthError, !e.message.contains(code) { text += "  (OAuth error: \(code))\n" }
-        if let fix = fix(for: e) { text += "  fix: \(fix)\n" }
+        if let fix = fix(for: e) { text += Terminal.wrap("  fix: ", fix, indent: 7, width: width) + "\n" }
         Logger.writeStderr(text)
         return ExitCode(code(for: e))
     }
@@ -64,12 +65,20 @@ enum ExitStatus {
             return "correct that key at the file and line named (`flyteauth config` shows every key and where it came from)"
         case .config where e.message.contains("YAML:") || m.contains("malformed section") || m.contains("expected \"key = value\""):
             return "correct the syntax at the file and line named (`flyteauth doctor` shows the keys in effect)"
+        case .config where m.contains("no flyte endpoint"):
+            return "run `flyteauth login --endpoint flyte.example.com` (your Flyte address), or put it in ~/.flyte/config.yaml under admin: endpoint: dns:///flyte.example.com"
+        case .oauth where e.oauthError == "access_denied":
+            return "the login was declined at the sign-in page: run `flyteauth login` again and approve it, or ask your administrator for access"
+        case .oauth where e.oauthError == "invalid_client":
+            return "check admin.clientId and the client secret with your identity provider's administrator"
+        case .command:
+            return "run the command in admin.command (or proxyCommand) yourself to see why it fails, or correct it"
         case .cancelled:
             return nil
-        case .loginRequired where !m.contains("flyteauth login"):
+        case .loginRequired:
             return "run `flyteauth login` at a terminal"
         default:
-            return nil
+            return "`flyteauth doctor` checks each step and names what to change"
         }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Explicit refreshes: `refresh(rejected:)` with and without a rejected token.
 @Suite struct RefreshTests {
-    /// Issue 13 defect 3: nil forces a token request, even as the process's first call
+    /// nil forces a token request, even as the process's first call
     /// with a valid token in the shared cache.
     @Test func refreshWithoutTokenForcesARequestAsFirstCall() throws {
         let h = try Harness.clientCredentials()
@@ -51,7 +51,7 @@ import Testing
     }
 }
 
-/// Issue 13 defect 8: a refresh token the IdP refused is forgotten everywhere.
+/// A refresh token the IdP refused is forgotten everywhere.
 @Suite struct InvalidGrantTests {
     @Test func refusedRefreshTokenIsForgottenAndNeverResent() throws {
         let h = try Harness.pkce()

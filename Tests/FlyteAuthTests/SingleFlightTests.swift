@@ -92,7 +92,7 @@ import Testing
         // Within the retry delay: the old token, no new attempt.
         #expect(try h.client.headers().accessToken == "old")
         #expect(h.tokenRequests == 2)
-        h.clock.advance(by: AuthClient.backgroundRetryDelay)
+        h.clock.advance(by: ClientState.backgroundRetryDelay)
         let again = h.transport.hold(Harness.tokenURL)
         #expect(try h.client.headers().accessToken == "old")
         again.arrived.wait(for: 1)

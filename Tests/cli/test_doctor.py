@@ -105,7 +105,10 @@ def test_self_signed_certificate_then_trusted_with_its_ca(stack, session, tmp_pa
         assert "admin.caCertFilePath" in c["fix"]
         assert any("subject CN = flyte-test-front" in d or "subject CN=flyte-test-front" in d for d in c["details"]), c["details"]
         assert any(d.startswith("CA bundle: ") for d in c["details"])
-        service_config(stack, session, endpoint=front.hostport, extra="  caCertFilePath: %s\n" % cert)
+        # The IdP behind this TLS front is plain HTTP on loopback: an https server's word
+        # cannot send the secret there, the user's own setting can.
+        service_config(stack, session, endpoint=front.hostport,
+                       extra="  caCertFilePath: %s\n  tokenUrl: %s\n" % (cert, stack.front.token_endpoint))
         r, report = doctor(session)
         assert r.returncode == 0, r.stdout
         tls = check(report, "tls", "ok")

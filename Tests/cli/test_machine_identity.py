@@ -248,7 +248,13 @@ def test_flyteauth_token_feeds_another_tool_with_its_expiry(stack, session):
         t = tool(session, "token", "-c", service, "--format", fmt)
         assert t.returncode == 0, t.stderr
         assert shape_key in json.loads(t.stdout)
-    fed = command_config(stack, session, [TOOL, "token", "-c", service, "--format", "exec-credential"], name="fed.yaml")
+    # Through a wrapper script, as a kubectl exec plugin or a CI step would call it (a
+    # token command that is flyteauth itself is read as "log in", never run).
+    wrapper = os.path.join(session.home, "flyte-token.sh")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec "%s" token -c "%s" --format exec-credential\n' % (TOOL, service))
+    os.chmod(wrapper, 0o700)
+    fed = command_config(stack, session, [wrapper], name="fed.yaml")
     direct = tool(session, "token", "-c", service, "--json")
     through = tool(session, "token", "-c", fed, "--json")
     assert through.returncode == 0, through.stderr

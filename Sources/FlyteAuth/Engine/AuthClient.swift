@@ -11,9 +11,9 @@ import Synchronization
 /// takes the cross-process lock, re-reads the shared cache, and only then asks the IdP
 /// (TokenAcquisition.swift).
 ///
-/// Everything that changes lives in one `ClientState` behind one lock; each operation
-/// decides its next step inside `state.withLock` and does the work (flights, waits,
-/// logging) outside it.
+/// Everything that changes lives in one `ClientState` behind one lock. `ClientState`
+/// decides (its transitions return a `ClientAction`); this class only performs the
+/// actions (flights, waits, logging), outside the lock.
 public final class AuthClient: Sendable {
     public let settings: Settings
     public let configuration: ClientConfiguration
@@ -114,6 +114,7 @@ public final class AuthClient: Sendable {
         forkProbe = dependencies.forkGeneration
         forkGeneration = dependencies.forkGeneration?() ?? ForkDetection.generation()
         id = AuthClient.idCounter.add(1, ordering: .relaxed).newValue
+        for notice in configuration.notices { logger.log(.warning, notice) }
     }
 
     /// The client ID credentials are cached under: the configured one, else the API key's.
@@ -152,105 +153,44 @@ public final class AuthClient: Sendable {
 
     // MARK: - Public operations
 
-    /// What an operation does next, decided under the lock, done outside it.
-    private enum Step {
-        case done(HeaderSnapshot)
-        case wait(UInt64)
-        case run(Flight)
-        case background(Flight, HeaderSnapshot)
-        case fail(AuthError)
-    }
-
     /// The headers for a call, refreshing as needed (see the type's documentation).
     public func headers() throws(AuthError) -> HeaderSnapshot {
-        defer { logger.flush() }
-        try checkFork()
-        let cancel = cancelSource.token()
-        let deadline = Clock.monotonic() + waitBudget
-        var ranOwnFlight = false
-        while true {
-            let step = state.withLock { s -> Step in
-                let now = clock.now()
-                if let snapshot = s.snapshot {
-                    if now < snapshot.softDeadline { return .done(snapshot) }
-                    if now < snapshot.hardDeadline {
-                        if s.flight == nil && now >= s.nextBackgroundAttempt {
-                            return .background(s.beginFlight(.background), snapshot)
-                        }
-                        return .done(snapshot)
-                    }
-                }
-                if let flight = s.flight { return .wait(flight.id) }
-                // Our own flight produced a token that is already past its hard deadline.
-                if ranOwnFlight { return s.snapshot.map(Step.done) ?? .fail(AuthError(.internal, "refresh produced no token")) }
-                return .run(s.beginFlight(.refreshIfStale))
-            }
-            switch step {
-            case .done(let snapshot): return snapshot
-            case .background(let flight, let snapshot):
-                startBackground(flight)
-                return snapshot
-            case .wait(let id): try awaitFlight(id, deadline: deadline, cancel: cancel)
-            case .run(let flight):
-                try run(flight, cancel: cancel)
-                ranOwnFlight = true
-            case .fail(let error): throw error
-            }
-        }
+        try perform(.headers)
     }
 
     /// After a server rejected `rejected` (token or "Bearer token"); nil forces a token
     /// request (or joins one running now).
     public func refresh(rejected: String?) throws(AuthError) -> HeaderSnapshot {
-        defer { logger.flush() }
-        try checkFork()
-        let token = rejected.map(AuthClient.bareToken)
-        let cancel = cancelSource.token()
-        let deadline = Clock.monotonic() + waitBudget
-        while true {
-            let step = state.withLock { s -> Step in
-                if let token, let snapshot = s.snapshot, snapshot.accessToken != token, clock.now() < snapshot.hardDeadline {
-                    return .done(snapshot)  // someone already replaced the rejected token
-                }
-                if let flight = s.flight { return .wait(flight.id) }
-                if let token { s.reject(token) }
-                return .run(s.beginFlight(.afterRejection(token)))
-            }
-            switch step {
-            case .done(let snapshot): return snapshot
-            case .wait(let id):
-                try awaitFlight(id, deadline: deadline, cancel: cancel)
-                // A forced refresh joins the running one.
-                if token == nil, let snapshot = state.withLock({ $0.snapshot }) { return snapshot }
-            case .run(let flight):
-                try run(flight, cancel: cancel)
-                if let snapshot = state.withLock({ $0.snapshot }) { return snapshot }
-                throw AuthError(.internal, "refresh produced no token")
-            case .background, .fail: throw AuthError(.internal, "unreachable")
-            }
-        }
+        try perform(.refresh(rejected: rejected.map(AuthClient.bareToken)))
     }
 
     /// Runs the flow now, even when a token is cached.
     public func login() throws(AuthError) -> HeaderSnapshot {
+        try perform(.login)
+    }
+
+    /// Performs the actions `ClientState` decides for `request` until one returns.
+    private func perform(_ request: ClientRequest) throws(AuthError) -> HeaderSnapshot {
         defer { logger.flush() }
         try checkFork()
         let cancel = cancelSource.token()
         let deadline = Clock.monotonic() + waitBudget
+        var call = ClientCall(request)
         while true {
-            let step = state.withLock { s -> Step in
-                if let flight = s.flight { return .wait(flight.id) }
-                return .run(s.beginFlight(.login))
-            }
-            switch step {
-            case .wait(let id):
-                // A login replaces whatever a running refresh produces: wait for it, ignore its result.
-                try awaitFlight(id, deadline: deadline, cancel: cancel, sharingErrors: false)
+            switch state.withLock({ $0.next(call, now: clock.now()) }) {
+            case .serve(let snapshot):
+                return snapshot
+            case .startBackground(let flight, let snapshot):
+                startBackground(flight)
+                return snapshot
+            case .wait(let id, let sharingErrors):
+                try awaitFlight(id, deadline: deadline, cancel: cancel, sharingErrors: sharingErrors)
+                call.waitEnded()
             case .run(let flight):
                 try run(flight, cancel: cancel)
-                if let snapshot = state.withLock({ $0.snapshot }) { return snapshot }
-                throw AuthError(.internal, "login produced no token")
-            case .done, .background, .fail: throw AuthError(.internal, "unreachable")
+                call.flightRan()
+            case .fail(let error):
+                throw error
             }
         }
     }
@@ -259,12 +199,7 @@ public final class AuthClient: Sendable {
     public func logout() throws(AuthError) {
         defer { logger.flush() }
         try checkFork()
-        state.update { s in
-            s.current = nil
-            s.snapshot = nil
-            s.source = "none"
-            bumpGeneration()
-        }
+        transition { $0.loggedOut() }
         try storage(cancel: cancelSource.token()).store?.remove()
     }
 
@@ -273,18 +208,16 @@ public final class AuthClient: Sendable {
         defer { logger.flush() }
         try checkFork()
         let bare = AuthClient.bareToken(token)
-        guard !bare.isEmpty, HTTPHeaderName.isSafeValue(bare) else {
-            throw AuthError(.invalidArgument, "the token is empty or contains control characters")
+        guard TokenSyntax.isValid(bare) else {
+            throw AuthError(.invalidArgument, "the token is empty or contains spaces, control or non-ASCII characters (a token is printable ASCII)")
         }
         let credentials = Credentials(accessToken: bare, expiresAt: expiresAt ?? JWT.expiry(of: bare), obtainedAt: clock.now())
         let cancel = cancelSource.token()
         // Without a configured key, the server's is the one to use from the first call.
         try headerKey.settleIfUnknown(authType: settings.authType) { () throws(AuthError) in try parameters(cancel: cancel) }
         let proxyHeader = try proxy?.header(self, force: false, cancel: cancel)
-        state.update { s in
-            s.rejectedTokens.removeAll { $0 == bare }
-            publish(&s, Obtained(credentials: credentials, source: "host", proxyHeader: proxyHeader))
-        }
+        let publication = publication(Obtained(credentials: credentials, source: "host", proxyHeader: proxyHeader))
+        transition { $0.hostSupplied(publication) }
     }
 
     /// The merged login parameters (discovery documents and settings).
@@ -315,106 +248,59 @@ public final class AuthClient: Sendable {
             ? base + max(settings.loginTimeoutSeconds, settings.deviceFlowTimeoutSeconds) : base
     }
 
-    private enum Awaited {
-        case finished(AuthError?)
-        case cancelled
-    }
-
-    /// Waits until flight `id` finishes, and throws its error when `sharingErrors`. A
-    /// flight stopped by a cancel that came before this caller began is not this
-    /// caller's failure: it returns, and the caller runs its own flight.
-    private func awaitFlight(_ id: UInt64, deadline: Double, cancel: CancelToken, sharingErrors: Bool = true) throws(AuthError) {
+    /// Waits until flight `id` ends, and throws what `ClientState` says the caller throws.
+    private func awaitFlight(_ id: UInt64, deadline: Double, cancel: CancelToken, sharingErrors: Bool) throws(AuthError) {
         state.update { $0.waiters += 1 }
-        let outcome = state.wait(until: deadline) { s -> Awaited? in
-            if s.flight?.id != id { return .finished(s.lastFlight.id == id ? s.lastFlight.error : nil) }
-            return cancel.isCancelled ? .cancelled : nil
-        }
+        let outcome = state.wait(until: deadline) { $0.waitOutcome(forFlight: id, cancelled: cancel.isCancelled) }
         state.update { $0.waiters -= 1 }
-        switch outcome {
-        case nil: throw AuthError(.timeout, "waited \(Int(waitBudget)) s for a refresh running in another thread")
-        case .cancelled?: throw AuthError(.cancelled, "cancelled while waiting for a refresh")
-        case .finished(let error)?:
-            guard sharingErrors, let error else { return }
-            if error.kind == .cancelled && !cancel.isCancelled { return }
+        guard let outcome else {
+            throw AuthError(.timeout, "waited \(Int(waitBudget)) s for a refresh running in another thread")
+        }
+        if let error = ClientState.error(after: outcome, sharingErrors: sharingErrors, callerCancelled: cancel.isCancelled) {
             throw error
         }
     }
 
     /// Runs `flight` on this thread, no lock held, and publishes its result.
     private func run(_ flight: Flight, cancel: CancelToken) throws(AuthError) {
-        let result: Result<Obtained, AuthError>
-        do throws(AuthError) { result = .success(try obtain(flight, cancel: cancel)) } catch { result = .failure(error) }
-        state.update { s in
-            finish(&s, flight, result)
-            if case .failure = result, let rejected = flight.kind.rejected, s.snapshot?.accessToken == rejected {
-                // The server refused it: failing to replace it must not bring it back.
-                s.snapshot = nil
-                bumpGeneration()
-            }
-        }
+        let result = obtainPublication(flight, cancel: cancel)
+        transition { $0.flightEnded(flight, result, now: clock.now()) }
         if case .failure(let error) = result { throw error }
     }
 
     private func startBackground(_ flight: Flight) {
         let started = BackgroundThread.start { [self] in
-            let result: Result<Obtained, AuthError>
-            do throws(AuthError) { result = .success(try obtain(flight, cancel: cancelSource.token())) }
-            catch { result = .failure(error) }
-            state.update { s in
-                // Keep handing out the still-valid token; try again a little later.
-                if case .failure = result { s.nextBackgroundAttempt = clock.now() + AuthClient.backgroundRetryDelay }
-                finish(&s, flight, result)
-            }
+            let result = obtainPublication(flight, cancel: cancelSource.token())
+            transition { $0.flightEnded(flight, result, now: clock.now()) }
             if case .failure(let e) = result {
                 logger.log(.warning, "background refresh failed, keeping the current token until it expires: \(e.message)")
             }
             logger.flush()
         }
         if !started {
-            state.update { s in
-                if s.flight?.id == flight.id { s.flight = nil }
-                s.nextBackgroundAttempt = clock.now() + AuthClient.backgroundRetryDelay
-            }
+            transition { $0.backgroundNotStarted(flight, now: clock.now()) }
         }
     }
 
-    /// Seconds between background refresh attempts after one failed.
-    static let backgroundRetryDelay: Double = 5
-
-    /// Records a flight's result; the caller's `update` wakes every waiter, on failure
-    /// as on success.
-    private func finish(_ s: inout ClientState, _ flight: Flight, _ result: Result<Obtained, AuthError>) {
-        switch result {
-        case .success(let obtained):
-            publish(&s, obtained)
-            s.lastFlight = (flight.id, nil)
-        case .failure(let error):
-            s.lastFlight = (flight.id, error)
+    private func obtainPublication(_ flight: Flight, cancel: CancelToken) -> Result<Publication, AuthError> {
+        do throws(AuthError) {
+            return .success(publication(try obtain(flight, cancel: cancel)))
+        } catch {
+            return .failure(error)
         }
-        if s.flight?.id == flight.id { s.flight = nil }
     }
 
-    private func publish(_ s: inout ClientState, _ obtained: Obtained) {
-        let credentials = obtained.credentials
-        s.current = credentials
-        s.source = obtained.source
-        s.refusal = nil
-        var headers = [(key: headerKey.current ?? AuthParameters.defaultHeaderKey, value: credentials.headerValue)]
-        var soft = policy.softDeadline(for: credentials)
-        var hard = policy.hardDeadline(for: credentials)
-        if let proxyHeader = obtained.proxyHeader {
-            headers.append((key: "proxy-authorization", value: proxyHeader.value))
-            soft = min(soft, proxyHeader.softDeadline)
-            hard = min(hard, proxyHeader.hardDeadline)
-        }
-        let generation = bumpGeneration()
-        s.snapshot = HeaderSnapshot(headers: headers, accessToken: credentials.accessToken, expiresAt: credentials.expiresAt,
-                                    softDeadline: soft, hardDeadline: hard, generation: generation)
+    private func publication(_ obtained: Obtained) -> Publication {
+        Publication(obtained, headerKey: headerKey.current ?? AuthParameters.defaultHeaderKey, policy: policy)
     }
 
-    @discardableResult
-    private func bumpGeneration() -> UInt64 {
-        generation.add(1, ordering: .releasing).newValue
+    /// Applies a transition, wakes every waiter, and mirrors the generation for the C
+    /// layer's lock-free check while the lock is held (so it never goes backwards).
+    private func transition(_ body: (inout ClientState) -> Void) {
+        state.update { s in
+            body(&s)
+            generation.store(s.generation, ordering: .releasing)
+        }
     }
 
     // MARK: - Fork

@@ -197,6 +197,22 @@ extension AuthClient {
         try discovery.parameters(send: { (r, c) throws(AuthError) in try self.send(r, cancel: c) }, cancel: cancel)
     }
 
+    /// Sends `request` as the engine sends its own, without a token (proxy-authorization
+    /// where the proxy is, never to the IdP): for diagnostics such as `flyteauth doctor`.
+    public func sendUnauthenticated(_ request: HTTPRequest) throws(AuthError) -> HTTPResponse {
+        defer { logger.flush() }
+        return try send(request, cancel: cancelSource.token())
+    }
+
+    /// Both discovery documents fetched afresh through `sendUnauthenticated`'s path, each
+    /// request told to `observe` (Discovery.probe).
+    public func probeDiscovery(observe: (DiscoveryStep) -> Void)
+        -> (metadata: Result<OAuth2Metadata, AuthError>, clientConfig: Result<PublicClientConfig, AuthError>) {
+        defer { logger.flush() }
+        let cancel = cancelSource.token()
+        return discovery.probe(send: { (r, c) throws(AuthError) in try self.send(r, cancel: c) }, cancel: cancel, observe: observe)
+    }
+
     /// Every request goes through here: proxy-authorization on requests to Flyte.
     func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
         var request = request

@@ -32,6 +32,7 @@ struct CommandFlow: Flow {
         }
         switch CommandOutput.parse(result.stdout, now: sentAt) {
         case .success(let output):
+            try TokenSyntax.check(output.token, what: "token", source: "\(what) `\(name)`", kind: .command)
             return output
         case .failure(.empty):
             throw AuthError(.command, "Failed to refresh token with command `\(name)`: it printed no token"

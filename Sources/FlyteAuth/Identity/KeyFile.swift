@@ -1,8 +1,8 @@
 import FlyteAuthCore
 import Glibc
 
-/// Reads a key or certificate file the library trusts: a regular file, read through one
-/// descriptor whose fstat is checked (no swap between check and read).
+/// Reads a key, certificate or external-token file: through `FileTrust` (the one check
+/// of every file the library trusts), one descriptor, no swap between check and read.
 enum KeyFile {
     struct Contents {
         let bytes: [UInt8]
@@ -12,16 +12,15 @@ enum KeyFile {
         var isExposed: Bool { mode & 0o044 != 0 }
     }
 
-    /// `setting` names the key in messages ("private_key_file").
+    /// `setting` names the key in messages ("private_key_file"). `FileTrust`'s checks
+    /// (owner, type, no write by others, the directories above) come first.
     static func read(_ path: String, setting: String) throws(AuthError) -> Contents {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        guard fd >= 0 else { throw AuthError(.config, "\(setting): cannot read \(path): \(errnoText())") }
+        guard let fd = try FileTrust.openForReading(path, kind: .userFile, what: setting) else {
+            throw AuthError(.config, "\(setting): cannot read \(path): \(String(cString: strerror(ENOENT)))")
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw AuthError(.config, "\(setting): cannot stat \(path): \(errnoText())") }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw AuthError(.config, "\(setting): \(path) is not a regular file")
-        }
         guard st.st_size <= 1 << 20 else { throw AuthError(.config, "\(setting): \(path) is larger than 1 MiB") }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 8192)

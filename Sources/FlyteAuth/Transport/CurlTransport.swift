@@ -44,8 +44,13 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
     /// One request, no retries, taking at most `timeout` seconds.
     public func send(_ request: HTTPRequest, cancel: CancelToken?, timeout: Double) throws(AuthError) -> HTTPResponse {
         if let why = fa_curl_load_error() { throw AuthError(.internal, String(cString: why)) }
-        if let caFile, request.url.lowercased().hasPrefix("https:"), access(caFile, R_OK) != 0 {
-            throw AuthError(.config, "ca_cert_file_path \"\(caFile)\" cannot be read: \(errnoText())")
+        if request.carriesCredentials { try SecretDestination.check(request.url, what: "endpoint") }
+        if let caFile, request.url.lowercased().hasPrefix("https:") {
+            // The CA file decides whom every secret goes to: the same trust as a config file.
+            guard access(caFile, R_OK) == 0, let fd = try FileTrust.openForReading(caFile, kind: .userFile, what: "CA file (ca_cert_file_path)") else {
+                throw AuthError(.config, "ca_cert_file_path \"\(caFile)\" cannot be read: \(errnoText())")
+            }
+            close(fd)
         }
         guard let handle = fa_curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
         defer { fa_curl_easy_cleanup(handle) }

@@ -28,6 +28,23 @@ public enum AuthType: String, Sendable, CaseIterable {
         }
     }
 
+    /// The auth type of settings that name none: `named` (FLYTEAUTH_AUTH_TYPE) if given,
+    /// else ClientSecret when a client secret is configured, ExternalCommand when a
+    /// command is, else Pkce. (The rule of flyteauth_client_new in flyteauth.h; the
+    /// flytekit plugin "flyteauth" relies on it.)
+    public static func unset(for settings: Settings, named: String?) throws(AuthError) -> AuthType {
+        if let named, !named.isEmpty {
+            guard let type = AuthType(spelling: named) else {
+                throw AuthError(.config, "FLYTEAUTH_AUTH_TYPE: unknown auth type \"\(named)\"")
+            }
+            return type
+        }
+        if [settings.clientSecret, settings.clientSecretLocation, settings.clientSecretEnvVar].contains(where: { !($0 ?? "").isEmpty }) {
+            return .clientSecret
+        }
+        return settings.command != nil ? .externalCommand : .pkce
+    }
+
     /// Flows that need a person and produce refresh tokens.
     public var isInteractive: Bool { self == .pkce || self == .deviceFlow }
 }

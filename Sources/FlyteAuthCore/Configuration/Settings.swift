@@ -6,7 +6,10 @@ public struct Settings: Sendable, Equatable {
     public var insecureSkipVerify = false
     public var caCertFilePath: String?
     public var httpProxyURL: String?
-    public var authType: AuthType = .pkce
+    /// Pkce until set; a client whose settings never set it gets `AuthType.unset(for:)`.
+    public var authType: AuthType = .pkce { didSet { authTypeIsSet = true } }
+    /// Whether anything (a key, a configuration file, code) chose the auth type.
+    public private(set) var authTypeIsSet = false
     public var clientID: String?
     public var clientSecret: String?
     public var clientSecretLocation: String?

@@ -64,7 +64,8 @@ public enum CanonicalItem {
 
     public static func decode(_ text: String) -> Credentials? {
         guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue,
-              let access = o["access_token"]?.stringValue, !access.isEmpty else { return nil }
+              let access = o["access_token"]?.stringValue, TokenSyntax.isValid(access),
+              o["refresh_token"]?.stringValue.nonEmpty.map(TokenSyntax.isValid) ?? true else { return nil }
         var c = Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
                             refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
                             expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
@@ -121,7 +122,9 @@ public enum ForeignLayout: String, Sendable, CaseIterable {
     /// Credentials from this layout's secrets (keyed as `items(for:)` lists them). These
     /// layouts keep no issue time: the JWT `iat`, else `now`, stands in for it.
     public func decode(_ secrets: [KeyringItem: String], endpoint: FlyteEndpoint, now: Double) -> Credentials? {
-        guard var c = decodeTokens(secrets, endpoint: endpoint) else { return nil }
+        // Bytes that are not a token (CR LF, escapes) are never served from any layout.
+        guard var c = decodeTokens(secrets, endpoint: endpoint), TokenSyntax.isValid(c.accessToken),
+              c.refreshToken.map(TokenSyntax.isValid) ?? true else { return nil }
         c.obtainedAt = JWT.claims(of: c.accessToken)?["iat"]?.numberValue ?? now
         return c
     }

@@ -288,7 +288,7 @@ class Glewlwyd:
                 break
             except Exception as e:  # noqa: BLE001 - reported below
                 if time.monotonic() > deadline:
-                    raise GlewlwydError("oidc discovery not available: %s\n%s" % (e, self.log_tail()))
+                    raise GlewlwydError("oidc discovery not available: %s\n%s" % (e, self.log_tail())) from e
                 time.sleep(0.1)
 
     def plugin_parameters(self):

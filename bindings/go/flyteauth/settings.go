@@ -55,7 +55,8 @@ func (c CredentialSource) Map() map[string]any {
 
 // Settings is the typed form of the JSON settings object of flyteauth_client_new.
 // Zero values are left out, so the library's defaults apply. See flyteauth.h for
-// each key.
+// each key; SettingsKeys (generated from the library) lists them, and a test fails
+// when a key has no field here.
 type Settings struct {
 	Endpoint             string   // endpoint (admin.endpoint); "dns:///" is stripped
 	Insecure             bool     // insecure: plain http to the endpoint
@@ -98,6 +99,7 @@ type Settings struct {
 	FileCache     bool
 	FileCachePath string
 	MirrorLayouts []string
+	KernelKeyring string // kernel_keyring: "persistent", "user", "session" or "off"
 
 	// Machine identity (docs/machine-identity.md).
 	ClientAuthMethod        string            // client_auth_method: private_key_jwt, tls_client_auth, ...
@@ -187,6 +189,7 @@ func (s Settings) Map() map[string]any {
 	flag("file_cache", s.FileCache)
 	str("file_cache_path", s.FileCachePath)
 	list("mirror_layouts", s.MirrorLayouts)
+	str("kernel_keyring", s.KernelKeyring)
 	str("client_auth_method", s.ClientAuthMethod)
 	str("private_key_file", s.PrivateKeyFile)
 	str("private_key_id", s.PrivateKeyID)

@@ -1,7 +1,7 @@
 // Package flyteauthgrpc plugs a flyteauth.Client into grpc-go: per-RPC credentials
 // that attach the Flyte authorization metadata, and interceptors that, when a server
-// answers UNAUTHENTICATED, refresh once and retry the call once (grpc-go itself never
-// retries on UNAUTHENTICATED).
+// rejects it (Retries: UNAUTHENTICATED, and UNKNOWN for unary calls), refresh once and
+// retry the call once (grpc-go itself never retries on UNAUTHENTICATED).
 //
 //	conn, err := grpc.Dial(target, append(flyteauthgrpc.DialOptions(client),
 //	    grpc.WithTransportCredentials(credentials.NewTLS(nil)))...)
@@ -43,20 +43,28 @@ func sent(ctx context.Context, c *flyteauth.Client) string {
 	return md.Authorization().Value
 }
 
-// UnaryClientInterceptor retries a unary call once after UNAUTHENTICATED, with the
-// token refreshed. Use it with PerRPCCredentials (DialOptions does). When the
-// refresh itself fails (e.g. a login is needed), the call's UNAUTHENTICATED is
+// Retries reports whether a call that failed with code is refreshed and sent again
+// once: the rule of flyteauth_client_refresh in flyteauth.h, the same in every
+// binding. UNAUTHENTICATED always; UNKNOWN for a unary call (one request, one
+// response), which is how an ingress's HTML 401 page reaches a gRPC client.
+func Retries(code codes.Code, unary bool) bool {
+	return code == codes.Unauthenticated || (unary && code == codes.Unknown)
+}
+
+// UnaryClientInterceptor retries a unary call once after UNAUTHENTICATED or UNKNOWN
+// (Retries), with the token refreshed. Use it with PerRPCCredentials (DialOptions
+// does). When the refresh itself fails (e.g. a login is needed), the call's error is
 // returned with the engine's reason added to its message.
 func UnaryClientInterceptor(c *flyteauth.Client) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply interface{}, cc *grpc.ClientConn,
 		invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		value := sent(ctx, c)
 		err := invoker(ctx, method, req, reply, cc, opts...)
-		if status.Code(err) != codes.Unauthenticated {
+		if !Retries(status.Code(err), true) {
 			return err
 		}
 		if rerr := c.Refresh(value); rerr != nil {
-			return status.Errorf(codes.Unauthenticated, "%s (and no new token: %v)", status.Convert(err).Message(), rerr)
+			return status.Errorf(status.Code(err), "%s (and no new token: %v)", status.Convert(err).Message(), rerr)
 		}
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
@@ -70,7 +78,7 @@ func StreamClientInterceptor(c *flyteauth.Client) grpc.StreamClientInterceptor {
 		streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 		value := sent(ctx, c)
 		s, err := streamer(ctx, desc, cc, method, opts...)
-		if status.Code(err) != codes.Unauthenticated {
+		if !Retries(status.Code(err), false) {
 			return s, err
 		}
 		if rerr := c.Refresh(value); rerr != nil {

@@ -159,3 +159,25 @@ func TestPerRPCCredentialsAlone(t *testing.T) {
 		t.Fatalf("the server did not see the client's header (%v)", err)
 	}
 }
+
+// The retry rule of flyteauth_client_refresh (flyteauth.h), the same table as the
+// Python binding's test_retry_rule.
+func TestRetryRule(t *testing.T) {
+	for _, row := range []struct {
+		code  codes.Code
+		unary bool
+		want  bool
+	}{
+		{codes.Unauthenticated, true, true},
+		{codes.Unauthenticated, false, true},
+		{codes.Unknown, true, true},
+		{codes.Unknown, false, false},
+		{codes.PermissionDenied, true, false},
+		{codes.Unavailable, true, false},
+		{codes.OK, true, false},
+	} {
+		if got := flyteauthgrpc.Retries(row.code, row.unary); got != row.want {
+			t.Errorf("Retries(%v, unary=%v) = %v, want %v", row.code, row.unary, got, row.want)
+		}
+	}
+}

@@ -4,10 +4,25 @@ import grpc
 import pytest
 
 import flyteauth
-from flyteauth.grpc import AuthInterceptor, call_credentials, intercept_channel
+from flyteauth.grpc import AuthInterceptor, call_credentials, intercept_channel, retries
 from helpers import GrpcEchoServer, TokenChecker, require
 
 SHAPES = ["Unary", "ServerStream", "ClientStream", "BidiStream"]
+
+
+@pytest.mark.parametrize("code,unary,expected", [
+    (grpc.StatusCode.UNAUTHENTICATED, True, True),
+    (grpc.StatusCode.UNAUTHENTICATED, False, True),
+    (grpc.StatusCode.UNKNOWN, True, True),
+    (grpc.StatusCode.UNKNOWN, False, False),
+    (grpc.StatusCode.PERMISSION_DENIED, True, False),
+    (grpc.StatusCode.UNAVAILABLE, True, False),
+    (grpc.StatusCode.OK, True, False),
+])
+def test_retry_rule(code, unary, expected):
+    """The retry rule of flyteauth_client_refresh (flyteauth.h), the same table as the
+    Go binding's TestRetryRule."""
+    assert retries(code, unary=unary) is expected
 
 
 @pytest.fixture

@@ -53,6 +53,15 @@ def test_wrong_types_and_values_name_the_key(settings, key):
     assert key in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize("key", flyteauth.SETTINGS_KEYS)
+def test_every_listed_key_is_one_the_library_knows(key):
+    """SETTINGS_KEYS is generated from the library's key table (scripts/generate.py; a
+    Swift test fails when it is stale): each key is the library's, never "unknown"."""
+    with pytest.raises(flyteauth.ConfigurationError) as info:
+        flyteauth.Client({key: {"not": "a valid value for any key"}})
+    assert '"%s"' % key in str(info.value) and "unknown setting" not in str(info.value), str(info.value)
+
+
 def test_camel_case_key_gets_a_suggestion():
     with pytest.raises(flyteauth.ConfigurationError) as info:
         flyteauth.Client({"clientId": "x"})

@@ -19,12 +19,13 @@ declarations.
 """
 from __future__ import annotations
 
+import _thread
 import ctypes
 import os
-import threading
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Optional, Tuple
+    from typing import Any, Iterator, List, Optional, Tuple
 
 from .errors import LIBRARY_FIXES, LibraryNotFoundError
 
@@ -182,11 +183,16 @@ class Library:
                 % (path, self.version, HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF,
                    HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF, HEADER_VERSION_NUMBER & 0xFF))
 
+    if TYPE_CHECKING:
+        # The functions are set from SIGNATURES in __init__ (one attribute a function,
+        # without the flyteauth_ prefix): to the type checker, any attribute.
+        def __getattr__(self, name: str) -> Any: ...
+
     def has(self, short_name: str) -> bool:
         return hasattr(self, short_name)
 
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _library: Optional[Library] = None
 
 

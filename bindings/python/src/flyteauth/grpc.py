@@ -49,11 +49,18 @@ except ImportError as _e:  # pragma: no cover - optional dependency
 from .client import Client
 from .errors import FlyteAuthError
 
-__all__ = ["AuthInterceptor", "call_credentials", "AuthMetadataPlugin", "intercept_channel"]
+__all__ = ["AuthInterceptor", "call_credentials", "AuthMetadataPlugin", "intercept_channel", "retries"]
 
 _log = logging.getLogger("flyteauth")
 _RETRY_CODES = (grpc.StatusCode.UNAUTHENTICATED,)
 _RETRY_CODES_UNARY = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.UNKNOWN)
+
+
+def retries(code: Optional[grpc.StatusCode], unary: bool, retry_on_unknown: bool = True) -> bool:
+    """Whether a call that failed with `code` is refreshed and sent again once: the rule
+    of flyteauth_client_refresh in flyteauth.h (UNAUTHENTICATED; UNKNOWN too for a
+    unary call, one request and one response), the same in every binding."""
+    return code in (_RETRY_CODES_UNARY if unary and retry_on_unknown else _RETRY_CODES)
 
 
 class _CallDetails(grpc.ClientCallDetails):
@@ -102,7 +109,7 @@ class AuthInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIn
     def __init__(self, client: Any, *, retry_on_unknown: bool = True, add_metadata: bool = True):
         self._client_or_factory = client
         self._client: Optional[Client] = client if isinstance(client, Client) else None
-        self._unary_codes = _RETRY_CODES_UNARY if retry_on_unknown else _RETRY_CODES
+        self._retry_on_unknown = retry_on_unknown
         self._add_metadata = add_metadata
 
     @property
@@ -140,7 +147,7 @@ class AuthInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIn
                               request: Any) -> Any:
         details, sent = self._details(client_call_details)
         outcome = continuation(details, request)
-        if _code(outcome) not in self._unary_codes:
+        if not retries(_code(outcome), unary=True, retry_on_unknown=self._retry_on_unknown):
             return outcome
         auth = self._refresh(sent, outcome)
         details, _ = self._details(client_call_details, auth)
@@ -165,7 +172,7 @@ class AuthInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIn
         details, sent = self._details(client_call_details)
         replay = _replayable(request_iterator)
         outcome = continuation(details, iter(request_iterator) if replay else request_iterator)
-        if _code(outcome) not in _RETRY_CODES:
+        if not retries(_code(outcome), unary=False):
             return outcome
         auth = self._refresh(sent, outcome)
         if not replay:
@@ -212,7 +219,7 @@ class _RetryingStream(grpc.Call, grpc.Future):
             except StopIteration:
                 self._first = self._UNSET
             except grpc.RpcError as e:
-                if self._retry is not None and _code(e) in _RETRY_CODES:
+                if self._retry is not None and retries(_code(e), unary=False):
                     retry, self._retry = self._retry, None
                     new_call = retry()
                     if new_call is not None:

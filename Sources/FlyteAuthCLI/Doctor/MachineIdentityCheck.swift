@@ -6,7 +6,16 @@ import Glibc
 /// external tokens (a client assertion, a token exchange's subject and actor): present,
 /// readable only by the owner, parsing, their algorithm, and for a token its iss, sub,
 /// aud and exp (never the token).
-struct DoctorIdentity {
+struct MachineIdentityCheck: DoctorCheck {
+    var names: [String] { ["private key", "client assertion", "subject token", "actor token"] }
+    var needs: DoctorNeed { .client }
+
+    func run(_ context: DoctorContext) {
+        Run(report: context.report).run(settings: context.settings, client: context.client, parameters: context.parameters)
+    }
+}
+
+private struct Run {
     let report: DoctorReport
 
     func run(settings: Settings, client: AuthClient, parameters: AuthParameters) {
