@@ -200,10 +200,12 @@ typedef struct flyteauth_client flyteauth_client;
  *                                  client_credentials | basic | externalcommand |
  *                                  external_process | passthrough | apikey |
  *                                  tokenexchange (case-insensitive). Unset:
- *                                  FLYTEAUTH_AUTH_TYPE if set, else clientsecret when
- *                                  a client secret (client_secret, _location or
- *                                  _env_var) is set, externalcommand when command is,
- *                                  else pkce
+ *                                  FLYTEAUTH_AUTH_TYPE if set, else tokenexchange when
+ *                                  subject_token is set, clientsecret when a client
+ *                                  secret (client_secret, _location or _env_var),
+ *                                  client_assertion, or a client_auth_method of
+ *                                  private_key_jwt or *tls_client_auth is set,
+ *                                  externalcommand when command is, else pkce
  *   client_id              string
  *   client_secret          string  literal secret
  *   client_secret_location string  file holding the secret; one trailing newline dropped

@@ -168,3 +168,16 @@ import Testing
 private func failure<T>(_ body: () throws(AuthError) -> T) -> AuthError? {
     do throws(AuthError) { _ = try body(); return nil } catch { return error }
 }
+
+@Suite struct MachineIdentityUnsetAuthTypeTests {
+    @Test func aMachinesCredentialChoosesItsFlow() throws {
+        func type(_ json: String) throws -> AuthType {
+            try AuthType.unset(for: Settings.parse(json: Array(json.utf8)), named: nil)
+        }
+        #expect(try type("{\"subject_token\":{\"file\":\"/t\"},\"client_secret\":\"s\"}") == .tokenExchange)
+        #expect(try type("{\"client_assertion\":{\"env\":\"T\"}}") == .clientSecret)
+        #expect(try type("{\"client_auth_method\":\"private_key_jwt\",\"private_key_file\":\"/k\"}") == .clientSecret)
+        #expect(try type("{\"client_auth_method\":\"tls_client_auth\",\"private_key_file\":\"/k\",\"certificate_file\":\"/c\"}") == .clientSecret)
+        #expect(try type("{}") == .pkce)
+    }
+}

@@ -39,7 +39,14 @@ public enum AuthType: String, Sendable, CaseIterable {
             }
             return type
         }
+        // A subject token to exchange is a token exchange, whatever authenticates the client.
+        if settings.subjectToken != nil { return .tokenExchange }
         if [settings.clientSecret, settings.clientSecretLocation, settings.clientSecretEnvVar].contains(where: { !($0 ?? "").isEmpty }) {
+            return .clientSecret
+        }
+        // A machine's credential without a secret: an assertion, a signing key, a certificate.
+        if settings.clientAssertion != nil
+            || [ClientAuthMethod.privateKeyJWT, .tlsClientAuth, .selfSignedTLSClientAuth].contains(settings.clientAuthMethod ?? .none) {
             return .clientSecret
         }
         return settings.command != nil ? .externalCommand : .pkce
