@@ -316,3 +316,21 @@ def test_doctor_checks_an_external_assertion_without_showing_it(stack, session, 
         assert "client_assertion_audience" in c["fix"]
     else:
         assert c["status"] == "ok", c
+
+
+def test_client_secret_jwt_against_glewlwyd(stack, session):
+    secret = b64u(os.urandom(32))
+    client_id = "hs256-client"
+    # glewlwyd verifies HS256 assertions with the client's "client_secret" property.
+    stack.idp.add_client(client_id, ["client_secret_jwt"], client_secret=secret)
+    secret_file = os.path.join(session.home, "hs.secret")
+    with open(secret_file, "w") as f:
+        f.write(secret)
+    os.chmod(secret_file, 0o600)
+    write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
+                          "  clientId: %s\n  clientSecretLocation: %s\n  scopes: [all]\n  tokenUrl: %s\n"
+                          "flyteauth:\n  client_auth_method: client_secret_jwt\n"
+                 % (host(stack), client_id, secret_file, stack.idp.token_endpoint))
+    t = tool(session, "token")
+    assert t.returncode == 0, t.stderr
+    assert secret not in t.stderr
