@@ -91,3 +91,46 @@ def test_tls_client_auth_without_a_certificate_is_a_configuration_error(tls_idp,
     mtls_config(session, idp, pki, "mtls-client", "tls_client_auth", None, None)
     t = tool(session, "token")
     assert t.returncode != 0 and "certificate_file" in t.stderr, t.stderr
+
+
+@pytest.fixture(scope="module")
+def mtls_ingress(tls_idp, stack):
+    """Flyte behind an ingress that requires a client certificate from the test CA."""
+    import ssl
+    from harness.faultfront import FaultFront
+    idp, d, pki = tls_idp
+    ctx = pki.context("good")
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(pki.ca)
+    front = FaultFront({"/": stack.front.url}, tls=ctx).start()
+    try:
+        yield front
+    finally:
+        front.stop()
+
+
+def ingress_config(session, stack, pki, front, cert=None, key=None):
+    secret = os.path.join(session.home, "secret.txt")
+    with open(secret, "w") as f:
+        f.write(stack.state["service_client_secret"])
+    os.chmod(secret, 0o600)
+    lines = ["admin:", "  endpoint: dns:///localhost:%d" % front.port, "  authType: ClientSecret",
+             "  clientId: %s" % stack.state["service_client_id"], "  clientSecretLocation: %s" % secret,
+             "  scopes: [all]", "  caCertFilePath: %s" % pki.ca,
+             # glewlwyd itself on loopback: the ingress fronts Flyte only.
+             "  tokenUrl: %s" % stack.idp.token_endpoint, "flyteauth:", "  discovery_cache_ttl_seconds: 0"]
+    if cert:
+        lines += ["  certificate_file: %s" % cert, "  private_key_file: %s" % key]
+    return write_config(session, "\n".join(lines) + "\n")
+
+
+def test_flyte_behind_an_mtls_ingress(tls_idp, stack, mtls_ingress, session):
+    idp, d, pki = tls_idp
+    ingress_config(session, stack, pki, mtls_ingress, os.path.join(d, "client.pem"), os.path.join(d, "client.key"))
+    t = tool(session, "token", "--header")
+    assert t.returncode == 0, t.stderr
+    # The header key came from Flyte's discovery document, through the ingress.
+    assert t.stdout.startswith("flyte-authorization: Bearer ")
+    ingress_config(session, stack, pki, mtls_ingress)
+    t = tool(session, "token")
+    assert t.returncode != 0 and "localhost:%d" % mtls_ingress.port in t.stderr, t.stderr
