@@ -27,7 +27,7 @@ extension AuthClient {
                clock.now() < policy.hardDeadline(for: previous) {
                 return (previous, "host")
             }
-            return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
+            return (try runFlow(context), "idp")
         }
         let storage = try storage(cancel: context.cancel)
         var store = storage.store
@@ -132,7 +132,7 @@ extension AuthClient {
             throw withRefreshFailure(withRefusal(error), refreshFailure)
         }
         save(credentials, to: store)
-        return (credentials, "idp")
+        return (credentials, flow is CommandFlow ? "command" : "idp")
     }
 
     /// An imported token of unknown lifetime without a refresh token: accepted by Flyte's
@@ -245,7 +245,8 @@ extension AuthClient {
             throw AuthError(.unsupported, "cannot refresh: no token endpoint or client id")
         }
         let request = TokenRequests.refresh(endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
-                                            scopes: [], audience: nil)
+                                            scopes: [], audience: nil,
+                                            auth: try context.clientAuthentication(clientID: clientID, tokenEndpoint: tokenEndpoint))
         let sentAt = clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
@@ -256,7 +257,7 @@ extension AuthClient {
             settings: settings,
             parameters: { () throws(AuthError) in try self.parameters(cancel: cancel) },
             send: { (request) throws(AuthError) in try self.send(request, cancel: cancel) },
-            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock)
+            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock, authenticator: authenticator)
     }
 
     func parameters(cancel: CancelToken) throws(AuthError) -> AuthParameters {
