@@ -37,7 +37,7 @@ deps:
 	bash scripts/install-deps.sh
 
 # The distributable library: static Swift runtime, only flyteauth_* exported,
-# SONAME libflyteauth.so.0, no RUNPATH (see Package.swift and build-notes.md).
+# SONAME libflyteauth.so.0, no RUNPATH (see Package.swift and docs/build-notes.md).
 stage:
 	FLYTEAUTH_DIST=1 $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
 	    --product flyteauth -Xswiftc -static-stdlib

@@ -4,7 +4,7 @@ import PackageDescription
 
 // Distribution link flags (static Swift runtime, exported-symbol script, SONAME) are
 // applied only when FLYTEAUTH_DIST=1, because -static-stdlib breaks `swift test`
-// (build-notes.md). The Makefile sets it for the staged library and tool.
+// (docs/build-notes.md). The Makefile sets it for the staged library and tool.
 let dist = Context.environment["FLYTEAUTH_DIST"] == "1"
 let versionScript = Context.packageDirectory + "/Sources/FlyteAuthABI/exports.map"
 // DT_RELR (glibc 2.36+, Debian 12): the static Swift runtime's ~35,000 relative relocations

@@ -32,7 +32,6 @@ class BenchError(Exception):
 # ---------------------------------------------------------------------------
 
 def sha256_file(path):
-    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

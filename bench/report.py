@@ -1,10 +1,6 @@
 """The benchmark report: targets, headline rows, chart and Markdown, from the results
 the cases in bench.py recorded (self.results). A mixin of bench.Bench."""
-import datetime
-import json
 import os
-import statistics
-import time
 
 import chart
 from common import IDP_DELAY_S, MB, MODES, PY, ROOT, STORM_SHAPES, fmt_num, fmt_stat, quantile, summary  # noqa: F401

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libflyteauth benchmarks (issue 8): libflyteauth from C, Python, Go and the `flyteauth`
+# libflyteauth benchmarks: libflyteauth from C, Python, Go and the `flyteauth`
 # tool side by side with flytekit, against a private glewlwyd and a private Secret
 # Service on 127.0.0.1. `make bench` runs this after staging the build.
 #
@@ -103,11 +103,13 @@ export LD_LIBRARY_PATH=$STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 echo "run.sh: $mode run; building the benchmark programs"
 CFLAGS_BENCH=(-std=gnu11 -O2 -Wall -Wextra)
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" $(pkg-config --cflags --libs flyteauth)
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" $(pkg-config --cflags flyteauth) -ldl
+read -ra FLYTEAUTH_CFLAGS_LIBS <<< "$(pkg-config --cflags --libs flyteauth)"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+read -ra FLYTEAUTH_CFLAGS <<< "$(pkg-config --cflags flyteauth)"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" "${FLYTEAUTH_CFLAGS[@]}" -ldl
 # The floor of case 1: a C process that does nothing.
 printf 'int main(void) { return 0; }\n' > "$tmp/bare.c"
 cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/bare_c" "$tmp/bare.c"
@@ -134,7 +136,7 @@ c.set_token("x" * 10)
 assert c.metadata()[0][1] == "Bearer " + "x" * 10
 c.close()' || { echo "run.sh: the Python binding does not work with the staged library" >&2; exit 1; }
 
-# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go; issue 12) ------------
+# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go) ------------
 # go test's own benchmark of Client.Metadata / Headers / GetRequestMetadata on a warm
 # cache, against the snapshot above. Writes $out/$stem-go-percall.json:
 # {"BenchmarkPerCallMetadata": {"ns_per_op": [..one per -count..], "allocs_per_op": N}, ...}

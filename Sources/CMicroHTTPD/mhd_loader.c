@@ -68,8 +68,11 @@ struct MHD_Daemon *fa_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler
     return api.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, cls,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, cls,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+                            /* A browser sends its request at once: a connection idle for a
+                               second is dropped, so connections that trickle bytes cannot hold
+                               every slot while the real callback waits. */
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)1,
                             MHD_OPTION_END);
 }
 

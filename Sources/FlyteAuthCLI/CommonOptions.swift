@@ -5,19 +5,20 @@ import Glibc
 
 /// Settings every command accepts; they win over the configuration file and FLYTE_*.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Configuration file (default: the search flytekit uses).")
+    @Option(name: .shortAndLong, help: "Configuration file (default: the search flytekit uses).", completion: .file())
     var config: String?
 
     @Option(name: .shortAndLong, help: "Flyte endpoint, e.g. dns:///flyte.example.com or localhost:30080.")
     var endpoint: String?
 
-    @Option(help: "Auth type: Pkce, DeviceFlow, ClientSecret, ExternalCommand (any flytekit spelling).")
+    @Option(help: "Auth type: Pkce, DeviceFlow, ClientSecret, ExternalCommand (any flytekit spelling).",
+            completion: .list(AuthType.allCases.map(\.rawValue)))
     var authType: String?
 
     @Option(help: "OAuth2 client id.")
     var clientId: String?
 
-    @Option(help: "File holding the client secret.")
+    @Option(help: "File holding the client secret.", completion: .file())
     var clientSecretLocation: String?
 
     @Option(help: "Scope to request (repeat for several).")

@@ -18,7 +18,7 @@ public enum ConfigLoader {
         let file = path ?? findConfigFile()
         var fileLayer: ConfigLayer = [:]
         if let file {
-            let bytes = try FileIO.read(file)
+            let bytes = try FileIO.read(file, kind: .userFile, what: "configuration file")
             let lower = file.lowercased()
             fileLayer = lower.hasSuffix("yaml") || lower.hasSuffix("yml")
                 ? try FlyteConfig.parseYAML(bytes, path: file) : try FlyteConfig.parseINI(bytes, path: file)

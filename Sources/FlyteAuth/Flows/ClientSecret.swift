@@ -6,7 +6,7 @@ enum ClientSecret {
         if let literal = settings.clientSecret.nonEmpty { return literal }
         if let path = settings.clientSecretLocation.nonEmpty {
             let bytes: [UInt8]
-            do { bytes = try FileIO.read(path, limit: 64 * 1024) }
+            do { bytes = try FileIO.read(path, limit: 64 * 1024, kind: .userFile, what: "client secret file") }
             catch { throw AuthError(.config, "client_secret_location: \(error.message)") }
             guard var text = String(validating: bytes, as: UTF8.self) else {
                 throw AuthError(.config, "client_secret_location: \(path) is not UTF-8 text")

@@ -28,6 +28,7 @@ public struct SpawnProcessRunner: ProcessRunning {
             throw AuthError(.config, "Command cannot be empty for command authenticator")
         }
         let name = SpawnProcessRunner.display(argv)
+        try CommandRecursion.checkDepth(argv)
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard fa_pipe_cloexec(&outPipe) == 0 else { throw AuthError(.command, "`\(name)`: pipe: \(errnoText())") }
         guard fa_pipe_cloexec(&errPipe) == 0 else {
@@ -55,8 +56,10 @@ public struct SpawnProcessRunner: ProcessRunning {
 
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) } }
+        var cEnv: [UnsafeMutablePointer<CChar>?] = CommandRecursion.childEnvironment().map { strdup($0) } + [nil]
+        defer { for p in cEnv { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, program, &actions, &attr, &cArgs, fa_environ())
+        let rc = posix_spawnp(&pid, program, &actions, &attr, &cArgs, &cEnv)
         close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {
             close(outPipe[0]); close(errPipe[0])

@@ -18,7 +18,7 @@ enum DefaultStorage {
                                  tokenEndpoint: tokenEndpoint, logger: logger)
         }
         let file = configuration.fileCachePath.map {
-            FileStore(path: $0, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds)
+            FileStore(path: $0, key: key, tokenEndpoint: tokenEndpoint, lockTimeout: settings.lockTimeoutSeconds, logger: logger)
         }
         let store: TokenStore? = kernel == nil && secretService == nil && file == nil ? nil
             : TieredStore(kernel: kernel, secretService: secretService, file: file, logger: logger)

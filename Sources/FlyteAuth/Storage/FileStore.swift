@@ -10,9 +10,11 @@ final class FileStore: TokenStore, Sendable {
     private let tokenEndpoint: String?
     private let lockTimeout: Double
     private let sweptAbandoned = Atomic<Bool>(false)
+    private let logger: Logger?
 
-    init(path: String, key: CacheKey, tokenEndpoint: String?, lockTimeout: Double) {
+    init(path: String, key: CacheKey, tokenEndpoint: String?, lockTimeout: Double, logger: Logger? = nil) {
         self.path = path
+        self.logger = logger
         self.key = key
         self.tokenEndpoint = tokenEndpoint
         self.lockTimeout = lockTimeout
@@ -40,8 +42,20 @@ final class FileStore: TokenStore, Sendable {
 
     private func readAll() throws(AuthError) -> [String: JSONValue] {
         let bytes: [UInt8]
-        do throws(AuthError) { bytes = try FileIO.read(path, limit: JSONValue.maximumSize) } catch {
-            if access(path, F_OK) != 0 { return [:] }
+        let logger = self.logger
+        do throws(AuthError) {
+            bytes = try FileIO.read(path, limit: JSONValue.maximumSize, kind: .privateFile, what: "token file",
+                                   fixed: { logger?.warnOnce("token-file-mode", $0) })
+        } catch {
+            // Not there yet: nothing cached, unless the directory it would be in is one
+            // another user controls (then that is the error).
+            var st = stat()
+            if lstat(path, &st) != 0 && errno == ENOENT {
+                let dir = FileTrust.directoryOf(path)
+                if stat(dir, &st) != 0 { return [:] }
+                try FileTrust.checkDirectory(dir, what: "token file \(path)")
+                return [:]
+            }
             throw AuthError(.cache, "token file: \(error.message)")
         }
         guard let o = (try? JSONValue.parse(bytes, what: "token file"))?.objectValue else {
@@ -56,6 +70,7 @@ final class FileStore: TokenStore, Sendable {
         if !dir.isEmpty && !Paths.makeDirectories(dir) {
             throw AuthError(.cache, "cannot create \(dir): \(errnoText())")
         }
+        try FileTrust.checkDirectory(dir.isEmpty ? "." : dir, what: "token file \(path)")
         try FlockLock(path: path + ".lock").withLock(timeout: lockTimeout, cancel: nil) { () throws(AuthError) in
             FileIO.removeAbandonedTemporaries(of: path)
             var all = (try? readAll()) ?? [:]

@@ -11,16 +11,22 @@ struct FlockLock: CrossProcessLock {
     var whenUnavailable: (@Sendable (String) -> Void)? = nil
 
     func withLock<T>(timeout: Double, cancel: CancelToken?, _ body: () throws(AuthError) -> T) throws(AuthError) -> T {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // A lock in a directory another user controls could be held by them forever;
+        // a link or FIFO there was planted (FileTrust).
+        try FileTrust.checkDirectory(FileTrust.directoryOf(path), what: "lock file \(path)")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else {
-            let why = "cannot open the lock file \(path): \(errnoText())"
-            if let whenUnavailable, [EACCES, EROFS, EPERM, ENOENT, ENOTDIR].contains(errno) {
+            let code = errno
+            let why = "cannot open the lock file \(path): \(String(cString: strerror(code)))"
+            if code == ELOOP { throw AuthError(.config, "refusing lock file \(path): it is a symbolic link, which this library never creates there") }
+            if let whenUnavailable, [EACCES, EROFS, EPERM, ENOENT, ENOTDIR].contains(code) {
                 whenUnavailable(why)
                 return try body()
             }
             throw AuthError(.cache, why)
         }
         defer { close(fd) }
+        try FileTrust.checkOpened(fd, path: path, kind: .privateFile, what: "lock file")
         let deadline = Clock.monotonic() + timeout
         // Polled (flock has no timeout): short sleeps, since a refresh holds the lock
         // for one IdP round trip (tens of ms) and every waiter wants the result at once.

@@ -6,6 +6,8 @@ public struct AuthParameters: Sendable, Equatable {
     public var deviceAuthorizationEndpoint: String?
     public var userinfoEndpoint: String?
     public var issuer: String?
+    /// The issuer advertises RFC 9207's `iss` in authorization responses.
+    public var issuerInAuthorizationResponse = false
     public var clientID: String?
     public var redirectURI: String
     public var scopes: [String]
@@ -23,6 +25,7 @@ public struct AuthParameters: Sendable, Equatable {
         deviceAuthorizationEndpoint = settings.deviceAuthorizationEndpoint.nonEmpty ?? metadata?.deviceAuthorizationEndpoint
         userinfoEndpoint = metadata?.userinfoEndpoint
         issuer = metadata?.issuer
+        issuerInAuthorizationResponse = metadata?.issParameterSupported ?? false
         clientID = settings.clientID.nonEmpty ?? (settings.authType.isInteractive ? clientConfig?.clientID : nil)
         redirectURI = settings.redirectURI.nonEmpty ?? clientConfig?.redirectURI ?? AuthParameters.defaultRedirectURI
         scopes = settings.scopes ?? clientConfig?.scopes ?? []
@@ -36,7 +39,7 @@ public struct AuthParameters: Sendable, Equatable {
         switch settings.authType {
         case .passthrough, .externalCommand:
             return settings.authorizationHeader.nonEmpty == nil
-        case .clientSecret, .apiKey:
+        case .clientSecret, .apiKey, .tokenExchange:
             return settings.tokenURL.nonEmpty == nil || settings.authorizationHeader.nonEmpty == nil
                 || settings.scopes == nil
         case .pkce, .deviceFlow:

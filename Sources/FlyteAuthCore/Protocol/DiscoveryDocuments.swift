@@ -9,6 +9,8 @@ public struct OAuth2Metadata: Sendable, Equatable {
     public var jwksURI: String?
     public var scopesSupported: [String]?
     public var grantTypesSupported: [String]?
+    /// RFC 9207: the authorization response carries `iss`.
+    public var issParameterSupported = false
 
     public init() {}
 
@@ -23,6 +25,7 @@ public struct OAuth2Metadata: Sendable, Equatable {
         m.jwksURI = field(o, "jwks_uri")
         m.scopesSupported = list(o, "scopes_supported")
         m.grantTypesSupported = list(o, "grant_types_supported")
+        m.issParameterSupported = (o["authorization_response_iss_parameter_supported"] ?? o["authorizationResponseIssParameterSupported"])?.boolValue ?? false
         return m
     }
 
@@ -36,6 +39,7 @@ public struct OAuth2Metadata: Sendable, Equatable {
         o["jwks_uri"] = jwksURI.map(JSONValue.string)
         o["scopes_supported"] = scopesSupported.map { .array($0.map(JSONValue.string)) }
         o["grant_types_supported"] = grantTypesSupported.map { .array($0.map(JSONValue.string)) }
+        if issParameterSupported { o["authorization_response_iss_parameter_supported"] = .bool(true) }
         return .object(o)
     }
 }

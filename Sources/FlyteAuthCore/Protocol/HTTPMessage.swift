@@ -20,6 +20,17 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
+    /// Whether the request carries a credential (an Authorization or Proxy-Authorization
+    /// header, or a form body: client secret, code, refresh token, assertion), so that
+    /// `SecretDestination` decides whether it may go to `url` at all.
+    public var carriesCredentials: Bool {
+        headers.contains { h in
+            let n = h.name.lowercased()
+            return n == "authorization" || n == "proxy-authorization"
+                || (n == "content-type" && h.value.lowercased().hasPrefix("application/x-www-form-urlencoded"))
+        }
+    }
+
     public static func form(url: String, fields: [(String, String)], headers: [(name: String, value: String)] = []) -> HTTPRequest {
         HTTPRequest(method: .post, url: url,
                     headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")] + headers,

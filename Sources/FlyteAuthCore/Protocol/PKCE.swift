@@ -20,7 +20,7 @@ public struct PKCELogin: Sendable {
         var digest = [UInt8](repeating: 0, count: 32)
         let input = Array(verifier.utf8)
         let rc = input.withUnsafeBufferPointer { p in fa_sha256(p.baseAddress, p.count, &digest) }
-        guard rc == 0 else { throw AuthError(.internal, "PKCE: " + String(cString: fa_crypto_load_error())) }
+        guard rc == 0 else { throw AuthError.missingLibrary(String(cString: fa_crypto_load_error())).prefixed("PKCE") }
         return Base64.encodeURL(digest)
     }
 
@@ -56,9 +56,23 @@ public struct PKCELogin: Sendable {
     }
 
     /// The same, with the query already decoded (as an HTTP server library hands it over).
-    public func interpretCallback(path: String, parameters params: [String: String], redirect: RedirectURI) -> CallbackOutcome {
+    ///
+    /// `issuer`: the authorization server's issuer; `issuerRequired`: it advertises
+    /// `authorization_response_iss_parameter_supported`. RFC 9207: an `iss` that is present
+    /// must equal the issuer, and must be present when advertised (mix-up attacks).
+    public func interpretCallback(path: String, parameters params: [String: String], redirect: RedirectURI,
+                                  issuer: String? = nil, issuerRequired: Bool = false) -> CallbackOutcome {
         guard path == redirect.path else { return .notTheCallback }
         guard let got = params["state"], constantTimeEqual(got, state) else { return .wrongState }
+        if let iss = params["iss"] ?? (issuerRequired ? "" : nil) {
+            guard let issuer, !issuer.isEmpty else {
+                return .failed(AuthError(.protocol, "the login callback names an issuer (iss) but the server's metadata names none, so it cannot be checked (RFC 9207)"))
+            }
+            guard iss == issuer else {
+                let got = iss.isEmpty ? "no issuer (iss)" : "issuer \(ServerText.quoted(iss, limit: 200))"
+                return .failed(AuthError(.protocol, "the login callback came with \(got), not \(ServerText.quoted(issuer, limit: 200)) as the server's metadata requires (RFC 9207): the login was not completed"))
+            }
+        }
         if let error = params["error"] {
             let description = params["error_description"].nonEmpty.map { ServerText.clean($0) }
             var message = "the identity provider ended the login: \(ServerText.clean(error, limit: 100))"
@@ -88,12 +102,11 @@ public struct RedirectURI: Sendable, Equatable {
     public let port: UInt16
     public let path: String
 
-    /// Addresses to listen on: `localhost` means both IPv4 and IPv6 loopback.
+    /// Addresses to listen on, literal loopback only (`Loopback`): `localhost` means
+    /// both IPv4 and IPv6 loopback, whichever the browser resolves it to.
     public var bindAddresses: [String] {
-        switch host.lowercased() {
-        case "localhost": return ["127.0.0.1", "::1"]
-        default: return [host]
-        }
+        if host.lowercased() == "localhost" { return ["127.0.0.1", "::1"] }
+        return Loopback.bindAddress(host).map { [$0] } ?? []
     }
 
     public init(_ uri: String) throws(AuthError) {
@@ -125,9 +138,8 @@ public struct RedirectURI: Sendable, Equatable {
             throw AuthError(.config, "redirect URI \"\(uri)\" needs an explicit port (e.g. http://localhost:53593/callback)")
         }
         port = p
-        let h = host.lowercased()
-        guard h == "localhost" || h == "::1" || h.hasPrefix("127.") else {
-            throw AuthError(.config, "redirect URI \"\(uri)\": host \"\(host)\" is not loopback (use localhost, 127.0.0.1 or [::1])")
+        guard Loopback.isLoopback(host) else {
+            throw AuthError(.config, "redirect URI \"\(ServerText.clean(uri, limit: 200))\": host \"\(ServerText.clean(host, limit: 100))\" is not a literal loopback address, so the login callback could be reachable from the network (use 127.0.0.1, [::1] or localhost; RFC 8252)")
         }
     }
 }

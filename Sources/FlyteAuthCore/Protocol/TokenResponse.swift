@@ -13,8 +13,13 @@ public enum TokenResponse {
         guard let access = o["access_token"]?.stringValue, !access.isEmpty else {
             throw AuthError(.protocol, "\(what): no access_token", httpStatus: response.status)
         }
-        guard HTTPHeaderName.isSafeValue(access) else {
-            throw AuthError(.protocol, "\(what): access_token contains control characters", httpStatus: response.status)
+        do throws(AuthError) {
+            try TokenSyntax.check(access, source: endpoint)
+            if let refresh = o["refresh_token"]?.stringValue.nonEmpty { try TokenSyntax.check(refresh, what: "refresh token", source: endpoint) }
+        } catch {
+            var e = error
+            e.httpStatus = response.status
+            throw e
         }
         let tokenType = o["token_type"]?.stringValue ?? "Bearer"
         let expiresAt = try expiry(o["expires_in"], jwtExpiry: JWT.expiry(of: access), now: now, what: what,

@@ -19,7 +19,7 @@ public enum CacheFileName {
         return prefix + safe + "-" + String(repeating: "0", count: 16 - hex.count) + hex + suffix
     }
 
-    static func fnv1a64(_ text: String) -> UInt64 {
+    public static func fnv1a64(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         return hash

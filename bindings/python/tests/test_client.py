@@ -6,7 +6,6 @@ import math
 import threading
 import time
 
-import pytest
 
 import flyteauth
 from helpers import AUTH_KEY, SlowTokenProxy, bare, jwt_exp, require

@@ -183,6 +183,11 @@ class Library:
                 % (path, self.version, HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF,
                    HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF, HEADER_VERSION_NUMBER & 0xFF))
 
+    if TYPE_CHECKING:
+        # The functions are set from SIGNATURES in __init__ (one attribute a function,
+        # without the flyteauth_ prefix): to the type checker, any attribute.
+        def __getattr__(self, name: str) -> Any: ...
+
     def has(self, short_name: str) -> bool:
         return hasattr(self, short_name)
 

@@ -94,10 +94,11 @@ if _REQUESTS:
             if body is None or isinstance(body, (bytes, str)):
                 return True
             position = getattr(r, _BODY_POS, None)
-            if position is None or not hasattr(body, "seek"):
+            seek = getattr(body, "seek", None)
+            if position is None or seek is None:
                 return False
             try:
-                body.seek(position)
+                seek(position)
                 return True
             except (OSError, io.UnsupportedOperation, ValueError):
                 return False
@@ -111,14 +112,15 @@ if _REQUESTS:
             if not self._rewindable(request):
                 return response
             # Consume and release the first response, as HTTPDigestAuth does.
-            response.content
+            _ = response.content
             response.close()
             again = request.copy()
             setattr(again, _RETRIED, True)
             again.headers.update(self.client.headers())
-            if hasattr(again, "_cookies") and response.raw is not None:
-                extract_cookies_to_jar(again._cookies, request, response.raw)
-                again.prepare_cookies(again._cookies)
+            cookies = getattr(again, "_cookies", None)
+            if cookies is not None and response.raw is not None:
+                extract_cookies_to_jar(cookies, request, response.raw)
+                again.prepare_cookies(cookies)
             second = response.connection.send(again, **kwargs)
             second.history.append(response)
             second.request = again
