@@ -20,6 +20,9 @@ struct Token: ParsableCommand {
     @Flag(help: "Print JSON: access_token, expires_at (epoch seconds), expiry (RFC 3339), header_key.")
     var json = false
 
+    @Flag(help: "Get a new token from the identity provider now, even when the cached one is still valid (from the newest refresh token any tool holds).")
+    var refresh = false
+
     @Option(help: ArgumentHelp("Print a credential document another tool reads: oauth (an OAuth 2.0 token response), exec-credential (kubectl's ExecCredential), credential-process (Version, Token, Expiration).", valueName: "format"))
     var format: String?
 
@@ -36,7 +39,7 @@ struct Token: ParsableCommand {
         do throws(AuthError) {
             let client = try common.client(login: .atTerminal)
             Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
-            let s = try client.headers()
+            let s = refresh ? try client.refresh(rejected: nil) : try client.headers()
             if header {
                 for h in s.headers { out("\(h.key): \(h.value)") }
             } else if let format {

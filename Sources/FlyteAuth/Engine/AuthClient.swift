@@ -269,7 +269,9 @@ public final class AuthClient: Sendable {
     }
 
     private func startBackground(_ flight: Flight) {
+        RefreshesAtExit.begin()
         let started = BackgroundThread.start { [self] in
+            defer { RefreshesAtExit.end() }
             let result = obtainPublication(flight, cancel: cancelSource.token())
             transition { $0.flightEnded(flight, result, now: clock.now()) }
             if case .failure(let e) = result {
@@ -278,6 +280,7 @@ public final class AuthClient: Sendable {
             logger.flush()
         }
         if !started {
+            RefreshesAtExit.end()
             transition { $0.backgroundNotStarted(flight, now: clock.now()) }
         }
     }

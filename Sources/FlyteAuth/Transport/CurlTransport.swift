@@ -43,7 +43,7 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
 
     /// One request, no retries, taking at most `timeout` seconds.
     public func send(_ request: HTTPRequest, cancel: CancelToken?, timeout: Double) throws(AuthError) -> HTTPResponse {
-        if let why = fa_curl_load_error() { throw AuthError(.internal, String(cString: why)) }
+        if let why = fa_curl_load_error() { throw AuthError.missingLibrary(String(cString: why)) }
         if request.carriesCredentials { try SecretDestination.check(request.url, what: "endpoint") }
         if let caFile, request.url.lowercased().hasPrefix("https:") {
             // The CA file decides whom every secret goes to: the same trust as a config file.

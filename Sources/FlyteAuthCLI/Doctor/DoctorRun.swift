@@ -24,6 +24,7 @@ struct DoctorRun {
     let report: DoctorReport
 
     static let checks: [any DoctorCheck] = [
+        LibrariesCheck(),
         ConnectionCheck(),
         DiscoveryCheck(),
         IdentityProviderCheck(),
