@@ -41,6 +41,8 @@ struct Status: ParsableCommand {
             if let e = o["expires_at"]?.numberValue {
                 let left = Int(saturatingSeconds: e - Clock.now())
                 line("expires", RFC3339.format(e) + (left > 0 ? " (in \(left / 60) min \(left % 60) s)" : " (expired)"))
+            } else if o["has_token"]?.boolValue == true {
+                line("expires", "unknown (no lifetime was given; it is used until a server rejects it)")
             }
             line("refresh token", o["has_refresh_token"]?.boolValue.map { $0 ? "yes" : "no" })
             line("identity", Identity.describe(status))
