@@ -1,0 +1,63 @@
+import ArgumentParser
+import Glibc
+
+/// `flyteauth token` as other tools run it (admin.command: [flyteauth, token], with
+/// --header, --json and the common options), answered without the argument parser. The
+/// parser reflects over every subcommand's options and scans the Swift runtime's
+/// conformance tables before it reads the first argument: three quarters of the work of a
+/// whole `token` process. Only spellings whose meaning is plain take this path; anything
+/// else (`--name=value`, short or repeated options, a value starting with "-", help,
+/// an unknown word) goes to the parser, which then answers or reports it. Both paths run
+/// `Token.print`, so the output and the exit status are the same.
+enum TokenFastPath {
+    /// The settings and the output `args` ask for, or nil when the parser should read them.
+    static func parse(_ args: [String]) -> (CommonValues, Token.Output)? {
+        guard args.first == "token" else { return nil }
+        var common = CommonValues()
+        var header = false, json = false
+        var seen: Set<String> = []
+        var i = 1
+        while i < args.count {
+            let name = args[i]
+            i += 1
+            // What repeating an option means is the parser's to say (--scope adds one).
+            guard name == "--scope" || seen.insert(name).inserted else { return nil }
+            switch name {
+            case "--header": header = true
+            case "--json": json = true
+            case "--insecure": common.insecure = true
+            case "--non-interactive": common.nonInteractive = true
+            case "--file-cache": common.fileCache = true
+            default:
+                guard i < args.count, let first = args[i].first, first != "-" else { return nil }
+                let value = args[i]
+                i += 1
+                switch name {
+                case "--config": common.config = value
+                case "--endpoint": common.endpoint = value
+                case "--auth-type": common.authType = value
+                case "--client-id": common.clientId = value
+                case "--client-secret-location": common.clientSecretLocation = value
+                case "--scope": common.scope.append(value)
+                case "--audience": common.audience = value
+                case "--settings": common.settings = value
+                default: return nil
+                }
+            }
+        }
+        if header && json { return nil }  // the parser's usage error
+        return (common, header ? .header : json ? .json : .accessToken)
+    }
+
+    /// Answers `args` and exits when it can; returns when the parser should take them.
+    static func runIfPossible(_ args: [String]) {
+        guard let (common, output) = parse(args) else { return }
+        do {
+            try Token.print(common, as: output)
+        } catch {
+            // What the parser's exit(withError:) does with an ExitCode: nothing printed.
+            Glibc.exit(error.rawValue)
+        }
+        Glibc.exit(0)
+    }
+}
