@@ -41,6 +41,8 @@ struct Status: ParsableCommand {
             if let e = o["expires_at"]?.numberValue {
                 let left = Int(saturatingSeconds: e - Clock.now())
                 line("expires", RFC3339.format(e) + (left > 0 ? " (in \(left / 60) min \(left % 60) s)" : " (expired)"))
+            } else if o["has_token"]?.boolValue == true {
+                line("expires", "unknown (no lifetime was given; it is used until a server rejects it)")
             }
             line("refresh token", o["has_refresh_token"]?.boolValue.map { $0 ? "yes" : "no" })
             line("identity", Identity.describe(status))
@@ -70,6 +72,9 @@ struct Logout: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print JSON: {endpoint, logged_out}.")
+    var json = false
+
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .never)
@@ -79,7 +84,11 @@ struct Logout: ParsableCommand {
             } else {
                 try client.logout()  // the client id comes from the server's discovery documents
             }
-            out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
+            if json {
+                out(JSONValue.object(["endpoint": client.endpoint.map { .string($0.configured) } ?? .null, "logged_out": true]).serialized)
+            } else {
+                out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
+            }
         } catch {
             throw ExitStatus.fail(error)
         }
