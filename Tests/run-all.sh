@@ -25,10 +25,11 @@ suite "lint (swift-format, ruff, mypy, shellcheck, go vet, header, generated fil
 suite "swift unit tests" swift_tests
 suite "C ABI (ASan, header drift, exports)" bash Tests/abi/run.sh
 suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
-suite "fuzz smoke (16 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
+suite "fuzz smoke (20 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
 suite "TLS (HTTPS fronts, test CA, CONNECT proxy)" "$VENV/bin/python" -m pytest Tests/e2e/test_tls.py -q -p no:cacheprovider
 suite "fault injection (bad answers from Flyte and the IdP)" bash Tests/e2e/run-faults.sh
 suite "kernel keyring tier (keyctl session)" bash Tests/kernel/run.sh
+suite "coherence (rotating refresh tokens, every tier and tool)" bash Tests/coherence/run.sh
 suite "library under ASan+UBSan and TSan (C ABI tests)" bash Tests/sanitize/run.sh all --abi-only
 suite "flyteauth tool" "$VENV/bin/python" -m pytest Tests/cli -q -p no:cacheprovider
 suite "Python binding" bash bindings/python/run-tests.sh

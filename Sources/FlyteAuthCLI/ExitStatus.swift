@@ -14,12 +14,15 @@ enum ExitStatus {
         (5, "login required: no usable token and no interactive login (run flyteauth login)"),
         (6, "the external token command failed"),
         (7, "cancelled (Ctrl-C)"),
+        (8, "a system library this needs is not installed (the message names the package, e.g. libcurl4)"),
         (64, "usage error (unknown option, bad combination)"),
     ]
 
     static let cancelledCode: Int32 = 7
+    static let missingLibraryCode: Int32 = 8
 
     static func code(for e: AuthError) -> Int32 {
+        if e.missingPackage != nil { return missingLibraryCode }
         switch e.kind {
         case .config, .invalidArgument: return 2
         case .network, .timeout: return 3
@@ -44,6 +47,10 @@ enum ExitStatus {
     /// What to do about a failure whose message does not say it already.
     static func fix(for e: AuthError) -> String? {
         let m = e.message.lowercased()
+        if let package = e.missingPackage {
+            return
+                "install the package \(package) (Debian, Ubuntu: sudo apt-get install \(package)); `flyteauth doctor` lists the libraries each path needs"
+        }
         switch e.kind {
         case .network, .timeout:
             if m.contains("resolve host") {

@@ -141,7 +141,7 @@ final class Discovery: Sendable {
             } catch {
                 tell(nil, error.message)
                 // A bad CA file fails the other path the same way: name it, as is.
-                if error.kind == .config { throw error }
+                if error.kind == .config || error.missingPackage != nil { throw error }
                 if error.kind == .network || error.kind == .timeout || error.kind == .cancelled {
                     throw error.prefixed("discovery of the \(what) from \(base)")
                 }

@@ -45,7 +45,7 @@ final class LoopbackListener: @unchecked Sendable {
     init(redirect: RedirectURI, handler: @escaping Handler) throws(AuthError) {
         context = Unmanaged.passRetained(Context(handler))
         do throws(AuthError) {
-            if let why = fa_mhd_load_error() { throw AuthError(.internal, String(cString: why)) }
+            if let why = fa_mhd_load_error() { throw AuthError.missingLibrary(String(cString: why)) }
             guard !redirect.bindAddresses.isEmpty else {
                 throw AuthError(.config, "redirect URI \"\(redirect.uri)\" has no loopback address to listen on")
             }

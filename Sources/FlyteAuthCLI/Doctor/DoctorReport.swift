@@ -13,6 +13,8 @@ final class DoctorReport {
         var fix: String?
         /// For a failure: which exit status it means.
         var kind: ErrorKind?
+        /// A missing system library's package (exit status 8).
+        var missingPackage: String?
     }
 
     private(set) var checks: [Check] = []
@@ -31,7 +33,9 @@ final class DoctorReport {
 
     var exitStatus: Int32 {
         guard let first = checks.first(where: { $0.outcome == .fail }) else { return 0 }
-        return ExitStatus.code(for: AuthError(first.kind ?? .internal, ""))
+        var e = AuthError(first.kind ?? .internal, "")
+        e.missingPackage = first.missingPackage
+        return ExitStatus.code(for: e)
     }
 
     var json: JSONValue {

@@ -24,10 +24,12 @@ struct DoctorRun {
     let report: DoctorReport
 
     static let checks: [any DoctorCheck] = [
+        LibrariesCheck(),
         ConnectionCheck(),
         DiscoveryCheck(),
         IdentityProviderCheck(),
         FlowEndpointsCheck(),
+        MachineIdentityCheck(),
         ClockCheck(),
         CacheTierCheck(),
         StoredLoginsCheck(),

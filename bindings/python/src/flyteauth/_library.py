@@ -191,6 +191,11 @@ class Library:
     def has(self, short_name: str) -> bool:
         return hasattr(self, short_name)
 
+    if TYPE_CHECKING:
+        # The functions of SIGNATURES, set in __init__ under their names without the
+        # "flyteauth_" prefix (client_new, client_metadata, ...): ctypes functions.
+        def __getattr__(self, name: str) -> Any: ...
+
 
 _lock = _thread.allocate_lock()
 _library: Optional[Library] = None
