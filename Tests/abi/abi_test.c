@@ -404,8 +404,10 @@ static void test_flyte_config(void) {
     CHECK(flyteauth_client_new_from_config(path, NULL, &c) == FLYTEAUTH_E_CONFIG && c == NULL, "malformed file");
     CHECK(strstr(last_message(), "config.yaml:3") && strstr(last_message(), "admin.insecure"), "names file, line, key: %s",
           last_message());
-    CHECK(flyteauth_client_new_from_config("/nonexistent/config.yaml", NULL, &c) == FLYTEAUTH_E_CONFIG &&
-          strstr(last_message(), "/nonexistent/config.yaml"), "missing file: %s", last_message());
+    /* The call first: the message argument must not be read before the call replaces it. */
+    flyteauth_status missing = flyteauth_client_new_from_config("/nonexistent/config.yaml", NULL, &c);
+    CHECK(missing == FLYTEAUTH_E_CONFIG && strstr(last_message(), "/nonexistent/config.yaml"), "missing file: %d %s",
+          missing, last_message());
     CHECK(flyteauth_client_new_from_config(path, "{\"bogus\": 1}", &c) == FLYTEAUTH_E_CONFIG, "bad override");
 }
 
