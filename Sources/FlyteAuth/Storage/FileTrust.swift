@@ -60,6 +60,10 @@ public enum FileTrust {
     /// set back to 0600.
     public static func openForReading(_ path: String, kind: Kind, what: String,
                                       fixed: ((String) -> Void)? = nil) throws(AuthError) -> Int32? {
+        // A file in a directory that does not exist does not exist: the caller's "missing"
+        // (a configuration error naming the path), not a cache failure.
+        var st = stat()
+        if stat(directoryOf(path), &st) != 0 && errno == ENOENT { return nil }
         try checkDirectory(directoryOf(path), what: "\(what) \(path)")
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (kind == .privateFile ? O_NOFOLLOW : 0)
         let fd = open(path, flags)
