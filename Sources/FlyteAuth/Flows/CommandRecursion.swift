@@ -48,7 +48,10 @@ public enum CommandRecursion {
         if basename(program) == "flyteauth" { return true }
         guard let resolved = locate(program, path: environment["PATH"]), let real = realPath(resolved) else { return false }
         if basename(real) == "flyteauth" { return true }
-        return realPath("/proc/self/exe") == real
+        // This very executable, when it is the flyteauth tool (under another name): a host
+        // such as Python running a Python token script is not running itself.
+        guard let me = realPath("/proc/self/exe"), basename(me).hasPrefix("flyteauth") else { return false }
+        return me == real
     }
 
     private static func basename(_ path: String) -> String {
