@@ -29,6 +29,7 @@ struct FlyteAuthCommand: ParsableCommand {
     /// what to do (a suggestion for a mistyped name).
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
+        TokenFastPath.runIfPossible(args)
         if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
             out(RootHelp.text(width: Terminal.width ?? 80))
             Glibc.exit(0)

@@ -36,20 +36,29 @@ struct Token: ParsableCommand {
     }
 
     func run() throws {
+        let output: Output = header ? .header : format.map(Output.document) ?? (json ? .json : .accessToken)
+        try Token.print(common.values, as: output, refresh: refresh)
+    }
+
+    enum Output: Equatable { case accessToken, header, json, document(String) }
+
+    /// The token as `output` says, for the parsed command and for the fast path alike.
+    static func print(_ common: CommonValues, as output: Output, refresh: Bool) throws(ExitCode) {
         do throws(AuthError) {
             let client = try common.client(login: .atTerminal)
             Interrupt.cancelOnSIGINT(client)  // a login at the terminal stops on Ctrl-C, exit status 7
             let s = refresh ? try client.refresh(rejected: nil) : try client.headers()
-            if header {
+            switch output {
+            case .header:
                 for h in s.headers { out("\(h.key): \(h.value)") }
-            } else if let format {
+            case .document(let format):
                 out(CommandOutput.document(token: s.accessToken, expiresAt: s.expiresAt, format: format, now: Clock.now())!.serialized)
-            } else if json {
+            case .json:
                 var o: [String: JSONValue] = ["access_token": .string(s.accessToken), "header_key": .string(s.headers[0].key)]
                 o["expires_at"] = s.expiresAt.map { .number($0.rounded(.down)) } ?? .null
                 o["expiry"] = s.expiresAt.map { .string(RFC3339.format($0)) } ?? .null
                 out(JSONValue.object(o).serialized)
-            } else {
+            case .accessToken:
                 out(s.accessToken)
             }
         } catch {
