@@ -511,7 +511,9 @@ flyteauth_status flyteauth_client_set_log_callback(flyteauth_client *client,
  * then the FLYTE_* environment variables over the file; then
  * `overrides_json` (same keys as flyteauth_client_new(), may be NULL) over
  * both. A malformed file fails with FLYTEAUTH_E_CONFIG naming file, line and
- * key.
+ * key; so does a file another user owns or can write, or one in a directory
+ * another user can write (as ssh refuses such a configuration). A token
+ * command that is flyteauth itself means flyteauth's own login (SECURITY.md).
  */
 flyteauth_status flyteauth_client_new_from_config(const char *config_path,
                                                   const char *overrides_json,
