@@ -41,14 +41,14 @@ public enum CommandRecursion {
         return out
     }
 
-    /// Whether `command` runs flyteauth itself: the program named `flyteauth`, or the
-    /// executable of this very process, wherever PATH finds it.
+    /// Whether `command` runs flyteauth itself: a program named `flyteauth`, as written or
+    /// where PATH and links lead. (Not "this process's executable": a Python host's command
+    /// may well be another Python program.)
     public static func runsFlyteauth(_ command: [String], environment: Environment) -> Bool {
         guard let program = command.first, !program.isEmpty else { return false }
         if basename(program) == "flyteauth" { return true }
         guard let resolved = locate(program, path: environment["PATH"]), let real = realPath(resolved) else { return false }
-        if basename(real) == "flyteauth" { return true }
-        return realPath("/proc/self/exe") == real
+        return basename(real) == "flyteauth"
     }
 
     private static func basename(_ path: String) -> String {
