@@ -6,7 +6,7 @@
 # out-of-memory input is saved as .build-fuzz/crashes/<target>-* and fails the run.
 # Per-target figures (runs, cov, ft, seconds) go to .build-fuzz/summary.tsv.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 seconds=${FUZZ_SECONDS:-300}
 if [ "${1:-}" = "--smoke" ]; then seconds=${FUZZ_SMOKE_SECONDS:-2}; shift; fi
 bash Fuzz/build.sh || exit 1
@@ -14,6 +14,15 @@ bin=.build-fuzz/flyteauth-fuzz
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(ls Fuzz/corpus)
 mkdir -p .build-fuzz/logs .build-fuzz/crashes
+# Private keys are made here, not committed: one of each form the key target reads.
+keys=.build-fuzz/corpus/private-key-pem
+if [ ! -f "$keys/gen-rsa-pkcs1" ]; then
+    mkdir -p "$keys"
+    openssl genrsa -traditional -out "$keys/gen-rsa-pkcs1" 2048 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/gen-rsa-pkcs8" 2>/dev/null
+    openssl ecparam -name prime256v1 -genkey -noout -out "$keys/gen-ec-sec1" 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes256 -pass pass:x -out "$keys/gen-ec-encrypted" 2>/dev/null
+fi
 summary=.build-fuzz/summary.tsv
 printf 'target\truns\tcov\tft\tseconds\tresult\n' > "$summary"
 failed=()
@@ -24,7 +33,7 @@ for t in "${targets[@]}"; do
     start=$SECONDS
     # -timeout: one input taking 10 s is a hang. -rss_limit_mb: a parser that balloons
     # on a small input is a denial of service. detect_leaks=0: the Swift runtime keeps
-    # allocations for the life of the process (build-notes.md).
+    # allocations for the life of the process (docs/build-notes.md).
     FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-} "$bin" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/crashes/$t-" ".build-fuzz/corpus/$t" "Fuzz/corpus/$t" > "$log" 2>&1

@@ -1,4 +1,4 @@
-"""The libflyteauth benchmarks (issue 8). Run through bench/run.sh, which builds the
+"""The libflyteauth benchmarks. Run through bench/run.sh, which builds the
 programs, and runs this inside a private Secret Service (Tests/e2e/keyring-session.sh).
 
     bench.py --mode full|quick|smoke --bin DIR --tmp DIR --out DIR --command CMD
@@ -54,9 +54,8 @@ sys.path.insert(0, HERE)
 
 from harness import netutil  # noqa: E402
 
-import chart  # noqa: E402
 
-from common import (IDP_DELAY_S, MB, MODES, PY, STORM_SHAPES, BenchError, fmt_num, fmt_stat,  # noqa: E402,F401
+from common import (IDP_DELAY_S, MB, MODES, PY, PY_FLYTE2, STORM_SHAPES, BenchError, fmt_num, fmt_stat,  # noqa: E402,F401
                     quantile, sha256_file, summary)
 from report import Report  # noqa: E402
 
@@ -90,6 +89,7 @@ class Bench(Report):
         self.base_env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.py_prog = os.path.join(HERE, "py_flyteauth.py")
         self.fk_prog = os.path.join(HERE, "py_flytekit.py")
+        self.f2_prog = os.path.join(HERE, "py_flyte2.py")
         self.go = os.path.join(self.bin, "go-bench") if a.go_impl != "none" else None
 
     # -- helpers -------------------------------------------------------------
@@ -267,6 +267,7 @@ class Bench(Report):
             "host": socket.gethostname(), "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 1048576, 1),
             "kernel": platform.release(), "os": osr.get("PRETTY_NAME"), "loadavg_start": list(os.getloadavg())}
         fk = sh([PY, "-c", "import importlib.metadata as m; print(m.version('flytekit'), m.version('keyring'))"], "? ?")
+        f2 = sh([PY_FLYTE2, "-c", "import importlib.metadata as m; print(m.version('flyte'))"], "?")
         self.results["tools"] = {
             "libflyteauth": sh([self.cli, "--version"]) or "?",
             "libflyteauth_so": os.path.join(self.a.stage_origin or self.stage, "lib",
@@ -278,7 +279,8 @@ class Bench(Report):
             "go": sh(["go", "version"]) if self.a.go_impl != "none" else None,
             "python": sh([PY, "-c", "import sys; print(sys.version.split()[0])"]),
             "python_interpreter": PY, "python_real_binary": real_py, "python_is_elf_not_shim": elf,
-            "flytekit": fk.split()[0], "keyring": fk.split()[-1],
+            "flytekit": fk.split()[0], "keyring": fk.split()[-1], "flyte_sdk": f2,
+            "flyte_sdk_interpreter": PY_FLYTE2,
             "glewlwyd": sh(["glewlwyd", "--version"]) or "?",
             "gnome_keyring": (sh(["gnome-keyring-daemon", "--version"]) or "?").splitlines()[0],
         }
@@ -312,6 +314,7 @@ class Bench(Report):
             ("C, old path (kernel tier off, Secret Service)", "ours", [os.path.join(self.bin, "first_header"), s_old]),
             ("C, headless (no D-Bus), second process", "ours", [os.path.join(self.bin, "first_header"), s]),
             ("flytekit PKCEAuthenticator", "theirs", [PY, self.fk_prog, "first-pkce", fk]),
+            ("flyte-sdk PKCEAuthenticator", "theirs", [PY_FLYTE2, self.f2_prog, "first-pkce", fk]),
             ("python -c 'import flytekit'", "base", [PY, "-c", "import flytekit"]),
             ("python -c 'pass'", "base", [PY, "-c", "pass"]),
             ("python -I -S -c 'import ctypes' (floor)", "base", [PY, "-I", "-S", "-c", "import ctypes"]),
@@ -350,7 +353,7 @@ class Bench(Report):
             self.timed(argv, envs.get(name, env), what=name)
         whole = {name: [] for name, _, _ in progs}
         to_header = {name: [] for name, _, _ in progs}
-        for rep in range(self.p["startup"]):
+        for _rep in range(self.p["startup"]):
             order = list(progs)
             random.shuffle(order)
             for name, kind, argv in order:
@@ -369,7 +372,7 @@ class Bench(Report):
         # Extra (no target): 4 C processes started at the same moment, as a fan-out of workers
         # would; each reads the keyring once. Time to first header of the slowest and the median one.
         slowest, middle = [], []
-        for rep in range(min(self.p["startup"], 10)):
+        for _rep in range(min(self.p["startup"], 10)):
             e = dict(env)
             e["BENCH_T0_NS"] = str(time.monotonic_ns())
             procs = [subprocess.Popen(progs[0][2], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -466,7 +469,7 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
 
         for name, _, argv in progs:  # warm-up; also fills the library's discovery disk cache
             one(name, argv, False)
-        for rep in range(self.p["cc"]):
+        for _rep in range(self.p["cc"]):
             order = list(progs)
             random.shuffle(order)
             for name, _, argv in order:
@@ -496,7 +499,7 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
             if floor is not None:
                 series[name]["floor_ns"].append(floor)
 
-        for rep in range(self.p["percall"]):
+        for _rep in range(self.p["percall"]):
             for threads in (1, 2):
                 for variant, extra in (("passthrough", {}), ("keyring PKCE", {"FLYTEAUTH_BENCH_SETTINGS": s})):
                     p = self.run([mb, str(threads), str(secs), str(token_length)], env=self.env(**extra),
@@ -595,13 +598,13 @@ print(json.dumps({"interpreter_start_ms": ms(t0, t_start), "import_flyteauth_ms"
 
     def case_storm(self):
         res = self.results["cases"].setdefault("storm", {"shapes": {}})
-        for rep in range(self.p["storm"]):
+        for _rep in range(self.p["storm"]):
             for procs_n, threads in STORM_SHAPES:
                 for impl in ("ours", "theirs"):
                     key = "%dx%d" % (procs_n, threads)
                     r = self.storm(impl, procs_n, threads)
                     res["shapes"].setdefault(key, {"ours": [], "theirs": []})[impl].append(r)
-        for key, v in res["shapes"].items():
+        for v in res["shapes"].values():
             for impl in ("ours", "theirs"):
                 v[impl + "_requests"] = summary([r["token_requests"] for r in v[impl]])
                 if impl == "theirs":

@@ -6,8 +6,11 @@ chart is drawn on any machine, offline, without matplotlib.
 panels: a list of dicts
     {"title": str, "unit": str, "log": bool,
      "bars": [{"label": str, "value": float, "lo": float|None, "hi": float|None,
-               "kind": "ours"|"theirs"|"base", "text": str}],
+               "kind": "ours"|"theirs"|"base", "text": str,
+               "target": float|None, "target_label": str}],
      "target": float|None, "target_label": str}
+A panel's target is a dashed red line across all its bars; a bar's own target is a red
+mark across its row only (e.g. one memory budget per variant).
 Text is drawn with a built-in 5x7 font (upper case; lower case is shown as upper case).
 """
 import math
@@ -88,6 +91,7 @@ WHITE = (255, 255, 255)
 BLACK = (20, 20, 20)
 GREY = (150, 150, 150)
 LIGHT = (225, 225, 225)
+RED = (200, 30, 30)
 COLOURS = {"ours": (33, 102, 172), "theirs": (230, 120, 30), "base": (160, 160, 160)}
 
 
@@ -143,6 +147,7 @@ def _scale(panel):
     vals += [b["hi"] for b in panel["bars"] if b.get("hi") is not None]
     if panel.get("target") is not None:
         vals.append(panel["target"])
+    vals += [b["target"] for b in panel["bars"] if b.get("target") is not None]
     vmax = max([v for v in vals if v is not None and v > 0] or [1.0])
     if panel.get("log"):
         vmin = min([v for v in vals if v is not None and v > 0] or [1.0])
@@ -216,22 +221,28 @@ def render(path, panels, title=None, subtitle=None):
                     cv.rect(xl, mid - 5, xl + 2, mid + 5, BLACK)
                     cv.rect(xh - 1, mid - 5, xh + 1, mid + 5, BLACK)
                     x1 = max(x1, xh)
-                cv.text(x1 + 8, y + 5, b.get("text") or _fmt(v), scale=2)
+                text = b.get("text") or _fmt(v)
+                if b.get("target") is not None:
+                    text += " (TARGET %s)" % b.get("target_label", _fmt(b["target"]))
+                cv.text(max(x1, x_of(b["target"]) if b.get("target") is not None else x1) + 8, y + 5, text, scale=2)
             else:
                 cv.text(BAR_X0 + 4, y + 5, b.get("text") or "N/A", scale=2, colour=GREY)
+            if b.get("target") is not None:
+                tx = x_of(b["target"])
+                cv.rect(tx - 1, y + 1, tx + 2, y + ROW_H - 1, RED)
             y += ROW_H
         if p.get("target") is not None:
             tx = x_of(p["target"])
             for yy in range(top - 4, bottom, 6):
-                cv.rect(tx - 1, yy, tx + 1, yy + 3, (200, 30, 30))
-            cv.text(tx + 4, bottom + 2, p.get("target_label", "TARGET"), scale=1, colour=(200, 30, 30))
+                cv.rect(tx - 1, yy, tx + 1, yy + 3, RED)
+            cv.text(tx + 4, bottom + 2, p.get("target_label", "TARGET"), scale=1, colour=RED)
         cv.rect(BAR_X0, bottom, BAR_X0 + BAR_W, bottom + 1, GREY)
         for t in ticks:
             label = _fmt(t)
             cv.text(x_of(t) - text_width(label, 1) // 2, bottom + 12, label, scale=1, colour=GREY)
         y = bottom + 34
     legend_x = 16
-    for kind, name in (("ours", "LIBFLYTEAUTH"), ("theirs", "FLYTEKIT"), ("base", "BASELINE / FLOOR")):
+    for kind, name in (("ours", "LIBFLYTEAUTH"), ("theirs", "FLYTEKIT / FLYTE-SDK"), ("base", "BASELINE / FLOOR")):
         cv.rect(legend_x, y + 4, legend_x + 14, y + 18, COLOURS[kind])
         legend_x = cv.text(legend_x + 20, y + 5, name, scale=2) + 30
     cv.text(legend_x, y + 5, "BARS: MEDIAN; WHISKERS: P25-P75", scale=2, colour=GREY)

@@ -7,6 +7,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable  # the venv's interpreter path (a symlink to the real binary, not a shim)
+# flyte-sdk (Flyte 2) lives in a venv of its own (bindings/python/requirements-flyte2.txt).
+PY_FLYTE2 = os.environ.get("FLYTE2_PYTHON", "/opt/flyteauth-venv-flyte2/bin/python")
 
 MODES = {
     # startup: case 1 repetitions; cc: case 2; percall: case 3 repetitions x seconds;
@@ -30,7 +32,6 @@ class BenchError(Exception):
 # ---------------------------------------------------------------------------
 
 def sha256_file(path):
-    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -5,7 +5,8 @@
     python py_flyteauth.py percall SETTINGS_JSON SECONDS
         per-call cost of Client.metadata() with a warm cache (case 3): one JSON line
 
-Written as a user would: import, build a client, ask for the metadata. The token is
+Written as a user would: import, build a client, ask for the metadata (`first` reads its
+settings without importing `json`, which a user program would not need). The token is
 never printed: BENCH_FP=1 adds a 64-bit FNV-1a fingerprint of the header value.
 """
 import os
@@ -22,9 +23,17 @@ def fnv1a(s):
     return "%016x" % h
 
 
+def literal(settings):
+    """The settings JSON object as a dict without importing `json` (with `re`, a
+    millisecond and more of start-up that a user program, holding its settings as a dict
+    literal or in its configuration, does not pay): the benchmark writes a JSON object of
+    strings, numbers, booleans and lists, which is also a Python literal once true,
+    false and null are named."""
+    return eval(settings, {"__builtins__": {}, "true": True, "false": False, "null": None})
+
+
 def first(settings):
-    import json
-    client = flyteauth.Client(json.loads(settings))
+    client = flyteauth.Client(literal(settings))
     key, value = client.metadata()[0]
     got = time.monotonic_ns()
     t0 = os.environ.get("BENCH_T0_NS")

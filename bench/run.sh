@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libflyteauth benchmarks (issue 8): libflyteauth from C, Python, Go and the `flyteauth`
+# libflyteauth benchmarks: libflyteauth from C, Python, Go and the `flyteauth`
 # tool side by side with flytekit, against a private glewlwyd and a private Secret
 # Service on 127.0.0.1. `make bench` runs this after staging the build.
 #
@@ -14,7 +14,8 @@
 #   --out DIR                    write the results (and the chart) to DIR instead
 #
 # Needs the staged build (build/stage: `make`), the venv with flytekit and keyring
-# (scripts/install-deps.sh; VENV=/opt/flyteauth-venv by default), cc, glewlwyd,
+# (scripts/install-deps.sh; VENV=/opt/flyteauth-venv by default), flyte-sdk's venv
+# (FLYTE2_PYTHON=/opt/flyteauth-venv-flyte2/bin/python by default), cc, glewlwyd,
 # gnome-keyring and dbus; go is optional (the Go rows are skipped without it).
 # Never builds Swift. Every server it starts is stopped by pid when it ends.
 set -euo pipefail
@@ -48,6 +49,10 @@ for tool in cc pkg-config glewlwyd gnome-keyring-daemon dbus-run-session; do
 done
 "$PY" -c 'import flytekit.clients.auth.authenticator, keyring' 2>/dev/null \
     || { echo "run.sh: flytekit or keyring missing from $VENV (bash scripts/install-deps.sh)" >&2; exit 2; }
+# flyte-sdk (Flyte 2), the second peer of case 1, in a venv of its own.
+export FLYTE2_PYTHON=${FLYTE2_PYTHON:-/opt/flyteauth-venv-flyte2/bin/python}
+"$FLYTE2_PYTHON" -c 'import flyte.remote._client.auth._authenticators.pkce, keyring' 2>/dev/null \
+    || { echo "run.sh: flyte-sdk missing from $FLYTE2_PYTHON (bash scripts/install-deps.sh)" >&2; exit 2; }
 
 if [ -n "${MAKELEVEL:-}" ]; then
     command="make bench${BENCH_ARGS:+ BENCH_ARGS=\"$BENCH_ARGS\"}"
@@ -98,11 +103,13 @@ export LD_LIBRARY_PATH=$STAGE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 echo "run.sh: $mode run; building the benchmark programs"
 CFLAGS_BENCH=(-std=gnu11 -O2 -Wall -Wextra)
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" $(pkg-config --cflags --libs flyteauth)
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" $(pkg-config --cflags --libs flyteauth) -lpthread
-cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" $(pkg-config --cflags flyteauth) -ldl
+read -ra FLYTEAUTH_CFLAGS_LIBS <<< "$(pkg-config --cflags --libs flyteauth)"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/first_header" "$here/first_header.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/storm" "$here/storm.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/expiry_bench" "$here/expiry_bench.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/metadata_bench" "$here/metadata_bench.c" "${FLYTEAUTH_CFLAGS_LIBS[@]}" -lpthread
+read -ra FLYTEAUTH_CFLAGS <<< "$(pkg-config --cflags flyteauth)"
+cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/footprint" "$here/footprint.c" "${FLYTEAUTH_CFLAGS[@]}" -ldl
 # The floor of case 1: a C process that does nothing.
 printf 'int main(void) { return 0; }\n' > "$tmp/bare.c"
 cc "${CFLAGS_BENCH[@]}" -o "$tmp/bin/bare_c" "$tmp/bare.c"
@@ -129,7 +136,7 @@ c.set_token("x" * 10)
 assert c.metadata()[0][1] == "Bearer " + "x" * 10
 c.close()' || { echo "run.sh: the Python binding does not work with the staged library" >&2; exit 1; }
 
-# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go; issue 12) ------------
+# --- Go per-call benchmark (bindings/go/flyteauth/bench_test.go) ------------
 # go test's own benchmark of Client.Metadata / Headers / GetRequestMetadata on a warm
 # cache, against the snapshot above. Writes $out/$stem-go-percall.json:
 # {"BenchmarkPerCallMetadata": {"ns_per_op": [..one per -count..], "allocs_per_op": N}, ...}

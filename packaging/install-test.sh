@@ -6,9 +6,10 @@
 # checks that nothing of theirs is left. Runs as root (CI, or sudo). Leaves the machine
 # as it found it, also when a check fails.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-# Never the user's own kernel keyring: this suite runs with the tier off.
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+cd "$(dirname "$0")/.." || exit 1
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=Tests/lib.sh
+. Tests/lib.sh
 root=$PWD
 unset LD_LIBRARY_PATH PKG_CONFIG_PATH PYTHONPATH PYTHONHOME
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8

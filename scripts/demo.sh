@@ -24,6 +24,7 @@ chmod 600 "$work/secret"
 echo "  Flyte endpoint: $endpoint"
 
 say "Building a C program against build/stage with pkg-config"
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -std=c99 -Wall -Wextra -Werror scripts/demo/print_header.c -o "$work/print_header" \
     $(PKG_CONFIG_PATH=$STAGE/lib/pkgconfig pkg-config --cflags --libs flyteauth)
 echo "  cc ... \$(pkg-config --cflags --libs flyteauth)"

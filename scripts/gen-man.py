@@ -17,10 +17,14 @@ def esc(text):
     return (text or "").replace("\\", "\\\\").replace("-", "\\-").replace("\n.", "\n\\&.")
 
 
-def args_of(c):
+def arg_key(a):
+    return tuple(n["name"] for n in a.get("names", []))
+
+
+def args_of(c, skip=()):
     lines = []
     for a in c.get("arguments", []):
-        if not a.get("shouldDisplay", True):
+        if not a.get("shouldDisplay", True) or arg_key(a) in skip:
             continue
         names = ", ".join(("--" if n["kind"] == "long" else "-") + n["name"] for n in a.get("names", []))
         if a.get("kind") == "option":
@@ -48,18 +52,25 @@ def split_sections(text):
 
 description, sections = split_sections(cmd.get("discussion", ""))
 
-page = [".TH FLYTEAUTH 1 \"\" \"flyteauth %s\" \"User Commands\"" % cmd.get("version", ""),
+subs = [sub for sub in cmd.get("subcommands", []) if sub["commandName"] != "help"]
+# The options every subcommand takes are listed once, under OPTIONS.
+common = set.intersection(*[set(arg_key(a) for a in sub.get("arguments", [])) for sub in subs])
+common_args = {"arguments": [a for a in subs[0].get("arguments", []) if arg_key(a) in common]}
+
+# .hy 0: names, paths and URLs are never hyphenated (include/flyteauth.h, localhost:30080).
+page = [".TH FLYTEAUTH 1 \"\" \"flyteauth %s\" \"User Commands\"" % cmd.get("version", ""), ".hy 0", ".ad l",
         ".SH NAME", "flyteauth \\- " + esc(cmd.get("abstract", "")),
         ".SH SYNOPSIS", ".B flyteauth", ".I command", "[options]",
         ".SH DESCRIPTION", esc(description).replace("\n\n", "\n.PP\n")]
 page.append(".SH COMMANDS")
-for sub in cmd.get("subcommands", []):
-    if sub["commandName"] == "help":
-        continue
+for sub in subs:
     page += [".SS flyteauth %s" % sub["commandName"], esc(sub.get("abstract", ""))]
     if sub.get("discussion"):
         page += [".PP", esc(sub["discussion"])]
-    page.append(args_of(sub))
+    own = args_of(sub, skip=common)
+    if own:
+        page.append(own)
+page += [".SH OPTIONS", "Every command takes these:", args_of(common_args)]
 for heading in SECTIONS:
     rows = sections.get(heading)
     if not rows:

@@ -5,7 +5,8 @@
 
 The facts and their one place:
   VERSION                     the version: LibraryVersion.swift, the header's version
-                              macros, pyproject.toml, flyteauth.__version__ (written);
+                              macros, pyproject.toml, flyteauth.__version__ and the
+                              Python binding's header version (written);
                               debian/changelog's top entry (checked; dch writes it)
   Settings.swift's key table  the settings keys, as `flyteauth config --keys` prints
                               them: the Go and Python bindings' key lists (written)
@@ -64,6 +65,9 @@ def version_files(v):
     out[p] = substitute(read(p), r'^version = "[^"]*"$', 'version = "%s"' % v, p)
     p = "bindings/python/src/flyteauth/__init__.py"
     out[p] = substitute(read(p), r'^__version__ = "[^"]*"$', '__version__ = "%s"' % v, p)
+    p = "bindings/python/src/flyteauth/_library.py"
+    out[p] = substitute(read(p), r"^HEADER_VERSION_NUMBER = 0x[0-9a-fA-F]+$",
+                        "HEADER_VERSION_NUMBER = 0x%02x%02x%02x" % (major, minor, patch), p)
     return out
 
 
@@ -93,10 +97,10 @@ def key_files(keys):
           "// SettingsKeys are the keys of the JSON settings object of flyteauth_client_new, in\n"
           "// the library's order. Settings has a field for each (a test checks it).\n"
           "var SettingsKeys = []string{\n" + "".join("\t%s,\n" % go_quote(k) for k in keys) + "}\n")
+    # (No typing import: `import flyteauth` loads nothing it does not need.)
     py = ('"""%s"""\n\n' % (NOTICE % source)
-          + "from typing import Tuple\n\n"
-          "#: The keys of the settings object of ``flyteauth_client_new``, in the library's order.\n"
-          "SETTINGS_KEYS: Tuple[str, ...] = (\n" + "".join('    "%s",\n' % k for k in keys) + ")\n")
+          + "#: The keys of the settings object of ``flyteauth_client_new``, in the library's order.\n"
+          "SETTINGS_KEYS = (\n" + "".join('    "%s",\n' % k for k in keys) + ")\n")
     return {"bindings/go/flyteauth/settings_keys.go": go,
             "bindings/python/src/flyteauth/_settings_keys.py": py}
 

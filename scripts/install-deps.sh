@@ -28,19 +28,26 @@ PKGS=(
   # tests: identity provider, keyring, tools
   glewlwyd sqlite3 openssl gnome-keyring dbus dbus-daemon libsecret-tools procps psmisc curl
   valgrind python3-venv keyutils
+  # the newcomer tests: the tool in an 80-column terminal, login pages in a browser, the QR code
+  tmux chromium zbar-tools fonts-dejavu-core
   # the Go adapters' tests: grpc-go and x/oauth2 (GOPATH sources, no module proxy here)
   golang-google-grpc-dev golang-golang-x-oauth2-dev
   # packaging and ABI checks
   debhelper dpkg-dev lintian abigail-tools fakeroot
+  # make lint (swift-format comes with the toolchain; ruff and mypy from the test venv)
+  shellcheck
 )
 stamp=/var/lib/libflyteauth-deps.stamp
-want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go"
+want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go golang-github-zitadel-oidc-dev"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && command -v go >/dev/null; then
   echo "install-deps: already installed"
 else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
   apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-go >/dev/null
+  # The RFC 8693 token-exchange server of the tests: zitadel/oidc's example OP, built from
+  # this package's source by Tests/zitadel/build.sh.
+  apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-github-zitadel-oidc-dev >/dev/null
   echo "$want" > "$stamp"
 fi
 # The glewlwyd package enables a system service; the tests run private instances only.

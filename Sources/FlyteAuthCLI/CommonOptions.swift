@@ -5,19 +5,20 @@ import Glibc
 
 /// Settings every command accepts; they win over the configuration file and FLYTE_*.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Configuration file (default: the search flytekit uses).")
+    @Option(name: .shortAndLong, help: "Configuration file (default: the search flytekit uses).", completion: .file())
     var config: String?
 
     @Option(name: .shortAndLong, help: "Flyte endpoint, e.g. dns:///flyte.example.com or localhost:30080.")
     var endpoint: String?
 
-    @Option(help: "Auth type: Pkce, DeviceFlow, ClientSecret, ExternalCommand (any flytekit spelling).")
+    @Option(help: "Auth type: Pkce, DeviceFlow, ClientSecret, ExternalCommand (any flytekit spelling).",
+            completion: .list(AuthType.allCases.map(\.rawValue)))
     var authType: String?
 
     @Option(help: "OAuth2 client id.")
     var clientId: String?
 
-    @Option(help: "File holding the client secret.")
+    @Option(help: "File holding the client secret.", completion: .file())
     var clientSecretLocation: String?
 
     @Option(help: "Scope to request (repeat for several).")
@@ -36,6 +37,34 @@ struct CommonOptions: ParsableArguments {
     var fileCache = false
 
     @Option(help: "Extra settings as a JSON object (keys as in include/flyteauth.h).")
+    var settings: String?
+
+    /// The values the parser read, as plain data (what `token`'s fast path builds itself).
+    var values: CommonValues {
+        CommonValues(config: config, endpoint: endpoint, authType: authType, clientId: clientId,
+                     clientSecretLocation: clientSecretLocation, scope: scope, audience: audience,
+                     insecure: insecure, nonInteractive: nonInteractive, fileCache: fileCache, settings: settings)
+    }
+
+    func overrides() throws(AuthError) -> String { try values.overrides() }
+    func resolve() throws(AuthError) -> ResolvedConfig { try values.resolve() }
+    func settings(login policy: CommonValues.LoginPolicy) throws(AuthError) -> Settings { try values.settings(login: policy) }
+    func client(login policy: CommonValues.LoginPolicy) throws(AuthError) -> AuthClient { try values.client(login: policy) }
+}
+
+/// The common options' values, apart from the argument parser's property wrappers, and
+/// what they mean: one place for the parsed command and for `token`'s fast path.
+struct CommonValues {
+    var config: String?
+    var endpoint: String?
+    var authType: String?
+    var clientId: String?
+    var clientSecretLocation: String?
+    var scope: [String] = []
+    var audience: String?
+    var insecure = false
+    var nonInteractive = false
+    var fileCache = false
     var settings: String?
 
     /// The overrides as a settings JSON object.

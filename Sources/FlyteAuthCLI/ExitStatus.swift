@@ -14,13 +14,16 @@ enum ExitStatus {
         (5, "login required: no usable token and no interactive login (run flyteauth login)"),
         (6, "the external token command failed"),
         (7, "cancelled (Ctrl-C)"),
+        (8, "a system library this needs is not installed (the message names the package, e.g. libcurl4)"),
         (64, "usage error (unknown option, bad combination)"),
     ]
 
     static let cancelledCode: Int32 = 7
+    static let missingLibraryCode: Int32 = 8
 
 
     static func code(for e: AuthError) -> Int32 {
+        if e.missingPackage != nil { return missingLibraryCode }
         switch e.kind {
         case .config, .invalidArgument: return 2
         case .network, .timeout: return 3
@@ -34,9 +37,10 @@ enum ExitStatus {
 
     /// Prints the error the way users read it, with what to do next, and returns its status.
     static func fail(_ e: AuthError) -> ExitCode {
-        var text = "flyteauth: error: \(e.message)\n"
+        let width = Terminal.width(of: 2)
+        var text = Terminal.wrap("flyteauth: error: ", e.message, indent: 2, width: width) + "\n"
         if let code = e.oauthError, !e.message.contains(code) { text += "  (OAuth error: \(code))\n" }
-        if let fix = fix(for: e) { text += "  fix: \(fix)\n" }
+        if let fix = fix(for: e) { text += Terminal.wrap("  fix: ", fix, indent: 7, width: width) + "\n" }
         Logger.writeStderr(text)
         return ExitCode(code(for: e))
     }
@@ -44,6 +48,9 @@ enum ExitStatus {
     /// What to do about a failure whose message does not say it already.
     static func fix(for e: AuthError) -> String? {
         let m = e.message.lowercased()
+        if let package = e.missingPackage {
+            return "install the package \(package) (Debian, Ubuntu: sudo apt-get install \(package)); `flyteauth doctor` lists the libraries each path needs"
+        }
         switch e.kind {
         case .network, .timeout:
             if m.contains("resolve host") {
@@ -64,12 +71,20 @@ enum ExitStatus {
             return "correct that key at the file and line named (`flyteauth config` shows every key and where it came from)"
         case .config where e.message.contains("YAML:") || m.contains("malformed section") || m.contains("expected \"key = value\""):
             return "correct the syntax at the file and line named (`flyteauth doctor` shows the keys in effect)"
+        case .config where m.contains("no flyte endpoint"):
+            return "run `flyteauth login --endpoint flyte.example.com` (your Flyte address), or put it in ~/.flyte/config.yaml under admin: endpoint: dns:///flyte.example.com"
+        case .oauth where e.oauthError == "access_denied":
+            return "the login was declined at the sign-in page: run `flyteauth login` again and approve it, or ask your administrator for access"
+        case .oauth where e.oauthError == "invalid_client":
+            return "check admin.clientId and the client secret with your identity provider's administrator"
+        case .command:
+            return "run the command in admin.command (or proxyCommand) yourself to see why it fails, or correct it"
         case .cancelled:
             return nil
-        case .loginRequired where !m.contains("flyteauth login"):
+        case .loginRequired:
             return "run `flyteauth login` at a terminal"
         default:
-            return nil
+            return "`flyteauth doctor` checks each step and names what to change"
         }
     }
 }

@@ -10,22 +10,37 @@ struct Login: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print JSON when logged in: endpoint, identity, expires_at (epoch seconds), cache.")
+    var json = false
+
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .always)
             Interrupt.cancelOnSIGINT(client)
             let countdown = Countdown()
-            client.interaction.setDevicePrompt { d in DevicePromptView.show(d); countdown.start(until: d.expiresAt) }
+            client.interaction.setDevicePrompt { d in
+                DevicePromptView.show(d)
+                countdown.start(until: d.expiresAt, waitingFor: "approval")
+            }
+            client.interaction.setWaitNotice { deadline in countdown.start(until: deadline, waitingFor: "the browser login") }
             let snapshot: HeaderSnapshot
             defer { countdown.stop() }
             snapshot = try client.login()
             countdown.stop()
             let who = Identity.describe(client.status())
+            if json {
+                var o: [String: JSONValue] = ["endpoint": client.endpoint.map { .string($0.configured) } ?? .null,
+                                              "cache": .string(client.cacheDescription)]
+                o["identity"] = who.map(JSONValue.string) ?? .null
+                o["expires_at"] = snapshot.expiresAt.map { .number($0.rounded(.down)) } ?? .null
+                out(JSONValue.object(o).serialized)
+                return
+            }
             var line = "Logged in to \(client.endpoint?.configured ?? "Flyte")"
             if let who { line += " as \(who)" }
             if let e = snapshot.expiresAt { line += "; the access token expires at \(RFC3339.format(e))" }
-            out(line + ".")
-            out("Tokens are cached in \(client.cacheDescription).")
+            Terminal.print("", line + ".", indent: 0)
+            Terminal.print("", "Tokens are cached in \(client.cacheDescription).", indent: 0)
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -43,28 +58,42 @@ enum DevicePromptView {
     }
 }
 
-/// "Waiting for approval... 9:41 left" on a terminal while the device login polls.
+/// "Waiting for approval... 9:41 left (Ctrl-C to cancel)" on a terminal while a login
+/// waits. `stop` returns once the line is erased, so what follows starts on a clean line.
 final class Countdown: @unchecked Sendable {
     private let lock = ConditionLock()
     private var running = false
+    private var drawing = false
 
-    func start(until expiresAt: Double) {
+    func start(until expiresAt: Double, waitingFor what: String) {
         guard isatty(2) == 1 else { return }
-        lock.withLock { running = true }
-        _ = BackgroundThread.start { [self] in
+        let begin = lock.withLock { () -> Bool in
+            guard !running && !drawing else { return false }
+            running = true
+            drawing = true
+            return true
+        }
+        guard begin else { return }
+        let started = BackgroundThread.start { [self] in
             while lock.withLock({ running }) {
                 let left = max(0, Int(saturatingSeconds: expiresAt - Clock.now()))
-                Logger.writeStderr("\r  Waiting for approval... \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60) left ")
-                lock.withLock { if running { lock.wait(until: Clock.monotonic() + 1) } }
+                Logger.writeStderr("\r  Waiting for \(what)... \(left / 60):\(left % 60 < 10 ? "0" : "")\(left % 60) left (Ctrl-C to cancel) ")
+                lock.withLock { if running { _ = lock.wait(until: Clock.monotonic() + 1) } }
             }
             Logger.writeStderr("\r\u{1B}[K")
+            lock.withLock {
+                drawing = false
+                lock.broadcast()
+            }
         }
+        if !started { lock.withLock { running = false; drawing = false } }
     }
 
     func stop() {
         lock.withLock {
             running = false
             lock.broadcast()
+            while drawing { _ = lock.wait(until: Clock.monotonic() + 1) }
         }
     }
 }

@@ -18,8 +18,8 @@ enum ManualSections {
         ("~/.cache/flyteauth/discovery-*.json", "the server's discovery documents (no secrets), kept an hour"),
         ("~/.local/state/flyteauth/tokens.json", "the opt-in file cache (mode 0600)"),
         ("$XDG_RUNTIME_DIR/flyteauth/*.lock", "lock files that serialise refreshes between processes"),
-        ("/usr/share/bash-completion/completions/flyteauth, /usr/share/zsh/vendor-completions/_flyteauth, /usr/share/fish/vendor_completions.d/flyteauth.fish",
-         "shell completions (generated with `flyteauth --generate-completion-script bash|zsh|fish`)"),
+        ("PREFIX/share/bash-completion/completions/flyteauth, PREFIX/share/zsh/vendor-completions/_flyteauth, PREFIX/share/fish/vendor_completions.d/flyteauth.fish",
+         "shell completions; PREFIX is /usr for the Debian package, /usr/local after make install (or generate one: `flyteauth --generate-completion-script bash|zsh|fish`)"),
     ]
 
     static func section(_ name: String, _ rows: [(String, String)]) -> String {

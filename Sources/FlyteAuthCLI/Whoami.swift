@@ -9,6 +9,9 @@ struct Whoami: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print JSON: the server's answer (token fields left out) and its source URL.")
+    var json = false
+
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .atTerminal)
@@ -33,7 +36,15 @@ struct Whoami: ParsableCommand {
                     var shown: [String: JSONValue] = [:]
                     for (k, v) in o where !k.lowercased().contains("token") { shown[k] = v }
                     shown["source"] = .string(request.url)
-                    out(PrettyJSON.format(.object(shown)))
+                    if json {
+                        out(PrettyJSON.format(.object(shown)))
+                    } else {
+                        if let who = Identity.describe(.object(["claims": .object(shown)])) { Terminal.print("", "You are \(who).", indent: 0) }
+                        for key in shown.keys.sorted() where key != "source" {
+                            Terminal.print(key.padding(16), shown[key]!.stringValue ?? shown[key]!.serialized, indent: 16)
+                        }
+                        Terminal.print("source".padding(16), request.url, indent: 16)
+                    }
                     return
                 }
                 tried.append("\(request.url): HTTP \(response.status)")

@@ -24,6 +24,8 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var oauthErrorDescription: String?
     /// HTTP status of the failing response, or 0.
     public var httpStatus: Int
+    /// A system library that could not be loaded: the Debian package that provides it.
+    public var missingPackage: String?
 
     public init(_ kind: ErrorKind, _ message: String, oauthError: String? = nil,
                 oauthErrorDescription: String? = nil, httpStatus: Int = 0) {
@@ -37,6 +39,19 @@ public struct AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// A lazily loaded system library is missing: `loadError` is its loader's message
+    /// ("libcurl could not be loaded (...); install libcurl4"), which names the package.
+    public static func missingLibrary(_ loadError: String, kind: ErrorKind = .internal) -> AuthError {
+        var e = AuthError(kind, loadError)
+        // No Foundation here: the words after the last "; install ".
+        let parts = loadError.split(separator: ";", omittingEmptySubsequences: false)
+        if let last = parts.last, last.hasPrefix(" install ") {
+            let package = last.dropFirst(" install ".count).prefix { $0 != " " && $0 != ")" }
+            if !package.isEmpty { e.missingPackage = String(package) }
+        }
+        return e
+    }
 
     /// True for failures that say nothing about the credentials themselves (network,
     /// timeouts, 5xx, 429, a 2xx whose body is unusable, a redirect that is never followed): the last good tokens are kept.

@@ -75,7 +75,7 @@ import Testing
         }
     }
 
-    /// Issue 13, defect 7: a failing token endpoint (5xx, network) is not the person's
+    /// A failing token endpoint (5xx, network) is not the person's
     /// fault: polling goes on to the deadline, and the error then says what failed.
     @Test func tokenEndpointFailuresAreNamedAtTheDeadline() {
         var p = DevicePolling(authorization: authorization(), timeout: 12, now: 0)
@@ -94,7 +94,7 @@ import Testing
         #expect(f.message.contains("not approved in time"))
     }
 
-    /// Issue 13, defect 7: no wait and no poll reaches past the deadline.
+    /// The device flow's deadline holds: no wait and no poll reaches past the deadline.
     @Test func waitsAndPollsAreBoundedByTheTimeLeft() {
         let p = DevicePolling(authorization: authorization(interval: 5), timeout: 2, now: 0)
         #expect(p.firstWait(now: 0) == 2)

@@ -1,7 +1,7 @@
 import FlyteAuthCore
 import Testing
 
-/// Issue 13, defect 6: whatever `expires_in` says, a token expires, and soon enough.
+/// Whatever `expires_in` says, a token expires, and soon enough.
 @Suite struct ExtremeLifetimeTests {
     func credentials(_ body: String, now: Double = 1000) throws(AuthError) -> Credentials {
         try TokenResponse.credentials(from: HTTPResponse(status: 200, body: Array(body.utf8)), endpoint: "https://idp/token", now: now)
@@ -40,7 +40,7 @@ import Testing
     }
 }
 
-/// Issue 13, defect 5: server text never reaches a terminal with its control characters.
+/// Server text never reaches a terminal with its control characters.
 @Suite struct ServerTextTests {
     @Test func controlCharactersAreEscapedAndLengthCapped() {
         #expect(ServerText.clean("a\u{1B}[31mred\nx\u{7}\u{9B}\u{202E}") == "a\\u001b[31mred\\nx\\u0007\\u009b\\u202e")
@@ -72,7 +72,7 @@ import Testing
     }
 }
 
-/// Issue 13, defect 9: a 2xx whose body is unusable reports its status, and is transient
+/// A 2xx whose body is unusable reports its status, and is transient
 /// (a broken answer says nothing about the refresh token).
 @Suite struct BrokenSuccessTests {
     @Test func httpStatusIsSetForA2xxWithABadBody() {
@@ -87,7 +87,7 @@ import Testing
     }
 }
 
-/// The 429/503 retry rule (issue 13, rate limits).
+/// The 429/503 retry rule: rate limits and overload are waited out within the deadline.
 @Suite struct RateLimitRetryTests {
     @Test func onlyTooManyRequestsAndServiceUnavailableAreRetried() {
         for status in [200, 400, 401, 403, 404, 500, 502, 504] { #expect(!RateLimitRetry.isRetryable(status: status)) }

@@ -116,7 +116,7 @@ import Testing
     }
 }
 
-/// Issue 13, defect 1: every duration is a real deadline or a config error naming its key.
+/// Every duration is a real deadline or a config error naming its key.
 @Suite struct DurationSettingTests {
     let timeouts = ["http_timeout_seconds", "connect_timeout_seconds", "command_timeout_seconds", "login_timeout_seconds",
                     "device_flow_timeout_seconds", "keyring_timeout_seconds"]

@@ -15,9 +15,13 @@ import Testing
         #expect(!refreshed.unverified && refreshed.refreshToken == "r" && policy.hardDeadline(for: refreshed) > 4500)
     }
 
-    @Test func anOpaqueImportWithoutARefreshTokenGetsTheAssumedLifetime() {
+    @Test func anOpaqueImportWithoutARefreshTokenIsCheckedAndGetsNoMadeUpLifetime() {
         let c = ImportedToken.adopt(Credentials(accessToken: "opaque", obtainedAt: 0), now: 1000)
-        #expect(!c.unverified && c.expiresAt == 1000 + ImportedToken.assumedLifetime && c.obtainedAt == 1000)
+        #expect(c.unverified && c.expiresAt == nil && c.obtainedAt == 1000)
+        #expect(policy.hardDeadline(for: c) < 0, "not served before the check")
+        #expect(UnknownLifetime.verdict(status: 200) == .accepted)
+        #expect(UnknownLifetime.verdict(status: 401) == .refused(status: 401))
+        #expect(UnknownLifetime.verdict(status: 503) == .unknown(status: 503))
     }
 
     @Test func anImportWithAKnownLifetimeIsServedAsIs() {

@@ -30,6 +30,28 @@ import Testing
         #expect(missing?.kind == .config && missing?.message.contains("FLYTE_API_KEY") == true)
     }
 
+    @Test(arguments: [
+        ("{}", [:], AuthType.pkce),
+        (#"{"client_id":"a","client_secret":"s"}"#, [:], .clientSecret),
+        (#"{"client_secret_location":"/s"}"#, [:], .clientSecret),
+        (#"{"client_secret_env_var":"S"}"#, [:], .clientSecret),
+        (#"{"command":["tok"]}"#, [:], .externalCommand),
+        (#"{"client_secret":"s"}"#, ["FLYTEAUTH_AUTH_TYPE": "DeviceFlow"], .deviceFlow),
+        (#"{"auth_type":"pkce","client_secret":"s"}"#, ["FLYTEAUTH_AUTH_TYPE": "DeviceFlow"], .pkce),
+        (#"{"client_secret":""}"#, ["FLYTEAUTH_AUTH_TYPE": ""], .pkce),
+    ] as [(String, [String: String], AuthType)])
+    func anUnsetAuthTypeIsChosenHere(json: String, environment: [String: String], expected: AuthType) throws {
+        let s = try Settings.parse(json: Array(json.utf8))
+        #expect(try ClientConfiguration.resolve(s, environment: Environment(environment)).settings.authType == expected)
+    }
+
+    @Test func anUnknownAuthTypeInTheEnvironmentIsAConfigurationError() throws {
+        let e = failure { () throws(AuthError) in
+            try ClientConfiguration.resolve(Settings(), environment: Environment(["FLYTEAUTH_AUTH_TYPE": "kerberos"]))
+        }
+        #expect(e?.kind == .config && e?.message.contains("FLYTEAUTH_AUTH_TYPE") == true)
+    }
+
     @Test func filesArePlacedByTheXDGVariables() throws {
         var s = Settings()
         s.endpoint = "flyte.test"

@@ -125,6 +125,9 @@ final class FakeTransport: HTTPTransport {
 final class MemoryStorage: Sendable {
     private struct State: Sendable {
         var credentials: Credentials?
+        /// A cache tier's copy (the kernel key): what `load` serves when set, never what
+        /// `loadAuthoritative` returns.
+        var cacheTier: Credentials?
         var saves = 0
         var locks = 0
         var whenLocked: (@Sendable () -> Void)?
@@ -135,6 +138,10 @@ final class MemoryStorage: Sendable {
     var credentials: Credentials? {
         get { state.withLock { $0.credentials } }
         set { state.withLock { $0.credentials = newValue } }
+    }
+    var cacheTier: Credentials? {
+        get { state.withLock { $0.cacheTier } }
+        set { state.withLock { $0.cacheTier = newValue } }
     }
     var saves: Int { state.withLock { $0.saves } }
     var locks: Int { state.withLock { $0.locks } }
@@ -147,9 +154,12 @@ final class MemoryStorage: Sendable {
     struct Store: TokenStore {
         let storage: MemoryStorage
         var name: String { "memory" }
-        func load() throws(AuthError) -> Credentials? { storage.credentials }
+        func load() throws(AuthError) -> Credentials? { storage.state.withLock { $0.cacheTier ?? $0.credentials } }
+        func loadAuthoritative() throws(AuthError) -> AuthoritativeRead {
+            AuthoritativeRead(credentials: storage.credentials, definitive: true)
+        }
         func save(_ credentials: Credentials) throws(AuthError) {
-            storage.state.withLock { $0.credentials = credentials; $0.saves += 1 }
+            storage.state.withLock { $0.credentials = credentials; $0.cacheTier = nil; $0.saves += 1 }
         }
         func remove() throws(AuthError) { storage.credentials = nil }
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// Explicit refreshes: `refresh(rejected:)` with and without a rejected token.
 @Suite struct RefreshTests {
-    /// Issue 13 defect 3: nil forces a token request, even as the process's first call
+    /// nil forces a token request, even as the process's first call
     /// with a valid token in the shared cache.
     @Test func refreshWithoutTokenForcesARequestAsFirstCall() throws {
         let h = try Harness.clientCredentials()
@@ -51,7 +51,7 @@ import Testing
     }
 }
 
-/// Issue 13 defect 8: a refresh token the IdP refused is forgotten everywhere.
+/// A refresh token the IdP refused is forgotten everywhere.
 @Suite struct InvalidGrantTests {
     @Test func refusedRefreshTokenIsForgottenAndNeverResent() throws {
         let h = try Harness.pkce()
@@ -138,5 +138,45 @@ import Testing
         let second = try h.client.refresh(rejected: "t1")
         #expect(second.accessToken == "t2" && second.headers[1].value == "Bearer proxy-2")
         #expect(h.runner.runs.count == 2)
+    }
+}
+
+/// Another tool rotated the refresh token in the durable tiers while a cache tier (the
+/// kernel key) still holds the old one: a refresh starts from the durable tiers.
+@Suite struct NewestStateTests {
+    @Test func aRefreshSendsTheNewestRefreshTokenNotTheCachedOne() throws {
+        let h = try Harness.pkce()
+        h.storage.cacheTier = h.cached("old", refresh: "rt-old", expiresIn: 3600)
+        h.storage.credentials = h.cached("theirs", refresh: "rt-new", expiresIn: 3600)
+        h.transport.script(Harness.tokenURL, Harness.token("renewed", refresh: "rt-3"))
+        #expect(try h.client.headers().accessToken == "old", "the cache tier serves within its bound")
+        // A newer token than ours is taken with no request; forced again, the newest
+        // refresh token is sent, never the cached one.
+        #expect(try h.client.refresh(rejected: nil).accessToken == "theirs")
+        #expect(h.tokenRequests == 0)
+        #expect(try h.client.refresh(rejected: nil).accessToken == "renewed")
+        let sent = h.transport.requests(to: Harness.tokenURL).map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(sent.count == 1 && sent[0].contains("refresh_token=rt-new"))
+    }
+
+    @Test func aRejectionAdoptsAnotherToolsFreshTokenWithNoRequest() throws {
+        let h = try Harness.pkce()
+        h.storage.cacheTier = h.cached("old", refresh: "rt-old", expiresIn: 3600)
+        h.storage.credentials = h.cached("theirs", refresh: "rt-new", expiresIn: 3600)
+        #expect(try h.client.headers().accessToken == "old")
+        #expect(try h.client.refresh(rejected: "old").accessToken == "theirs")
+        #expect(h.tokenRequests == 0)
+    }
+
+    /// The login was ended elsewhere (a logout): the refresh token this process holds in
+    /// memory does not bring it back.
+    @Test func aLoginEndedElsewhereIsNotRevivedFromMemory() throws {
+        let h = try Harness.pkce()
+        h.storage.credentials = h.cached("mine", refresh: "rt-1", expiresIn: 3600)
+        #expect(try h.client.headers().accessToken == "mine")
+        h.storage.credentials = nil
+        let error = failure { () throws(AuthError) in try h.client.refresh(rejected: "mine") }
+        #expect(error?.kind == .loginRequired)
+        #expect(h.tokenRequests == 0)
     }
 }

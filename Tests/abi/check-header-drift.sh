@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT; [ -n "${KEEP:-}" ] && trap - EXIT
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 swiftc -parse-as-library -emit-clang-header-path "$out/generated.h" -typecheck -module-name FlyteAuthABI \
     -I include -I Sources/CSystem -I Sources/CCurl/include -I Sources/CSecret/include -I Sources/CCrypto/include -I Sources/CMicroHTTPD/include -I Sources/CYAML/include \
     -I .build/debug/Modules -I .build-dist/release/Modules \

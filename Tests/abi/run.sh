@@ -3,8 +3,9 @@
 # header compiles as C99 and C++ and agrees with the declarations Swift generates, then
 # runs the tests with a private glewlwyd.
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$(dirname "$0")/../.."
 STAGE=$PWD/build/stage
 OUT=$PWD/build/tests
@@ -18,6 +19,7 @@ bash Tests/abi/check-header-drift.sh
 # The growth rule and the export list: make abi-check and check-exports fail on each breach.
 bash Tests/abi/check-abi-rule.sh
 
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
     Tests/abi/abi_test.c -o "$OUT/abi_test" $(pkg-config --cflags --libs flyteauth) $(pkg-config --cflags --libs libcurl) -lpthread
 

@@ -62,7 +62,7 @@ def test_client_credentials_token_header_json_and_config(stack, session):
     j = json.loads(tool(session, "token", "--json").stdout)
     assert j["header_key"] == "flyte-authorization" and j["expires_at"] > time.time()
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", j["expiry"])
-    c = tool(session, "config")
+    c = tool(session, "config", "--json")
     assert c.returncode == 0
     resolved = json.loads(c.stdout)
     assert resolved["settings"]["client_id"]["source"].endswith("config.yaml:5")
@@ -119,7 +119,7 @@ def test_pkce_login_then_token_and_whoami_without_a_browser(stack, session, redi
     before = stack.front.token_requests()
     t = tool(session, "token")  # not a terminal: never logs in, uses the cache
     assert t.returncode == 0 and stack.front.token_requests() == before
-    w = tool(session, "whoami")
+    w = tool(session, "whoami", "--json")
     assert w.returncode == 0, w.stderr
     assert json.loads(w.stdout)["source"].endswith(("/UserInfo", "/me", "userinfo"))
     out = tool(session, "logout")

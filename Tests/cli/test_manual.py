@@ -57,3 +57,26 @@ def test_debian_package_installs_the_completions():
     for path in ("usr/share/bash-completion/completions/flyteauth", "usr/share/zsh/vendor-completions/_flyteauth",
                  "usr/share/fish/vendor_completions.d/flyteauth.fish"):
         assert path in listed
+
+
+def test_man_page_lists_common_options_once_never_hyphenates_and_names_both_prefixes():
+    page = staged("man", "man1", "flyteauth.1")
+    assert page.count(".B \\-\\-endpoint, \\-e") + page.count(".B \\-e, \\-\\-endpoint") == 1, "common options once"
+    assert ".SH OPTIONS" in page and ".hy 0" in page
+    files = page.split(".SH FILES", 1)[1].split(".SH", 1)[0]
+    assert "/usr/local" in files and "/usr " in files.replace(",", " ")
+    r = subprocess.run(["man", "-l", os.path.join(SHARE, "man", "man1", "flyteauth.1")], capture_output=True, text=True,
+                       timeout=60, env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="0"))
+    assert r.returncode == 0
+    hyphenated = [l for l in r.stdout.split("\n") if l.rstrip().endswith("-") and not l.rstrip().endswith(" -")]
+    assert not hyphenated, hyphenated
+
+
+def test_bash_completes_auth_type_values():
+    script = ("source %s; COMP_WORDS=(flyteauth login --auth-type ''); COMP_CWORD=3; "
+              "COMP_LINE='flyteauth login --auth-type '; COMP_POINT=${#COMP_LINE}; "
+              "$(complete -p flyteauth | sed -e 's/.*-F \\([^ ]*\\) .*/\\1/') flyteauth '' --auth-type; "
+              "printf '%%s\\n' \"${COMPREPLY[@]}\"") % os.path.join(SHARE, "bash-completion", "completions", "flyteauth")
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert {"Pkce", "DeviceFlow", "ClientSecret"} <= set(r.stdout.split()), r.stdout

@@ -1,7 +1,7 @@
 """flytekit's or flyte-sdk's own authentication classes, for the interop matrix.
 
     python interop_tools.py flytekit|flyte-sdk ENDPOINT
-    stdin: one JSON command a line: {"cmd": "login" | "header" | "logout" | "plant", ...}
+    stdin: one JSON command a line: {"cmd": "login" | "refresh" | "header" | "logout" | "plant", ...}
     stdout: one JSON answer a line; tokens appear only as short SHA-256 prefixes.
 
 A long-lived process (the tools take seconds to import on a loaded machine), but every
@@ -52,6 +52,13 @@ class Flytekit:
         a.refresh_credentials()
         return a.get_credentials().access_token
 
+    def refresh(self):
+        # What flytekit does when its token expires: refresh with the refresh token it reads
+        # from its layout, else (refused) a new login through the browser.
+        a = self.authenticator()
+        a.refresh_credentials()
+        return a.get_credentials().access_token
+
     def header(self):
         creds = self.authenticator().get_credentials()  # read from the keyring in __init__
         return creds.access_token if creds and creds.access_token else None
@@ -83,6 +90,11 @@ class FlyteSDK:
         asyncio.run(a.refresh_credentials())
         return a.get_credentials().access_token
 
+    def refresh(self):
+        a = self.authenticator()
+        asyncio.run(a.refresh_credentials())
+        return a.get_credentials().access_token
+
     def header(self):
         h = asyncio.run(self.authenticator().get_auth_headers())
         if h is None:
@@ -104,6 +116,8 @@ def main():
             cmd = req["cmd"]
             if cmd == "login":
                 out = {"sha": sha(tool.login())}
+            elif cmd == "refresh":
+                out = {"sha": sha(tool.refresh())}
             elif cmd == "header":
                 token = tool.header()
                 out = {"sha": sha(token) if token else None}

@@ -3,7 +3,7 @@
 # request a login or refresh makes; prints the table of results (case, status, message,
 # time to fail, cached token kept), also kept in build/tests/fault-table.md.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 VENV=${VENV:-/opt/flyteauth-venv}
 rm -f build/tests/fault-table.md
 "$VENV/bin/python" -m pytest Tests/e2e/test_faults.py -q -p no:cacheprovider "$@"

@@ -2,8 +2,9 @@
 # End-to-end tests against a real glewlwyd: interactive logins from C (PKCE, device flow,
 # refresh, rotation) and the token cache against a real gnome-keyring (pytest).
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 STAGE=$ROOT/build/stage
@@ -13,6 +14,7 @@ export PKG_CONFIG_PATH=$STAGE/lib/pkgconfig
 export PYTHON=${PYTHON:-python3}
 export PYTHONPATH=$ROOT/Tests/e2e${PYTHONPATH:+:$PYTHONPATH}
 
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
     -I Tests/abi Tests/e2e/login_test.c -o "$OUT/login_test" $(pkg-config --cflags --libs flyteauth libcurl) -lpthread
 

@@ -1,7 +1,6 @@
 """The engine against real servers: discovery variants and its disk cache, proxy
 authorization, HTTP proxy settings, and servers that answer garbage, too much, or nothing."""
 import http.server
-import json
 import os
 import socketserver
 import threading

@@ -1,4 +1,4 @@
-"""One login, every tool, through each tool's own code (issue 15).
+"""One login, every tool, through each tool's own code.
 
 Who logs in {flyteauth CLI, C, Python binding, Go binding, flytekit, flyte-sdk} x who
 reads {the same six}: every reader gets the logged-in token with zero token requests

@@ -105,7 +105,7 @@ def test_http_proxy_url_tunnels_to_both_https_hosts(env):
 
 @pytest.mark.parametrize("content", [None, b"this is not a certificate\n"])
 def test_a_missing_or_garbage_ca_file_is_a_config_error_naming_it(env, tmp_path, content):
-    """Issue 13, defect 9: was a network error."""
+    """A CA file that cannot be used is the configuration's fault, not the network's."""
     path = tmp_path / "ca.pem"
     if content is not None:
         path.write_bytes(content)

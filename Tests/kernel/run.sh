@@ -13,6 +13,7 @@ command -v keyctl >/dev/null || { echo "keyctl not found: scripts/install-deps.s
 mkdir -p "$OUT"
 export PKG_CONFIG_PATH=$STAGE/lib/pkgconfig
 cc -std=c11 -Wall -Wextra -Werror -O1 -shared -fPIC Tests/kernel/keyctl_eperm.c -o "$OUT/keyctl_eperm.so" -ldl
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -std=c11 -Wall -Wextra -Werror -O1 Tests/kernel/maps_header.c -o "$OUT/maps_header" $(pkg-config --cflags --libs flyteauth)
 export LD_LIBRARY_PATH=$STAGE/lib FLYTEAUTH_KERNEL_TEST_TOOLS=$OUT FLYTEAUTH_KERNEL_KEYRING=session
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The library itself under sanitizers (build-notes.md, "Sanitizer builds of the library"):
+# The library itself under sanitizers (docs/build-notes.md, "Sanitizer builds"):
 # libflyteauth.so built with ASan+UBSan (.build-asan) and with TSan (.build-tsan, dynamic
 # Swift runtime), then the C ABI tests (Tests/abi/abi_test.c: 16 threads across expiries,
 # background refresh, cancel, callbacks, free, fork) linked against each instrumented
@@ -16,8 +16,9 @@
 # (-use-ld=lld: gold prints a warning for each of ASan's local symbols.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# Never the user's own kernel keyring: this suite runs with the tier off.
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=Tests/lib.sh
+. Tests/lib.sh
 ROOT=$PWD
 export PATH=$PATH:/opt/swift/usr/bin
 SWIFT=${SWIFT:-swift}
@@ -69,6 +70,7 @@ for m in $mode; do
         address)
             scratch=.build-asan
             swift_flags=(--sanitize address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=all -Xswiftc -use-ld=lld)
+            # shellcheck disable=SC2054  # one compiler flag with a comma
             cflags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
             # The Swift runtime allocates at load and keeps it: not a leak of ours.
             run_env=(ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:detect_stack_use_after_return=0
@@ -85,6 +87,7 @@ for m in $mode; do
         "$SWIFT" build -c debug -q --scratch-path "$scratch" --product flyteauth "${swift_flags[@]}"
     # The toolchain's clang: its sanitizer runtimes are the ones the Swift code expects.
     # The TSan runtime intercepts libdispatch, so that is linked explicitly.
+    # shellcheck disable=SC2046  # pkg-config's flags are split on purpose
     step "$m: build abi_test" \
         "$CLANG" -std=c11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer -fuse-ld=lld "${cflags[@]}" -Iinclude \
         Tests/abi/abi_test.c -o "$OUT/abi_test_$m" -L"$lib" -lflyteauth -L"$RUNTIME" -ldispatch -lBlocksRuntime \

@@ -16,8 +16,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 VENV="${VENV:-/opt/flyteauth-venv}"
 cd "$REPO"
-# Never the user's own kernel keyring: this suite runs with the tier off.
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=Tests/lib.sh
+. Tests/lib.sh
 
 fail() { echo "wheel test: FAILED: $*" >&2; exit 1; }
 

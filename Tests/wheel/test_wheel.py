@@ -3,7 +3,7 @@ own): the package and its library come from the venv and nowhere else; client
 credentials and a device login against the harness IdP; the flytekit.auth entry points
 as flytekit's get_authenticator finds them; the `flyteauth` command in the venv's bin;
 and ~/.flyte/config.yaml with `authType: flyteauth_*` in a plain flytekit process (no
-environment set) making a real gRPC call that carries our header (issue 15, point 5)."""
+environment set) making a real gRPC call that carries our header."""
 import base64
 import importlib.metadata
 import json
@@ -165,7 +165,7 @@ def test_the_flyteauth_command(stack, tmp_path):
     assert v.returncode == 0 and version in v.stdout + v.stderr
 
 
-# -- issue 15, point 5: ~/.flyte/config.yaml in plain flytekit -------------------------------
+# -- ~/.flyte/config.yaml in plain flytekit -------------------------------
 
 PYFLYTE = textwrap.dedent('''
     # What pyflyte does for a remote call: Config.auto() reads ~/.flyte/config.yaml and

@@ -6,8 +6,9 @@
 # Offline: GOPROXY=off, GOTOOLCHAIN=local; the core module uses the standard library
 # only, the adapters the grpc-go and x/oauth2 of Debian's -dev packages.
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../../Tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../Tests/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 stage=$root/build/stage
@@ -55,8 +56,8 @@ if [ -d "$gocode/src/google.golang.org/grpc" ] && [ -d "$gocode/src/golang.org/x
     for adapter in flyteauthgrpc flyteauthoauth2; do
         echo "run-tests.sh: $adapter (GOPATH mode, $gocode)"
         (cd "$gopath/src/github.com/flyteorg/libflyteauth/bindings/go/$adapter" &&
-            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS= go vet . &&
-            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS= go test -race -count=1 -v .) >>"$log" 2>&1 || rc=1
+            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS='' go vet . &&
+            GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS='' go test -race -count=1 -v .) >>"$log" 2>&1 || rc=1
     done
 else
     echo "run-tests.sh: grpc-go or x/oauth2 missing in $gocode:" \

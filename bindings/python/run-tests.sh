@@ -8,8 +8,9 @@
 #                    (requirements-test.txt: pytest, grpcio, requests, httpx, flytekit, keyring)
 # FLYTEAUTH_LIBRARY  libflyteauth to test (default: this checkout's build/stage/lib/libflyteauth.so.0)
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../../Tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../Tests/lib.sh"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"

@@ -20,12 +20,16 @@ public struct ClientConfiguration: Sendable {
     /// What the configuration was taken to mean, for the client to say once (warnings).
     public var notices: [String] = []
 
+    /// FLYTEAUTH_AUTH_TYPE (and the secret or command configured) for an unset "auth_type";
     /// FLYTE_API_KEY stands in for "api_key"; FLYTEAUTH_FILE_CACHE=1 for "file_cache";
     /// XDG_CACHE_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR and HOME place the files;
     /// FLYTEAUTH_KERNEL_KEYRING stands in for "kernel_keyring".
     public static func resolve(_ input: Settings, environment: Environment) throws(AuthError) -> ClientConfiguration {
         var settings = input
         try settings.validate()
+        if !settings.authTypeIsSet {
+            settings.authType = try AuthType.unset(for: settings, named: environment["FLYTEAUTH_AUTH_TYPE"])
+        }
         var apiKey: APIKey?
         if settings.authType == .apiKey || settings.apiKey.nonEmpty != nil {
             guard let raw = settings.apiKey.nonEmpty ?? environment["FLYTE_API_KEY"] else {

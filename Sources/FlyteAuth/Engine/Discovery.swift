@@ -96,7 +96,8 @@ final class Discovery: Sendable {
 
     private func fetch(send: Send, cancel: CancelToken?) throws(AuthError) -> (OAuth2Metadata?, PublicClientConfig?) {
         guard let endpoint else {
-            throw AuthError(.config, "no endpoint is configured, and the token endpoint is not set either (\"endpoint\" or \"token_url\")")
+            throw AuthError(.config, "no Flyte endpoint is configured: set admin.endpoint in ~/.flyte/config.yaml (or the file "
+                            + "FLYTECTL_CONFIG names) or FLYTE_PLATFORM_URL, or pass \"endpoint\" (or \"token_url\") in the settings")
         }
         let metadata = try fetchDocument(
             base: endpoint.baseURL, flyte1: "/.well-known/oauth-authorization-server",
@@ -112,7 +113,7 @@ final class Discovery: Sendable {
     /// Flyte 1's REST path first, then Flyte 2's ConnectRPC path. A network failure or a
     /// bad setting is final (the same host serves both); any other failure tries the next path.
     private func fetchDocument<T>(base: String, flyte1: String, flyte2: String, what: String,
-                                  send: Send, cancel: CancelToken?,
+                                  send: Send, cancel: CancelToken?, observe: (DiscoveryStep) -> Void = { _ in },
                                   decode: (JSONValue) throws(AuthError) -> T) throws(AuthError) -> T {
         var get = HTTPRequest(method: .get, url: base + flyte1, headers: [("Accept", "application/json")])
         get.toFlyteEndpoint = true
@@ -123,11 +124,17 @@ final class Discovery: Sendable {
         var failures: [String] = []
         for request in [get, post] {
             let response: HTTPResponse
+            let sentAt = Clock.now()
+            func tell(_ response: HTTPResponse?, _ outcome: String) {
+                observe(DiscoveryStep(document: what, request: request, response: response, sentAt: sentAt,
+                                       receivedAt: Clock.now(), outcome: outcome))
+            }
             do {
                 response = try send(request, cancel)
             } catch {
+                tell(nil, error.message)
                 // A bad CA file fails the other path the same way: name it, as is.
-                if error.kind == .config { throw error }
+                if error.kind == .config || error.missingPackage != nil { throw error }
                 if error.kind == .network || error.kind == .timeout || error.kind == .cancelled {
                     throw error.prefixed("discovery of the \(what) from \(base)")
                 }
@@ -135,17 +142,44 @@ final class Discovery: Sendable {
                 continue
             }
             guard response.isSuccess else {
+                tell(response, "HTTP \(response.status)")
                 failures.append("\(request.method.rawValue) \(request.url): HTTP \(response.status)")
                 continue
             }
             do {
-                return try decode(try JSONValue.parse(response.body, what: "\(what) from \(request.url)"))
+                let value = try decode(try JSONValue.parse(response.body, what: "\(what) from \(request.url)"))
+                tell(response, "answered")
+                return value
             } catch {
+                tell(response, error.message)
                 failures.append(error.message)
             }
         }
         throw AuthError(.protocol, "discovery: \(base) serves no \(what) (" + failures.joined(separator: "; ")
                         + "); is this a Flyte endpoint with authentication enabled?")
+    }
+
+    /// Both documents fetched afresh (no cache read or written), each request told to
+    /// `observe`: what `flyteauth doctor` shows, by the same rules the engine logs in with.
+    func probe(send: Send, cancel: CancelToken?, observe: (DiscoveryStep) -> Void)
+        -> (metadata: Result<OAuth2Metadata, AuthError>, clientConfig: Result<PublicClientConfig, AuthError>) {
+        guard let endpoint else {
+            let e = AuthError(.config, "no endpoint is configured")
+            return (.failure(e), .failure(e))
+        }
+        func one<T>(_ what: String, _ flyte1: String, _ flyte2: String,
+                    _ decode: (JSONValue) throws(AuthError) -> T) -> Result<T, AuthError> {
+            do throws(AuthError) {
+                return .success(try fetchDocument(base: endpoint.baseURL, flyte1: flyte1, flyte2: flyte2, what: what,
+                                                  send: send, cancel: cancel, observe: observe, decode: decode))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return (one("OAuth2 metadata", "/.well-known/oauth-authorization-server",
+                    "/flyteidl2.auth.AuthMetadataService/GetOAuth2Metadata", OAuth2Metadata.decode),
+                one("public client config", "/config/v1/flyte_client",
+                    "/flyteidl2.auth.AuthMetadataService/GetPublicClientConfig", PublicClientConfig.decode))
     }
 
     // MARK: - Disk cache
@@ -186,4 +220,17 @@ final class Discovery: Sendable {
         do { try FileIO.writeAtomically(cacheFile, Array(JSONValue.object(o).serialized.utf8)) }
         catch { logger.warnOnce("discovery-cache", "discovery: \(error.message); documents are not cached on disk") }
     }
+}
+
+/// One request of a discovery probe and what came of it.
+public struct DiscoveryStep: Sendable {
+    /// "OAuth2 metadata" or "public client config".
+    public let document: String
+    public let request: HTTPRequest
+    /// Nil when no answer came (the outcome says why).
+    public let response: HTTPResponse?
+    public let sentAt: Double
+    public let receivedAt: Double
+    /// "answered", "HTTP 404", or the error.
+    public let outcome: String
 }

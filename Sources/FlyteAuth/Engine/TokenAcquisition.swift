@@ -27,11 +27,14 @@ extension AuthClient {
                clock.now() < policy.hardDeadline(for: previous) {
                 return (previous, "host")
             }
-            return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
+            return (try runFlow(context), "idp")
         }
         let storage = try storage(cancel: context.cancel)
         var store = storage.store
-        if let crossProcessLock = storage.lock {
+        // A process a token command started (its depth > 0) may be that command coming back
+        // to the same cache key: waiting for the lock its parent holds would only time out.
+        let nested = flow is CommandFlow && CommandRecursion.currentDepth > 0
+        if let crossProcessLock = storage.lock, !nested {
             // First look at the cache without the lock: the lock serialises refreshes, and
             // readers queued behind it would make N processes starting together wait for
             // each other. Writes replace whole items, so an unlocked read sees the old
@@ -68,18 +71,38 @@ extension AuthClient {
         let previous = flight.previous
         let rejected = flight.kind.rejected
         var stored: Credentials?
+        // Whether the durable tiers answered: then what they hold is the whole truth, and
+        // a refresh token only this process remembers was ended elsewhere (a logout, a
+        // refusal) or replaced (another tool rotated it): never sent.
+        var definitive = false
         if let store {
-            do throws(AuthError) { stored = try store.load() } catch { warnCacheUnreadable(error) }
+            do throws(AuthError) {
+                let read = try store.loadAuthoritative()
+                stored = read.credentials
+                definitive = read.definitive
+            } catch { warnCacheUnreadable(error) }
+            if let rejected, stored?.accessToken == rejected || previous?.accessToken == rejected {
+                // No tier serves it again, whatever this refresh does.
+                do throws(AuthError) { try store.invalidate(accessToken: rejected) } catch { warnCacheUnreadable(error) }
+            }
         }
         if flight.kind != .login, let stored, !isRejected(stored.accessToken, rejected) {
-            // Another process refreshed already, or this is our first look at the cache.
-            // A forced refresh takes only a token newer than the one it replaces.
+            // Another process or tool refreshed already, or this is our first look at the
+            // cache. A forced refresh takes only a token newer than the one it replaces.
             let reusable = flight.kind != .afterRejection(nil) || previous != nil
             let fresh = previous == nil ? now < policy.hardDeadline(for: stored) : now < policy.softDeadline(for: stored)
             if reusable && fresh && stored.accessToken != previous?.accessToken { return (stored, "cache") }
         }
+        if flight.kind != .login, let stored, stored.unverified, stored.refreshToken == nil, stored.expiresAt == nil,
+           !isRejected(stored.accessToken, rejected) {
+            // No lifetime and nothing to refresh it with: one request says whether it works.
+            if let checked = try checkUnknownLifetime(stored, context: context) {
+                save(checked, to: store)
+                return (checked, "cache (checked at the IdP)")
+            }
+        }
         let refused = state.withLock { $0.refusedRefreshTokens }
-        let base = [stored, previous].compactMap { $0 }.first {
+        let base = (definitive ? [stored] : [stored, previous]).compactMap { $0 }.first {
             guard let token = $0.refreshToken else { return false }
             return !refused.contains(token)
         }
@@ -89,7 +112,7 @@ extension AuthClient {
                 let refreshed = try refresh(refreshToken, context: context).keepingRefreshToken(of: base)
                 save(refreshed, to: store)
                 return (refreshed, "idp (refresh)")
-            } catch where error.isTransient || error.kind == .cancelled {
+            } catch where error.isTransient || error.kind == .cancelled || error.missingPackage != nil {
                 throw error.prefixed("refresh")  // keep the last good tokens
             } catch where error.oauthError != nil {
                 // The IdP's verdict (invalid_grant and the like): never send it again.
@@ -112,7 +135,54 @@ extension AuthClient {
             throw withRefreshFailure(withRefusal(error), refreshFailure)
         }
         save(credentials, to: store)
-        return (credentials, "idp")
+        return (credentials, flow is CommandFlow ? "command" : "idp")
+    }
+
+    /// An imported token of unknown lifetime without a refresh token: accepted by Flyte's
+    /// identity endpoint (Flyte 2's IdentityService/UserInfo, else Flyte 1's /me, else the
+    /// IdP's userinfo when advertised), it is served (its lifetime still unknown, nothing
+    /// made up) until a server rejects it; refused, it is never served, and nil sends the
+    /// caller on to a login. With no endpoint to ask it is served as it is, unknown.
+    private func checkUnknownLifetime(_ c: Credentials, context: FlowContext) throws(AuthError) -> Credentials? {
+        var checked = c
+        checked.unverified = false
+        let key = headerKey.current ?? AuthParameters.defaultHeaderKey
+        var requests: [HTTPRequest] = []
+        if let base = endpoint?.baseURL {
+            var flyte2 = HTTPRequest(method: .post, url: base + "/flyteidl2.auth.IdentityService/UserInfo",
+                                     headers: [("Content-Type", "application/json"), ("Accept", "application/json"), (key, c.headerValue)],
+                                     body: Array("{}".utf8))
+            flyte2.toFlyteEndpoint = true
+            var flyte1 = HTTPRequest(method: .get, url: base + "/me", headers: [("Accept", "application/json"), (key, c.headerValue)])
+            flyte1.toFlyteEndpoint = true
+            requests = [flyte2, flyte1]
+        }
+        if let userinfo = try context.parameters().userinfoEndpoint {
+            requests.append(HTTPRequest(method: .get, url: userinfo,
+                                        headers: [("Accept", "application/json"), ("Authorization", c.headerValue)]))
+        }
+        for request in requests {
+            let response: HTTPResponse
+            do throws(AuthError) { response = try context.send(request) } catch {
+                throw error.prefixed("checking the token another tool stored")
+            }
+            switch UnknownLifetime.verdict(status: response.status) {
+            case .accepted:
+                logger.log(.info, "the token another tool stored has no known lifetime; \(request.url) accepts it")
+                return checked
+            case .refused(let status):
+                logger.log(.info, "the token another tool stored was refused (\(request.url): HTTP \(status)); a new login is needed")
+                state.withLock { $0.reject(c.accessToken) }
+                return nil
+            case .unknown(let status) where status == 404 || status == 405 || status == 415:
+                continue  // not served here: the next endpoint
+            case .unknown(let status):
+                throw AuthError(.protocol, "could not check the token another tool stored: \(request.url) answered HTTP \(status)",
+                                httpStatus: status)
+            }
+        }
+        logger.log(.info, "a token of unknown lifetime from another tool is served unchecked (no identity endpoint to ask)")
+        return checked
     }
 
     /// Never sends `refreshToken` again: out of memory, the canonical item and every
@@ -178,7 +248,8 @@ extension AuthClient {
             throw AuthError(.unsupported, "cannot refresh: no token endpoint or client id")
         }
         let request = TokenRequests.refresh(endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
-                                            scopes: [], audience: nil)
+                                            scopes: [], audience: nil,
+                                            auth: try context.clientAuthentication(clientID: clientID, tokenEndpoint: tokenEndpoint))
         let sentAt = clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
@@ -189,11 +260,27 @@ extension AuthClient {
             settings: settings,
             parameters: { () throws(AuthError) in try self.parameters(cancel: cancel) },
             send: { (request) throws(AuthError) in try self.send(request, cancel: cancel) },
-            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock)
+            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock, authenticator: authenticator)
     }
 
     func parameters(cancel: CancelToken) throws(AuthError) -> AuthParameters {
         try discovery.parameters(send: { (r, c) throws(AuthError) in try self.send(r, cancel: c) }, cancel: cancel)
+    }
+
+    /// Sends `request` as the engine sends its own, without a token (proxy-authorization
+    /// where the proxy is, never to the IdP): for diagnostics such as `flyteauth doctor`.
+    public func sendUnauthenticated(_ request: HTTPRequest) throws(AuthError) -> HTTPResponse {
+        defer { logger.flush() }
+        return try send(request, cancel: cancelSource.token())
+    }
+
+    /// Both discovery documents fetched afresh through `sendUnauthenticated`'s path, each
+    /// request told to `observe` (Discovery.probe).
+    public func probeDiscovery(observe: (DiscoveryStep) -> Void)
+        -> (metadata: Result<OAuth2Metadata, AuthError>, clientConfig: Result<PublicClientConfig, AuthError>) {
+        defer { logger.flush() }
+        let cancel = cancelSource.token()
+        return discovery.probe(send: { (r, c) throws(AuthError) in try self.send(r, cancel: c) }, cancel: cancel, observe: observe)
     }
 
     /// Every request goes through here: proxy-authorization on requests to Flyte.

@@ -9,7 +9,7 @@ struct InteractiveLogin {
     /// `what` names the login in messages ("a browser login").
     init(_ context: FlowContext, what: String) throws(AuthError) {
         guard context.settings.interactive else {
-            throw AuthError(.loginRequired, "\(what) is needed and interactive login is disabled (\"interactive\": false); run `flyteauth login` first")
+            throw AuthError(.loginRequired, "\(what) is needed, and this program does not ask a person to log in; run `flyteauth login` at a terminal first")
         }
         parameters = try context.parameters()
         guard let tokenEndpoint = parameters.tokenEndpoint else {

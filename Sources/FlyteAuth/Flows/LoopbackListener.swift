@@ -40,7 +40,7 @@ final class LoopbackListener: @unchecked Sendable {
     init(redirect: RedirectURI, handler: @escaping Handler) throws(AuthError) {
         context = Unmanaged.passRetained(Context(handler))
         do throws(AuthError) {
-            if let why = fa_mhd_load_error() { throw AuthError(.internal, String(cString: why)) }
+            if let why = fa_mhd_load_error() { throw AuthError.missingLibrary(String(cString: why)) }
             guard !redirect.bindAddresses.isEmpty else {
                 throw AuthError(.config, "redirect URI \"\(redirect.uri)\" has no loopback address to listen on")
             }
@@ -171,9 +171,48 @@ final class LoopbackListener: @unchecked Sendable {
 
 /// The short pages the browser shows after the redirect.
 enum LoginPage {
-    static func render(title: String, text: String) -> String {
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(escape(title))</title></head>"
-            + "<body style=\"font-family:sans-serif;margin:4em\"><h1>\(escape(title))</h1><p>\(escape(text))</p></body></html>"
+    static func render(title: String, text: String) -> String { render(title: title, paragraphs: [text]) }
+
+    /// An English page (lang="en"), readable on light and dark schemes and small screens.
+    static func render(title: String, paragraphs: [String]) -> String {
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            + "<meta name=\"color-scheme\" content=\"light dark\"><title>\(escape(title))</title></head>"
+            + "<body style=\"font-family:sans-serif;margin:4em auto;max-width:40em;padding:0 1em;line-height:1.5\">"
+            + "<h1>\(escape(title))</h1>" + paragraphs.map { "<p>\(escape($0))</p>" }.joined() + "</body></html>"
+    }
+
+    /// The pages of a browser login to `endpoint` (as configured, e.g. flyte.example.com).
+    static func loggedIn(endpoint: String) -> String {
+        render(title: "Logged in to Flyte", paragraphs: [
+            "You are logged in to Flyte at \(endpoint).",
+            "Return to your terminal: the login finishes there. You can close this window.",
+        ])
+    }
+
+    static func failed(_ error: AuthError, endpoint: String) -> String {
+        if error.oauthError == "access_denied" {
+            return render(title: "Login cancelled", paragraphs: [
+                "Access to Flyte at \(endpoint) was not granted: the request was declined at the sign-in page"
+                    + (error.oauthErrorDescription.map { " (\($0))" } ?? "") + ".",
+                "Nothing was changed. To try again, run flyteauth login in your terminal and approve the request.",
+                "You can close this window.",
+            ])
+        }
+        return render(title: "Login failed", paragraphs: [
+            "The login to Flyte at \(endpoint) did not complete: \(error.message)",
+            "Return to your terminal for what to do next. You can close this window.",
+        ])
+    }
+
+    /// A callback that is not for the login in progress (an old tab, another login's link):
+    /// the login goes on waiting for its own.
+    static func wrongState(endpoint: String) -> String {
+        render(title: "Not this login", paragraphs: [
+            "This page belongs to an earlier or different login, not the one your terminal is waiting for, so it was ignored.",
+            "The login to Flyte at \(endpoint) is still waiting: finish it in the browser tab it opened, or press Ctrl-C in the terminal and run flyteauth login again.",
+            "You can close this window.",
+        ])
     }
 
     static func escape(_ s: String) -> String {

@@ -16,6 +16,9 @@ struct PKCEFlow: Flow {
         let pkce = try PKCELogin(verifierBytes: try SecureRandom.bytes(64), stateBytes: try SecureRandom.bytes(40))
         let outcome = CallbackOutcomeBox()
 
+        // What the pages name: the endpoint as configured, else the sign-in host.
+        let shownEndpoint = settings.endpoint.nonEmpty.map { $0.hasPrefix("dns:///") ? String($0.dropFirst(7)) : $0 }
+            ?? String(authorizationEndpoint.split(separator: "/").dropFirst().first ?? "the configured server")
         // Bind before the browser opens, so the redirect cannot arrive at nothing.
         let listener = try LoopbackListener(redirect: redirect) { path, parameters in
             switch pkce.interpretCallback(path: path, parameters: parameters, redirect: redirect,
@@ -23,19 +26,20 @@ struct PKCEFlow: Flow {
             case .notTheCallback:
                 return (404, LoginPage.render(title: "Not found", text: "This is the Flyte login callback."))
             case .wrongState:
-                return (400, LoginPage.render(title: "Login failed", text: "This login link is not the one the application started (state mismatch). Start the login again."))
+                return (400, LoginPage.wrongState(endpoint: shownEndpoint))
             case .code(let code):
                 outcome.set(.success(code))
-                return (200, LoginPage.render(title: "Logged in", text: "You are logged in to Flyte. You can close this window."))
+                return (200, LoginPage.loggedIn(endpoint: shownEndpoint))
             case .failed(let error):
                 outcome.set(.failure(error))
-                return (400, LoginPage.render(title: "Login failed", text: error.message))
+                return (400, LoginPage.failed(error, endpoint: shownEndpoint))
             }
         }
         defer { listener.stop() }
 
         let url = pkce.authorizeURL(endpoint: authorizationEndpoint, parameters: p, clientID: clientID)
         Browser.open(url, context: context)
+        context.interaction.waitNoticeHandler?(Clock.now() + settings.loginTimeoutSeconds)
 
         let deadline = Clock.monotonic() + settings.loginTimeoutSeconds
         let code: String
@@ -48,7 +52,8 @@ struct PKCEFlow: Flow {
         }
         listener.stop()
         let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
-                                                      clientID: clientID, codeVerifier: pkce.codeVerifier)
+                                                      clientID: clientID, codeVerifier: pkce.codeVerifier,
+                                                      auth: try context.clientAuthentication(clientID: clientID, tokenEndpoint: tokenEndpoint))
         let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
@@ -78,7 +83,8 @@ final class CallbackOutcomeBox: Sendable {
 enum Browser {
     static func open(_ url: String, context: FlowContext) {
         if let opener = context.interaction.browserOpener, opener(url) { return }
-        Logger.writeStderr("Please open the following link in your browser to authenticate: \(url)\n")
+        // flytekit's words; the URL on a line of its own so a terminal keeps it clickable.
+        Logger.writeStderr("Please open the following link in your browser to authenticate:\n\n    \(url)\n\n")
         let hasDisplay = Environment.process["DISPLAY"] != nil || Environment.process["WAYLAND_DISPLAY"] != nil
         var argv: [String]?
         if let browser = Environment.process["BROWSER"] {

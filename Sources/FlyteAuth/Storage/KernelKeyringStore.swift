@@ -60,7 +60,10 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    func load() throws(AuthError) -> Credentials? {
+    func load() throws(AuthError) -> Credentials? { entry()?.credentials }
+
+    /// The key's credentials and when they were last confirmed against the durable tiers.
+    func entry() -> (credentials: Credentials, confirmedAt: Double?)? {
         guard case .available(let ring) = keyring() else { return nil }
         let id = fa_key_search(ring, description)
         guard id > 0 else {
@@ -70,19 +73,20 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
             return nil
         }
         guard let text = read(id) else { return nil }
-        guard let credentials = CanonicalItem.decode(text) else {
+        guard let found = CanonicalItem.decodeConfirmed(text) else {
             _ = fa_key_invalidate(id)
             return nil
         }
-        return credentials
+        return found
     }
 
-    func save(_ credentials: Credentials) throws(AuthError) { _ = store(credentials) }
+    func save(_ credentials: Credentials) throws(AuthError) { _ = store(credentials, confirmedAt: Clock.now()) }
 
     /// Whether the kernel now holds `credentials` (false: unavailable, refused, or the
-    /// token too close to its end to be worth caching).
+    /// token too close to its end to be worth caching). `confirmedAt`: when they were
+    /// found equal to (or written to) the durable tiers (`CacheCoherence`).
     @discardableResult
-    func store(_ credentials: Credentials) -> Bool {
+    func store(_ credentials: Credentials, confirmedAt: Double) -> Bool {
         guard case .available(let ring) = keyring() else { return false }
         let usable = policy.hardDeadline(for: credentials) - Clock.now()
         guard usable >= 1 else {
@@ -90,7 +94,8 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
             removeKeys(ring)
             return false
         }
-        var payload = Array(CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint).utf8)
+        var payload = Array(CanonicalItem.encode(credentials, key: key, tokenEndpoint: tokenEndpoint,
+                                                      confirmedAt: confirmedAt).utf8)
         defer { fa_explicit_bzero(&payload, payload.count) }
         // add_key replaces the payload of an existing key of the same description in place.
         let id = payload.withUnsafeBytes { fa_key_add(description, $0.baseAddress, $0.count, ring) }

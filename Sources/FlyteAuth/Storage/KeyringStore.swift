@@ -128,6 +128,24 @@ final class KeyringStore: TokenStore, @unchecked Sendable {
         }
     }
 
+    /// A server rejected `accessToken`: our item keeps its refresh token (and the record of
+    /// its mirrors) but is marked expired, so the next reader refreshes instead of serving
+    /// it. The other tools' layouts keep no expiry to mark; they are rewritten by that
+    /// refresh.
+    func invalidate(accessToken: String) throws(AuthError) {
+        guard let text = try keyring.read([key.item])[key.item], var c = CanonicalItem.decode(text),
+              c.accessToken == accessToken else { return }
+        guard c.refreshToken != nil else {
+            try keyring.delete(key.item)
+            return
+        }
+        let now = Clock.now()
+        c.expiresAt = min(c.expiresAt ?? now, now) - 1
+        try keyring.write(key.item, secret: CanonicalItem.encode(c, key: key, tokenEndpoint: tokenEndpoint,
+                                                                 mirrored: CanonicalItem.mirrored(text)),
+                          application: "libflyteauth")
+    }
+
     private func write(_ credentials: Credentials, as layout: ForeignLayout) throws(AuthError) {
         for (item, secret) in layout.encode(credentials, endpoint: key.endpoint, now: Clock.now()) {
             if let secret {

@@ -24,9 +24,11 @@ public protocol TierReporting: Sendable {
 /// reboot), the Secret Service with the other tools' layouts (durable, D-Bus, about
 /// 10 ms), and the opt-in file, written only when neither of the others took the login.
 ///
-/// Read: the first tier that has the token; a hit below the kernel tier is promoted into
-/// it so the next process pays two system calls. Write: every tier in use. Remove
-/// (logout, a refused refresh token): every tier.
+/// Read: the kernel key while it was confirmed against the durable tiers within
+/// `CacheCoherence.bound`, else the durable tiers, whose answer is promoted into the
+/// kernel so the next process pays two system calls. A refresh reads the durable tiers
+/// only (`loadAuthoritative`). Write: every tier in use, the kernel last. Remove (logout,
+/// a refused refresh token): every tier.
 final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
     private let kernel: KernelKeyringStore?
     private let secretService: TokenStore?
@@ -53,11 +55,42 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
 
     private var kernelAvailable: Bool { kernel?.isAvailable ?? false }
 
+    /// The kernel key while it was confirmed within `CacheCoherence.bound`; else the
+    /// durable tiers, whose answer replaces (or removes) the kernel key.
     func load() throws(AuthError) -> Credentials? {
-        if let kernel, let c = try kernel.load() {
-            outcome.withLock { $0.served = "kernel" }
-            return c
+        var cached: Credentials?
+        if let kernel, let (c, confirmedAt) = kernel.entry() {
+            if !CacheCoherence.mustConfirm(confirmedAt: confirmedAt, now: Clock.now()) || !canConfirm {
+                outcome.withLock { $0.served = "kernel" }
+                return c
+            }
+            cached = c
         }
+        return try loadDurable(cached: cached).credentials
+    }
+
+    /// What a refresh starts from: the durable tiers (our item, every tool's layout, the
+    /// file), never the kernel key, which serves alone only when they cannot be read.
+    func loadAuthoritative() throws(AuthError) -> AuthoritativeRead {
+        guard hasDurableTier else {
+            // The kernel tier alone: the authority when it works, else nothing is known.
+            return AuthoritativeRead(credentials: kernel?.entry()?.credentials, definitive: kernelAvailable)
+        }
+        return try loadDurable(cached: kernel?.entry()?.credentials)
+    }
+
+    private var hasDurableTier: Bool { secretService != nil || file != nil }
+
+    /// Whether a durable tier could answer a confirmation: the file, or a Secret Service
+    /// on a session bus that exists (checked without loading any library).
+    private var canConfirm: Bool { file != nil || (secretService != nil && SessionBus.mayBeReachable()) }
+
+    /// Reads the Secret Service, else the file, and makes the kernel key agree: the
+    /// durable answer is stored and stamped confirmed, an empty answer (a logout) removes
+    /// the key. When they cannot be read, `cached` (the kernel key) serves alone: no
+    /// other tool can write them either.
+    private func loadDurable(cached: Credentials?) throws(AuthError) -> AuthoritativeRead {
+        let now = Clock.now()
         var failure: AuthError?
         var found: (Credentials, String)?
         if let secretService {
@@ -79,22 +112,28 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         }
         if let (c, tier) = found {
             outcome.withLock { $0.served = tier }
-            kernel?.store(c)  // promote: the next process reads it in microseconds
-            return c
+            kernel?.store(c, confirmedAt: now)  // the next process reads it in microseconds
+            return AuthoritativeRead(credentials: c, definitive: true)
+        }
+        if let failure, kernelAvailable {
+            // Not restamped: it was not confirmed, and the next reader tries again.
+            logger.log(.debug, "\(failure.message); the kernel keyring tier serves alone")
+            outcome.withLock { $0.served = cached == nil ? nil : "kernel" }
+            return AuthoritativeRead(credentials: cached, definitive: false)
         }
         outcome.withLock { $0.served = nil }
-        // With the kernel tier in use, a missing Secret Service is the headless case, not
-        // a failure: logins are shared through the kernel keyring.
-        if let failure, !kernelAvailable { throw failure }
-        if let failure { logger.log(.debug, "\(failure.message); the kernel keyring tier serves alone") }
-        return nil
+        if let failure { throw failure }
+        // Readable and empty: the login was ended (a logout, a refused refresh token).
+        if cached != nil { try kernel?.remove() }
+        return AuthoritativeRead(credentials: nil, definitive: true)
     }
 
-    /// The file is written only when the kernel could not take the login (unavailable,
-    /// over quota) and the Secret Service is off or failed: a plaintext copy on disk only
-    /// where nothing else can share the login.
+    /// The durable tiers first, the kernel key last: a process confirming the key between
+    /// the two writes reads the new tokens, never puts the old ones back. The file is
+    /// written only when the kernel could not take the login (unavailable, over quota)
+    /// and the Secret Service is off or failed: a plaintext copy on disk only where
+    /// nothing else can share the login.
     func save(_ credentials: Credentials) throws(AuthError) {
-        let inKernel = kernel?.store(credentials) ?? false
         var failure: AuthError?
         if let secretService {
             do throws(AuthError) {
@@ -105,6 +144,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
                 failure = error
             }
         }
+        let inKernel = kernel?.store(credentials, confirmedAt: Clock.now()) ?? false
         if let file, !inKernel, failure != nil || secretService == nil {
             if let failure { logger.warnOnce("fallback-save", "\(failure.message); using \(file.name)") }
             failure = nil
@@ -113,6 +153,21 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         guard let failure else { return }
         if !inKernel { throw failure }
         logger.log(.info, "\(failure.message); the login is shared through the kernel keyring only (memory, until reboot)")
+    }
+
+    /// A server rejected `accessToken`: the kernel key goes, the durable copies keep
+    /// their refresh token but are marked expired, so no process serves the token again
+    /// and the next one to need a token refreshes (under the lock, from the newest state).
+    func invalidate(accessToken: String) throws(AuthError) {
+        if let kernel, kernel.entry()?.credentials.accessToken == accessToken { try kernel.remove() }
+        var failure: AuthError?
+        if let secretService {
+            do throws(AuthError) { try secretService.invalidate(accessToken: accessToken) } catch { failure = error }
+        }
+        if let file {
+            do throws(AuthError) { try file.invalidate(accessToken: accessToken) } catch { failure = failure ?? error }
+        }
+        if let failure { logger.warnOnce("fallback", failure.message) }
     }
 
     func remove() throws(AuthError) {

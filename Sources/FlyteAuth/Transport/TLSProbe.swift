@@ -35,7 +35,7 @@ public enum TLSProbe {
 
     private static func handshake(_ url: String, settings: Settings, verify: Bool) throws(AuthError)
         -> (report: Report, error: CURLcode?, tlsFailure: Bool) {
-        if let why = fa_curl_load_error() { throw AuthError(.internal, String(cString: why)) }
+        if let why = fa_curl_load_error() { throw AuthError.missingLibrary(String(cString: why)) }
         guard let h = fa_curl_easy_init() else { throw AuthError(.internal, "curl_easy_init failed") }
         defer { fa_curl_easy_cleanup(h) }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)

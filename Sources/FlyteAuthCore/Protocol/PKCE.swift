@@ -20,7 +20,7 @@ public struct PKCELogin: Sendable {
         var digest = [UInt8](repeating: 0, count: 32)
         let input = Array(verifier.utf8)
         let rc = input.withUnsafeBufferPointer { p in fa_sha256(p.baseAddress, p.count, &digest) }
-        guard rc == 0 else { throw AuthError(.internal, "PKCE: " + String(cString: fa_crypto_load_error())) }
+        guard rc == 0 else { throw AuthError.missingLibrary(String(cString: fa_crypto_load_error())).prefixed("PKCE") }
         return Base64.encodeURL(digest)
     }
 

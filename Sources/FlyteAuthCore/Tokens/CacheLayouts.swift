@@ -37,7 +37,10 @@ public enum CanonicalItem {
     public static let version = 1
 
     /// `mirrored`: the layouts that were just written with the same tokens (`MirrorCheck`).
-    public static func encode(_ c: Credentials, key: CacheKey, tokenEndpoint: String?, mirrored: [ForeignLayout] = []) -> String {
+    /// `confirmedAt`: for a cache tier's copy (the kernel key), when it was last found
+    /// equal to the durable tiers (`CacheCoherence`).
+    public static func encode(_ c: Credentials, key: CacheKey, tokenEndpoint: String?, mirrored: [ForeignLayout] = [],
+                              confirmedAt: Double? = nil) -> String {
         var o: [String: JSONValue] = [
             "version": .number(Double(version)),
             "endpoint": .string(key.endpoint.hostAndPort),
@@ -51,7 +54,9 @@ public enum CanonicalItem {
         o["expires_at"] = c.expiresAt.map { .number($0.rounded(.down)) }
         o["scopes"] = c.scopes.map { .array($0.map(JSONValue.string)) }
         o["token_endpoint"] = tokenEndpoint.map(JSONValue.string)
+        o["binding"] = c.binding.map(JSONValue.string)
         if !mirrored.isEmpty { o["mirrored"] = .array(mirrored.map { .string($0.rawValue) }) }
+        o["confirmed_at"] = confirmedAt.map { .number(($0 * 1000).rounded(.down) / 1000) }
         return JSONValue.object(o).serialized
     }
 
@@ -62,14 +67,21 @@ public enum CanonicalItem {
     }
 
     public static func decode(_ text: String) -> Credentials? {
+        decodeConfirmed(text)?.credentials
+    }
+
+    /// The credentials and, for a cache tier's copy, when they were last confirmed.
+    public static func decodeConfirmed(_ text: String) -> (credentials: Credentials, confirmedAt: Double?)? {
         guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue,
               let access = o["access_token"]?.stringValue, TokenSyntax.isValid(access),
               o["refresh_token"]?.stringValue.nonEmpty.map(TokenSyntax.isValid) ?? true else { return nil }
-        return Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
-                           refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
-                           expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
-                           obtainedAt: o["obtained_at"]?.numberValue ?? 0,
-                           scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
+        var c = Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
+                            refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
+                            expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
+                            obtainedAt: o["obtained_at"]?.numberValue ?? 0,
+                            scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
+        c.binding = o["binding"]?.stringValue
+        return (c, o["confirmed_at"]?.numberValue)
     }
 }
 

@@ -25,15 +25,26 @@ public enum MirrorCheck: Sendable, Equatable {
     public static func assess(_ ours: Credentials, mirrored: [ForeignLayout],
                               found: [ForeignLayout: Credentials?]) -> MirrorCheck {
         var missing: ForeignLayout?
+        var newest: (ForeignLayout, Credentials)?
         for layout in checked(mirrored) {
             guard let entry = found[layout] else { continue }  // not read: nothing known
             if let theirs = entry {
-                if theirs.accessToken != ours.accessToken { return .replaced(layout, theirs) }
+                guard theirs.accessToken != ours.accessToken else { continue }
+                // Two tools replaced it (each refreshed on its own): the later one is the
+                // newest state, by the JWT's issue time, else its expiry.
+                if let (_, other) = newest, !isNewer(theirs, than: other) { continue }
+                newest = (layout, theirs)
             } else if missing == nil {
                 missing = layout
             }
         }
+        if let (layout, theirs) = newest { return .replaced(layout, theirs) }
         return missing.map(MirrorCheck.gone) ?? .intact
+    }
+
+    private static func isNewer(_ a: Credentials, than b: Credentials) -> Bool {
+        if a.obtainedAt != b.obtainedAt { return a.obtainedAt > b.obtainedAt }
+        return (a.expiresAt ?? 0) > (b.expiresAt ?? 0)
     }
 
     /// Our credentials as the cache serves them after this check.

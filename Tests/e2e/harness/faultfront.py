@@ -26,7 +26,8 @@ HUGE = 100 * 1024 * 1024
 # A non-loopback address (TEST-NET-3, RFC 5737): a redirect there must never be followed.
 OFF_LOOPBACK = "http://203.0.113.7/token"
 
-KINDS = ("custom", "garbage", "invalid_utf8", "huge_body", "endless_fast", "endless_slow", "silence", "endless_headers", "endless_header_line",
+KINDS = ("custom", "garbage", "invalid_utf8", "huge_body", "endless_fast", "endless_slow", "silence", "endless_headers",
+         "endless_header_line",
          "html_401", "html_403", "html_500", "redirect_loopback", "redirect_off_loopback", "wrong_content_type",
          "429_retry_after", "503_retry_after", "429_then_ok")
 
@@ -210,7 +211,7 @@ class FaultFront:
         return method, path, headers, rest[:length]
 
     def _forward(self, conn, method, path, headers, body):
-        for prefix, upstream in self.routes:
+        for prefix, upstream in self.routes:  # noqa: B007 - both are used after the break
             if path.startswith(prefix):
                 break
         rest = path[len(prefix):] if prefix != "/" else path

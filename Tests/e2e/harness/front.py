@@ -120,6 +120,14 @@ class FlyteFront:
         self._raw_headers = []  # parallel to _records, never exposed over HTTP
         self._failures = []     # pending injected failures: dicts
         self._delays = []       # pending delays: [seconds, remaining or None]
+        # Refresh-token bookkeeping (hashes only): every refresh token the IdP issued, the
+        # ones it has rotated (answered a refresh with another), the ones in a request now.
+        self._rotated = set()
+        self._issued = set()
+        self._references = {}   # opaque reference token -> the JWT it stands for
+        self._in_flight = {}
+        self._refresh = {"requests": 0, "stale": 0, "stale_senders": [], "refused": 0, "rotations": 0,
+                         "logins": 0}
         self.server = None
         self.thread = None
         self.idp_config = None
@@ -220,6 +228,59 @@ class FlyteFront:
         with self._lock:
             return [h[name] for r, h in zip(self._records, self._raw_headers)
                     if name in h and (path is None or r["path"] == path)]
+
+    def refresh_stats(self):
+        """Refresh requests at the token endpoint since the front started: `stale` counts
+        every one carrying a refresh token the IdP had already rotated (or that another
+        request was presenting at that moment), whatever the IdP answered; `refused` the
+        refreshes it refused; `rotations` the refreshes it answered with a new refresh
+        token; `logins` the other grants that issued one (a new chain)."""
+        with self._lock:
+            return json.loads(json.dumps(self._refresh))
+
+    def reference_token(self, access_token):
+        """An opaque token standing for `access_token` at Flyte's identity endpoints (/me,
+        IdentityService/UserInfo), as a gateway issuing reference tokens translates them:
+        no lifetime can be read from it. Unknown reference tokens are refused there."""
+        ref = "ref-" + hashlib.sha256(access_token.encode()).hexdigest()[:32]
+        with self._lock:
+            self._references[ref] = access_token
+        return ref
+
+    def refresh_token_state(self, refresh_token):
+        """'live' (issued, not rotated), 'rotated', or 'unknown' (never issued through the front)."""
+        h = hashlib.sha256(refresh_token.encode()).hexdigest()
+        with self._lock:
+            return "rotated" if h in self._rotated else "live" if h in self._issued else "unknown"
+
+    def _refresh_sent(self, refresh_token, user_agent):
+        h = hashlib.sha256(refresh_token.encode()).hexdigest()
+        with self._lock:
+            self._refresh["requests"] += 1
+            if h in self._rotated or self._in_flight.get(h):
+                self._refresh["stale"] += 1
+                self._refresh["stale_senders"].append(user_agent or "?")
+            self._in_flight[h] = self._in_flight.get(h, 0) + 1
+        return h
+
+    def _token_answered(self, sent_hash, status, body):
+        try:
+            issued = json.loads(body).get("refresh_token") if status == 200 else None
+        except (ValueError, AttributeError):
+            issued = None
+        new = hashlib.sha256(issued.encode()).hexdigest() if isinstance(issued, str) and issued else None
+        with self._lock:
+            if new:
+                self._issued.add(new)
+            if sent_hash is not None:
+                self._in_flight[sent_hash] -= 1
+                if status == 200 and new and new != sent_hash:
+                    self._rotated.add(sent_hash)
+                    self._refresh["rotations"] += 1
+                elif status in (400, 401):
+                    self._refresh["refused"] += 1
+            elif new:
+                self._refresh["logins"] += 1
 
     def fail_next(self, n=1, status=503, body=None, content_type="application/json", grant_type=None):
         """The next n token requests (of grant_type, if given) get status/body instead of
@@ -381,11 +442,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                                           keep_blank_values=True).items()}
         grant_type = form.get("grant_type", "")
         rec = f._record("POST", TOKEN_PATH, self.headers, form=form, grant_type=grant_type)
+        sent = None
+        if grant_type == "refresh_token" and form.get("refresh_token"):
+            sent = f._refresh_sent(form["refresh_token"], self.headers.get("User-Agent"))
         delay, failure = f._take_fault(grant_type)
         if delay:
             time.sleep(delay)
         if failure is not None:
             rec["injected"] = True
+            f._token_answered(sent, 503, b"")  # never reached the IdP: nothing rotated or refused
             return self._send(failure["status"], failure["body"], failure["content_type"], rec=rec)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         try:
@@ -393,8 +458,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 netutil.opener(netutil.NoRedirect()), "POST", f.upstream_token_endpoint, body=body,
                 headers=headers, timeout=f.upstream_timeout)
         except OSError as e:  # IdP down or too slow: what a real gateway would answer
+            f._token_answered(sent, 502, b"")
             return self._send(502, {"error": "bad_gateway", "error_description": type(e).__name__},
                               rec=rec)
+        f._token_answered(sent, status, rbody)
         extra = {}
         for k in ("Cache-Control", "Pragma", "WWW-Authenticate", "DPoP-Nonce"):
             if rheaders.get(k):
@@ -412,6 +479,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                               extra={"WWW-Authenticate": 'Bearer realm="flyte"'})
         if not value.lower().startswith("bearer "):
             value = "Bearer " + value
+        with self.front._lock:
+            value = "Bearer " + self.front._references.get(value[7:].strip(), value[7:].strip())
         info_url = self.front.idp_config["userinfo_endpoint"]
         try:
             status, rheaders, rbody = netutil.request(
@@ -440,6 +509,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             if path == "/_test/counts" and self.command == "GET":
                 return self._send(200, f.counts())
+            if path == "/_test/refresh_stats" and self.command == "GET":
+                return self._send(200, f.refresh_stats())
             if path == "/_test/requests" and self.command == "GET":
                 return self._send(200, f.records(q.get("path")))
             if path == "/_test/reset" and self.command == "POST":

@@ -49,7 +49,7 @@ def pytest_configure(config):
         config.option.tbstyle = "short"
     if getattr(config.option, "showlocals", False):
         import warnings
-        warnings.warn("-l/--showlocals can print tokens and secrets from these tests")
+        warnings.warn("-l/--showlocals can print tokens and secrets from these tests", stacklevel=2)
 
 
 def _stack_scope(fixture_name, config):

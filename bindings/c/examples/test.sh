@@ -5,8 +5,9 @@
 # refreshes once and retries once on 401, does not loop, and never prints a token.
 # Everything it starts is stopped by pid at the end.
 set -euo pipefail
-# Never the developer's own kernel keyring: only Tests/kernel uses the tier (in its own session).
-case "${FLYTEAUTH_KERNEL_KEYRING:-}" in session) ;; *) export FLYTEAUTH_KERNEL_KEYRING=off ;; esac
+# The shared runner helpers: the kernel keyring stays off unless in a session of its own.
+# shellcheck source=../../../Tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../../Tests/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 stage=$root/build/stage
@@ -165,6 +166,7 @@ assert blocks, "no ```c block in README.md"
 open(sys.argv[2], "w").write(blocks[0])
 EOF
 set +e
+# shellcheck disable=SC2046  # pkg-config's flags are split on purpose
 cc -Wall -Wextra -Werror -o "$tmp/quickstart" "$tmp/quickstart.c" $(pkg-config --cflags --libs flyteauth) >"$tmp/quickstart-cc.out" 2>&1
 cc_rc=$?
 set -e

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 STAGED_TOOL = Path(__file__).resolve().parents[3] / "build" / "stage" / "bin" / "flyteauth"

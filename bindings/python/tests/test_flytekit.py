@@ -90,11 +90,19 @@ def test_settings_mapping(monkeypatch):
                  "http_proxy_url": "http://proxy:3128", "client_id": "cid", "client_secret": "s3cr3t",
                  "scopes": ["all", "offline"], "audience": "aud", "command": ["tok"], "proxy_command": ["ptok"],
                  "auth_type": "pkce"}
-    assert flytekit_compat.settings_from_platform_config(PlatformConfig(command=["x"]))["auth_type"] == \
-        "externalcommand"
-    assert "auth_type" not in flytekit_compat.settings_from_platform_config(PlatformConfig())
+    # Without an auth mode naming the flow, the binding passes no auth type: the library
+    # chooses (a command: ExternalCommand; FLYTEAUTH_AUTH_TYPE wins; else PKCE).
+    def chosen(cfg):
+        settings = flytekit_compat.settings_from_platform_config(cfg)
+        assert "auth_type" not in settings
+        with flyteauth.Client(settings) as c:
+            return c.status()["auth_type"]
+
+    assert chosen(PlatformConfig(command=["x"])) == "ExternalCommand"
+    assert chosen(PlatformConfig(client_id="cid", client_credentials_secret="s")) == "ClientSecret"
+    assert chosen(PlatformConfig()) == "Pkce"
     monkeypatch.setenv(flytekit_compat.AUTH_TYPE_ENV_VAR, "DeviceFlow")
-    assert flytekit_compat.settings_from_platform_config(PlatformConfig())["auth_type"] == "DeviceFlow"
+    assert chosen(PlatformConfig()) == "DeviceFlow"
     monkeypatch.setenv(flytekit_compat.SETTINGS_ENV_VAR, "[1]")
     with pytest.raises(flyteauth.ConfigurationError):
         flytekit_compat.settings_from_platform_config(PlatformConfig())

@@ -90,7 +90,7 @@ def test_close_races_with_callers(cs_settings, front):
         c.metadata()
         outcomes = []
 
-        def caller():
+        def caller(c=c, outcomes=outcomes):
             for _ in range(200):
                 try:
                     c.metadata()

@@ -17,9 +17,9 @@ import threading
 # every process's start (annotations are strings under `from __future__ import annotations`).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import datetime
     from typing import Any, Callable, Dict, Optional
 
+from ._device_prompt import DevicePrompt
 from ._library import BROWSER_FN, DEVICE_PROMPT_FN, LOG_FN
 
 _lock = threading.Lock()
@@ -32,54 +32,6 @@ def _log_exception(message: str) -> None:
     import logging
 
     logging.getLogger("flyteauth").exception(message)
-
-
-class DevicePrompt(tuple):
-    """What the person needs to approve a device login (passed to ``on_device_prompt``).
-
-    An immutable tuple ``(verification_uri, verification_uri_complete, user_code,
-    expires_at)`` with named fields, like a NamedTuple (written out: building a
-    NamedTuple class costs a millisecond of every import)."""
-
-    __slots__ = ()
-    _fields = ("verification_uri", "verification_uri_complete", "user_code", "expires_at")
-
-    def __new__(cls, verification_uri: str, verification_uri_complete: Optional[str], user_code: str,
-                expires_at: datetime.datetime) -> "DevicePrompt":
-        return tuple.__new__(cls, (verification_uri, verification_uri_complete, user_code, expires_at))
-
-    def __getnewargs__(self) -> tuple:
-        return tuple(self)
-
-    @property
-    def verification_uri(self) -> str:
-        return self[0]
-
-    @property
-    def verification_uri_complete(self) -> Optional[str]:
-        """The URI with the code filled in, or None when the IdP sent none."""
-        return self[1]
-
-    @property
-    def user_code(self) -> str:
-        return self[2]
-
-    @property
-    def expires_at(self) -> datetime.datetime:
-        """When the code expires (UTC)."""
-        return self[3]
-
-    @property
-    def url(self) -> str:
-        """The URL to show: the complete one when given, else flytekit's
-        ``verification_uri?user_code=...``."""
-        if self.verification_uri_complete:
-            return self.verification_uri_complete
-        sep = "&" if "?" in self.verification_uri else "?"
-        return "%s%suser_code=%s" % (self.verification_uri, sep, self.user_code)
-
-    def __repr__(self) -> str:
-        return "DevicePrompt(verification_uri=%r, verification_uri_complete=%r, user_code=%r, expires_at=%r)" % self
 
 
 def register(fn: Callable[..., Any]) -> int:

@@ -12,12 +12,16 @@ import os
 import shutil
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator
+
 
 def bundled_binary() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bin", "flyteauth")
 
 
-def candidates():
+def candidates() -> Iterator[str]:
     yield bundled_binary()
     from ._library import staged_build_path
 

@@ -19,12 +19,13 @@ declarations.
 """
 from __future__ import annotations
 
+import _thread
 import ctypes
 import os
-import threading
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Optional, Tuple
+    from typing import Any, Iterator, List, Optional, Tuple
 
 from .errors import LIBRARY_FIXES, LibraryNotFoundError
 
@@ -175,18 +176,28 @@ class Library:
             if required in self.missing:
                 raise LibraryNotFoundError("%s does not export %s: not libflyteauth, or too old" % (path, required))
         self.version_number = int(cdll.flyteauth_version_number())
-        self.version = cdll.flyteauth_version().decode()
+        self.version: str = cdll.flyteauth_version().decode()
         if self.version_number >> 16 != HEADER_VERSION_NUMBER >> 16 or self.version_number < HEADER_VERSION_NUMBER:
             raise LibraryNotFoundError(
                 "%s is libflyteauth %s; this binding needs %d.%d.x at least %d.%d.%d"
                 % (path, self.version, HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF,
                    HEADER_VERSION_NUMBER >> 16, (HEADER_VERSION_NUMBER >> 8) & 0xFF, HEADER_VERSION_NUMBER & 0xFF))
 
+    if TYPE_CHECKING:
+        # The functions are set from SIGNATURES in __init__ (one attribute a function,
+        # without the flyteauth_ prefix): to the type checker, any attribute.
+        def __getattr__(self, name: str) -> Any: ...
+
     def has(self, short_name: str) -> bool:
         return hasattr(self, short_name)
 
+    if TYPE_CHECKING:
+        # The functions of SIGNATURES, set in __init__ under their names without the
+        # "flyteauth_" prefix (client_new, client_metadata, ...): ctypes functions.
+        def __getattr__(self, name: str) -> Any: ...
 
-_lock = threading.Lock()
+
+_lock = _thread.allocate_lock()
 _library: Optional[Library] = None
 
 

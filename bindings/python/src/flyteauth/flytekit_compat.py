@@ -12,9 +12,10 @@ there with ``(PlatformConfig, ClientConfigStore)``. Installing this package regi
 ``flyteauth_deviceflow``       device authorization grant
 ``flyteauth_clientsecret``     client credentials (``client_id`` + secret)
 ``flyteauth_externalcommand``  the token is the stdout of ``command``
-``flyteauth``                  ``$FLYTEAUTH_AUTH_TYPE`` if set; else ClientSecret when a
-                               client secret is configured, ExternalCommand when a
-                               command is, else the library's default (PKCE)
+``flyteauth``                  the library decides (flyteauth_client_new in
+                               flyteauth.h): ``$FLYTEAUTH_AUTH_TYPE`` if set; else
+                               ClientSecret when a client secret is configured,
+                               ExternalCommand when a command is, else PKCE
 =============================  ======================================================
 
 e.g. ``FLYTE_CREDENTIALS_AUTH_MODE=flyteauth_clientsecret pyflyte run --remote ...``.
@@ -38,13 +39,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Callable, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Literal, Optional, Tuple, Type
 
 from flytekit.clients.auth import exceptions as _fk_exceptions
 from flytekit.clients.auth.authenticator import Authenticator, ClientConfigStore
 from flytekit.clients.auth.keyring import Credentials
 
-from .client import Client, Token
+from ._token import Token
+from .client import Client
 from .errors import AccessTokenNotFoundError, ConfigurationError, FlyteAuthError
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
 ]
 
 SETTINGS_ENV_VAR = "FLYTEAUTH_SETTINGS"
+#: Read by the library itself when the settings name no auth type.
 AUTH_TYPE_ENV_VAR = "FLYTEAUTH_AUTH_TYPE"
 _log = logging.getLogger("flyteauth")
 
@@ -95,7 +98,7 @@ class _translated:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Literal[False]:
         if isinstance(exc, FlyteAuthError):
             new = as_flytekit_error(exc)
             if new is not exc:
@@ -133,7 +136,7 @@ class FlyteAuthAuthenticator(Authenticator):
         try:  # (no context manager here: this is the per-call path)
             md = self._client.metadata()
         except FlyteAuthError as e:
-            raise _reraise(e)
+            raise _reraise(e)  # noqa: B904 - _reraise sets the cause itself
         if not md:
             return None
         pair = md[0]
@@ -204,13 +207,7 @@ def settings_from_platform_config(cfg: Any, auth_type: Optional[str] = None) -> 
     put("audience", getattr(cfg, "audience", None))
     put("command", getattr(cfg, "command", None))
     put("proxy_command", getattr(cfg, "proxy_command", None))
-    if auth_type is None:
-        auth_type = os.environ.get(AUTH_TYPE_ENV_VAR) or None
-        if auth_type is None:
-            if s.get("client_secret"):
-                auth_type = "clientsecret"
-            elif s.get("command"):
-                auth_type = "externalcommand"
+    # No auth type: the library chooses one from these settings and the environment.
     if auth_type:
         s["auth_type"] = auth_type
     raw = os.environ.get(SETTINGS_ENV_VAR)
@@ -218,7 +215,7 @@ def settings_from_platform_config(cfg: Any, auth_type: Optional[str] = None) -> 
         try:
             extra = json.loads(raw)
         except ValueError as e:
-            raise as_flytekit_error(ConfigurationError("$%s is not JSON: %s" % (SETTINGS_ENV_VAR, e)))
+            raise as_flytekit_error(ConfigurationError("$%s is not JSON: %s" % (SETTINGS_ENV_VAR, e))) from e
         if not isinstance(extra, dict):
             raise as_flytekit_error(ConfigurationError("$%s must be a JSON object" % SETTINGS_ENV_VAR))
         s.update(extra)
@@ -226,8 +223,8 @@ def settings_from_platform_config(cfg: Any, auth_type: Optional[str] = None) -> 
 
 
 def authenticator_for(cfg: Any, auth_type: Optional[str] = None, **overrides: Any) -> FlyteAuthAuthenticator:
-    """A FlyteAuthAuthenticator for a PlatformConfig (`auth_type` None: inferred, see
-    the module documentation); `overrides` are more settings."""
+    """A FlyteAuthAuthenticator for a PlatformConfig (`auth_type` None: the library's
+    choice, see the module documentation); `overrides` are more settings."""
     settings = settings_from_platform_config(cfg, auth_type)
     settings.update(overrides)
     with _translated():

@@ -19,17 +19,22 @@ httpx::
 
     httpx.Client(auth=FlyteHTTPXAuth(client)); httpx.AsyncClient(auth=FlyteHTTPXAuth(client))
 
-  Works with both. In an ``AsyncClient`` the cached headers are used directly and a
-  library call that may block (a token request) runs in a worker thread. Bodies that
+  Works with both, given a ``flyteauth.Client`` or a ``flyteauth.AsyncClient``. In an
+  ``httpx.AsyncClient`` nothing blocks the loop: cached headers are read on it and a
+  library call that may wait (a token request) runs on a thread of its own, cancelled
+  in the engine if the request is cancelled. Bodies that
   can be sent again: anything already in memory (``content=bytes``, ``data=``, ``json=``,
   ``files=`` with in-memory files); a streaming generator body is not resent.
 """
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Dict, Generator, Optional
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Dict, Generator, Optional, Union
 
 from .client import Client
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncClient
 
 __all__ = ["FlyteAuth", "FlyteHTTPXAuth", "FlyteRequestsAuth"]
 
@@ -89,10 +94,11 @@ if _REQUESTS:
             if body is None or isinstance(body, (bytes, str)):
                 return True
             position = getattr(r, _BODY_POS, None)
-            if position is None or not hasattr(body, "seek"):
+            seek = getattr(body, "seek", None)
+            if position is None or seek is None:
                 return False
             try:
-                body.seek(position)
+                seek(position)
                 return True
             except (OSError, io.UnsupportedOperation, ValueError):
                 return False
@@ -106,14 +112,15 @@ if _REQUESTS:
             if not self._rewindable(request):
                 return response
             # Consume and release the first response, as HTTPDigestAuth does.
-            response.content
+            _ = response.content
             response.close()
             again = request.copy()
             setattr(again, _RETRIED, True)
             again.headers.update(self.client.headers())
-            if hasattr(again, "_cookies") and response.raw is not None:
-                extract_cookies_to_jar(again._cookies, request, response.raw)
-                again.prepare_cookies(again._cookies)
+            cookies = getattr(again, "_cookies", None)
+            if cookies is not None and response.raw is not None:
+                extract_cookies_to_jar(cookies, request, response.raw)
+                again.prepare_cookies(cookies)
             second = response.connection.send(again, **kwargs)
             second.history.append(response)
             second.request = again
@@ -139,45 +146,57 @@ if _HTTPX:
 
     class FlyteHTTPXAuth(httpx.Auth):
         """``httpx`` auth (sync and async): Flyte credentials from `client`, one refresh
-        and one resend on 401."""
+        and one resend on 401.
+
+        `client` is a :class:`~flyteauth.Client` or an :class:`~flyteauth.AsyncClient`
+        (the same engine client either way). In an ``httpx.AsyncClient`` nothing blocks
+        the loop: cached headers are read on it, a token request or refresh runs on a
+        thread of its own, and cancelling the request cancels the engine's wait."""
 
         requires_request_body = False
         requires_response_body = False
 
-        def __init__(self, client: Client):
+        def __init__(self, client: Union[Client, AsyncClient]):
             self.client = client
+            self._async: Optional[AsyncClient] = None
+
+        @property
+        def _sync(self) -> Client:
+            c = self.client
+            return c if isinstance(c, Client) else c.sync
+
+        def _aclient(self) -> AsyncClient:
+            if self._async is None:
+                from ._async_client import AsyncClient
+
+                c = self.client
+                self._async = c if isinstance(c, AsyncClient) else AsyncClient.from_client(c)
+            return self._async
 
         def auth_flow(self, request: "httpx.Request") -> Generator["httpx.Request", "httpx.Response", None]:
-            headers = self.client.headers()
+            client = self._sync
+            headers = client.headers()
             request.headers.update(headers)
             response = yield request
             if response.status_code != 401:
                 return
-            self.client.refresh(rejected=_first_value(headers))
+            client.refresh(rejected=_first_value(headers))
             if not _replayable(request):
                 return
-            request.headers.update(self.client.headers())
+            request.headers.update(client.headers())
             yield request
 
         async def async_auth_flow(self, request: "httpx.Request") -> AsyncGenerator["httpx.Request", "httpx.Response"]:
-            import anyio.to_thread
-
-            async def headers() -> Dict[str, str]:
-                md = self.client._peek()
-                if md is not None:
-                    return dict(md)
-                return await anyio.to_thread.run_sync(self.client.headers)
-
-            sent = await headers()
+            client = self._aclient()
+            sent = await client.headers()
             request.headers.update(sent)
             response = yield request
             if response.status_code != 401:
                 return
-            rejected = _first_value(sent)
-            await anyio.to_thread.run_sync(lambda: self.client.refresh(rejected=rejected))
+            await client.refresh(rejected=_first_value(sent))
             if not _replayable(request):
                 return
-            request.headers.update(await headers())
+            request.headers.update(await client.headers())
             yield request
 
 
