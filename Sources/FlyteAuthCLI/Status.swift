@@ -104,8 +104,12 @@ enum TierWords {
 
     static func describe(_ tier: JSONValue, served: String?, client: AuthClient) -> String {
         let name = tier["name"]?.stringValue ?? "?"
-        let detail = tier["detail"]?.stringValue ?? ""
+        var detail = tier["detail"]?.stringValue ?? ""
         if detail.hasPrefix("off") { return detail }
+        // 'Secret Service (service "x", username "y")' after the label "Secret Service": the part in brackets.
+        if detail.hasPrefix(label(name) + " ("), detail.hasSuffix(")") {
+            detail = String(detail.dropFirst(label(name).count + 2).dropLast())
+        }
         if name == served { return "holds the token (served it)" + (detail.isEmpty ? "" : "; " + detail) }
         switch tier["available"]?.boolValue {
         case .some(false): return "unavailable" + (detail.isEmpty ? "" : ": " + detail)

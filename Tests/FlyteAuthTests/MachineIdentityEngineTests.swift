@@ -133,3 +133,23 @@ extension Harness {
         try self.init(settings: settings, storage: other.storage)
     }
 }
+
+@Suite struct ProxyCommandDocumentTests {
+    /// A proxy command printing an ExecCredential: its expiry bounds the snapshot, and the
+    /// command runs again once it nears it (not before).
+    @Test func theDocumentsExpiryRenewsTheProxyToken() throws {
+        let h = try Harness.clientCredentials { $0.proxyCommand = ["print-proxy-token"] }
+        let soon = RFC3339.format(h.clock.now() + 300)
+        let later = RFC3339.format(h.clock.now() + 3600)
+        h.runner.script("{\"status\":{\"token\":\"proxy-1\",\"expirationTimestamp\":\"\(soon)\"}}",
+                        "{\"status\":{\"token\":\"proxy-2\",\"expirationTimestamp\":\"\(later)\"}}")
+        h.transport.script(Harness.tokenURL, Harness.token("t1", expiresIn: 7200), Harness.token("t2", expiresIn: 7200))
+        #expect(try h.client.headers().headers[1].value == "Bearer proxy-1")
+        h.clock.advance(by: 200)
+        #expect(try h.client.headers().headers[1].value == "Bearer proxy-1")
+        #expect(h.runner.runs.count == 1)
+        h.clock.advance(by: 95)  // within 10 s of the proxy token's end
+        #expect(try h.client.headers().headers[1].value == "Bearer proxy-2")
+        #expect(h.runner.runs.count == 2)
+    }
+}

@@ -34,7 +34,7 @@ def test_healthy_client_credentials_setup(stack, session):
     r, report = doctor(session)
     assert r.returncode == 0, r.stdout
     names = [c["name"] for c in report["checks"]]
-    order = ["config", "dns", "tcp", "tls", "discovery", "identity provider", "flow endpoints", "clock", "cache tier",
+    order = ["config", "libraries", "dns", "tcp", "tls", "discovery", "identity provider", "flow endpoints", "clock", "cache tier",
              "stored logins", "token"]
     assert [n for n in dict.fromkeys(names)] == order, names
     assert not [c for c in report["checks"] if c["status"] == "fail"]

@@ -334,3 +334,79 @@ def test_client_secret_jwt_against_glewlwyd(stack, session):
     t = tool(session, "token")
     assert t.returncode == 0, t.stderr
     assert secret not in t.stderr
+
+
+class _CaptureTokenEndpoint:
+    """A loopback token endpoint that records each form and answers with a token: to read
+    the assertion the tool signs (glewlwyd checks it but cannot show it)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        import urllib.parse
+        forms = self.forms = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+                forms.append({k: v[0] for k, v in urllib.parse.parse_qs(body).items()})
+                reply = json.dumps({"access_token": "captured-%d" % len(forms), "token_type": "Bearer",
+                                    "expires_in": 600}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/oauth2/token" % self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ec"])
+def test_the_assertion_is_a_valid_jws_with_the_certificates_thumbprint(stack, session, kind):
+    path, pem = make_key(session.home, "key.pem", *(RSA_PKCS1 + ("2048",) if kind == "rsa" else EC_SEC1))
+    cert = os.path.join(session.home, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-key", path, "-subj", "/CN=flyte-ci", "-days", "1", "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True, timeout=30).stdout
+    capture = _CaptureTokenEndpoint()
+    try:
+        key_config(stack, session, "ci-client", path, token_url=capture.url,
+                   extra="  certificate_file: %s\n  interactive: false\n" % cert)
+        for _ in range(2):
+            t = tool(session, "login")
+            assert t.returncode == 0, t.stderr
+    finally:
+        capture.stop()
+    assert len(capture.forms) == 2
+    jwts = [f["client_assertion"] for f in capture.forms]
+    assert all(f["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" for f in capture.forms)
+    assert all(f["client_id"] == "ci-client" and f["grant_type"] == "client_credentials" for f in capture.forms)
+    decode = lambda part: json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # noqa: E731
+    header, body = decode(jwts[0].split(".")[0]), decode(jwts[0].split(".")[1])
+    _, thumbprint = jwk(pem)
+    assert header == {"alg": "RS256" if kind == "rsa" else "ES256", "typ": "JWT", "kid": thumbprint,
+                      "x5t#S256": b64u(hashlib.sha256(der).digest())}
+    assert body["iss"] == body["sub"] == "ci-client" and body["aud"] == capture.url
+    assert 0 < body["exp"] - body["iat"] <= 300 and abs(body["iat"] - time.time()) < 60
+    assert decode(jwts[1].split(".")[1])["jti"] != body["jti"]
+    # The signature verifies with the public key (ES256 as r||s, RFC 7518 3.4).
+    public = serialization.load_pem_private_key(pem, password=None).public_key()
+    signing_input, signature = jwts[0].rsplit(".", 1)
+    signature = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    if kind == "rsa":
+        public.verify(signature, signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    else:
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+        assert len(signature) == 64
+        der_sig = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        public.verify(der_sig, signing_input.encode(), ec.ECDSA(hashes.SHA256()))

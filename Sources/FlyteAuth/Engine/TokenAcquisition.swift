@@ -31,7 +31,10 @@ extension AuthClient {
         }
         let storage = try storage(cancel: context.cancel)
         var store = storage.store
-        if let crossProcessLock = storage.lock {
+        // A process a token command started (its depth > 0) may be that command coming back
+        // to the same cache key: waiting for the lock its parent holds would only time out.
+        let nested = flow is CommandFlow && CommandRecursion.currentDepth > 0
+        if let crossProcessLock = storage.lock, !nested {
             // First look at the cache without the lock: the lock serialises refreshes, and
             // readers queued behind it would make N processes starting together wait for
             // each other. Writes replace whole items, so an unlocked read sees the old

@@ -22,7 +22,7 @@ public final class SigningKey: @unchecked Sendable {
         var err = [CChar](repeating: 0, count: 512)
         var loaded: UnsafeMutableRawPointer?
         guard fa_pkey_load_pem(pem, pem.count, &loaded, &err, err.count) == 0, let loaded else {
-            throw AuthError(.config, "\(setting): \(path) holds no PEM private key that can be read (\(String(cString: err)))")
+            throw AuthError(.config, "\(setting): \(path) holds no PEM private key that can be read (\(SigningKey.text(err)))")
         }
         var type: Int32 = 0, bits: Int32 = 0
         var group = [CChar](repeating: 0, count: 64)
@@ -36,7 +36,7 @@ public final class SigningKey: @unchecked Sendable {
             }
             algorithm = .rs256
         case Int(FA_PKEY_EC):
-            let name = String(cString: group)
+            let name = SigningKey.text(group)
             guard name == "prime256v1" || name == "P-256" else {
                 fa_pkey_free(loaded)
                 throw AuthError(.config, "\(setting): \(path) is an EC key on \(name.isEmpty ? "an unknown curve" : name); only P-256 (ES256) is supported")
@@ -67,7 +67,7 @@ public final class SigningKey: @unchecked Sendable {
         var err = [CChar](repeating: 0, count: 512)
         let bytes = Array(input.utf8)
         guard fa_pkey_sign_sha256(key, bytes, bytes.count, &signature, &length, &err, err.count) == 0 else {
-            throw AuthError(.internal, "signing the client assertion with \(path) failed: \(String(cString: err))")
+            throw AuthError(.internal, "signing the client assertion with \(path) failed: \(SigningKey.text(err))")
         }
         return Array(signature[0..<length])
     }
@@ -79,9 +79,14 @@ public final class SigningKey: @unchecked Sendable {
         var length = 0
         var err = [CChar](repeating: 0, count: 512)
         guard fa_x509_pem_to_der(pem, pem.count, key, &der, &length, &err, err.count) == 0, let der else {
-            throw AuthError(.config, "certificate_file: \(certificatePath): \(String(cString: err))")
+            throw AuthError(.config, "certificate_file: \(certificatePath): \(SigningKey.text(err))")
         }
         defer { free(der) }
         return Base64.encodeURL(SHA256.hash(UnsafeBufferPointer(start: der, count: length)))
+    }
+
+    /// A NUL-terminated C buffer as text.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
