@@ -69,6 +69,10 @@ export FOOTPRINT=$tmp/footprint
 export SETTINGS="{\"endpoint\": \"$endpoint\", \"insecure\": true, \"auth_type\": \"Pkce\", \"redirect_uri\": \"http://localhost:$port/callback\", \"interactive\": false}"
 export SETTINGS_LOGIN=${SETTINGS/\"interactive\": false/\"interactive\": true}
 export SETTINGS_SS=${SETTINGS/\}/, \"kernel_keyring\": \"off\"\}}
+# Client credentials, one token request per process (the secret from the environment).
+export SETTINGS_CC BENCH_CLIENT_SECRET
+SETTINGS_CC=$("$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print(json.dumps({"endpoint": s["endpoint"], "insecure": True, "auth_type": "ClientSecret", "client_id": s["service_client_id"], "client_secret_env_var": "BENCH_CLIENT_SECRET", "keyring": False, "kernel_keyring": "off"}))' "$state")
+BENCH_CLIENT_SECRET=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["service_client_secret"])' "$state")
 export TMPDIR_PROFILE=$tmp FLYTEAUTH_KERNEL_KEYRING=session FLYTEAUTH_LIBRARY=$LIB PY ROOT=$root CALLGRIND=$callgrind SHELL_MODE=$shell EXEC_CMD=$exec_cmd
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY DISPLAY WAYLAND_DISPLAY BROWSER
@@ -121,7 +125,7 @@ echo "shared objects: $(nobus env LD_DEBUG=files "$TOOL" token --header --settin
     | sed -n "s/.*file=\([^ ]*\) .*generating link map/\1/p" | sort -u | tr "\n" " ")"
 section "resident memory added by dlopen + first header (bench/footprint.c, kB)"
 "$TOOL" token --settings "$SETTINGS" >/dev/null  # confirmed now: the kernel row reads the kernel key alone
-for variant in "kernel tier:$SETTINGS" "Secret Service:$SETTINGS_SS"; do
+for variant in "kernel tier:$SETTINGS" "Secret Service:$SETTINGS_SS" "client creds:$SETTINGS_CC"; do
     "$FOOTPRINT" "$LIB" "${variant#*:}" | "$PY" -c "
 import json, sys
 r = json.loads(sys.stdin.read())

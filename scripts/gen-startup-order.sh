@@ -10,7 +10,7 @@
 # the paths a process takes to its first header: bench/footprint.c (dlopen, client, header)
 # and `flyteauth token --header`, each with the token served by the kernel tier alone and
 # confirmed against the Secret Service; then the library reading the Secret Service alone
-# (kernel tier off). Each function is listed once, in the order of those runs, with the
+# (kernel tier off) and getting a client-credentials token (libcurl). Each function is listed once, in the order of those runs, with the
 # symbol names of the unstripped build (.build-dist/release). A list from an older tree
 # stays usable: the linker skips names that no longer exist. (Much of the Swift standard
 # library comes in one shared section of the runtime's archive: naming one of its functions
@@ -39,6 +39,7 @@ cg 3-footprint-confirm "$FOOTPRINT" "$LIB" "$SETTINGS"
 sleep 2.1
 cg 4-token-confirm "$TOOL" token --header --settings "$SETTINGS"
 cg 5-footprint-secret-service "$FOOTPRINT" "$LIB" "$SETTINGS_SS"
+cg 6-footprint-client-credentials "$FOOTPRINT" "$LIB" "$SETTINGS_CC"
 '
 python3 - "$work" "$out" <<'EOF'
 import glob, os, re, sys
