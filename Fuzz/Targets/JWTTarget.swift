@@ -4,6 +4,6 @@ func fuzzJWT(_ bytes: [UInt8]) {
     _ = JWT.claims(of: token)
     if let exp = JWT.expiry(of: token) { fuzzCheck(exp.isFinite && exp > 0, "JWT expiry \(exp)") }
     let c = Credentials(accessToken: token, obtainedAt: 1_700_000_000)
-    // Only printable-ASCII tokens ever reach the cache (TokenSyntax, checked on every path in).
+    // The engine takes only token bytes from any source (TokenSyntax).
     if TokenSyntax.isValid(token) { fuzzCredentials(c) }
 }

@@ -41,8 +41,9 @@ public enum CommandRecursion {
         return out
     }
 
-    /// Whether `command` runs flyteauth itself: the program named `flyteauth`, or the
-    /// executable of this very process, wherever PATH finds it.
+    /// Whether `command` runs flyteauth itself: a program named `flyteauth`, as written or
+    /// where PATH and links lead, or this very executable when it is the tool under another
+    /// name. (Not any host's executable: a Python host's command may be another Python program.)
     public static func runsFlyteauth(_ command: [String], environment: Environment) -> Bool {
         guard let program = command.first, !program.isEmpty else { return false }
         if basename(program) == "flyteauth" { return true }
