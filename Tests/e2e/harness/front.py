@@ -120,6 +120,11 @@ class FlyteFront:
         self._raw_headers = []  # parallel to _records, never exposed over HTTP
         self._failures = []     # pending injected failures: dicts
         self._delays = []       # pending delays: [seconds, remaining or None]
+        # A delayed refresh whose client went away meanwhile is not forwarded (a gateway
+        # that cancels the upstream call when its client disconnects).
+        self.abort_if_client_gone = False
+        self._delayed_peer = None
+        self._aborted = 0
         # Refresh-token bookkeeping (hashes only): every refresh token the IdP issued, the
         # ones it has rotated (answered a refresh with another), the ones in a request now.
         self._rotated = set()
@@ -246,6 +251,16 @@ class FlyteFront:
         with self._lock:
             self._references[ref] = access_token
         return ref
+
+    def delayed_peer(self):
+        """The (host, port) of the client whose token request is being delayed now, or None."""
+        with self._lock:
+            return self._delayed_peer
+
+    def aborted(self):
+        """Delayed token requests not forwarded because their client had gone."""
+        with self._lock:
+            return self._aborted
 
     def refresh_token_state(self, refresh_token):
         """'live' (issued, not rotated), 'rotated', or 'unknown' (never issued through the front)."""
@@ -447,7 +462,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             sent = f._refresh_sent(form["refresh_token"], self.headers.get("User-Agent"))
         delay, failure = f._take_fault(grant_type)
         if delay:
-            time.sleep(delay)
+            with f._lock:
+                f._delayed_peer = self.client_address
+            time.sleep(delay)  # the fault itself: a slow IdP
+            with f._lock:
+                f._delayed_peer = None
+            if f.abort_if_client_gone and self._client_gone():
+                with f._lock:
+                    f._aborted += 1
+                f._token_answered(sent, 503, b"")  # never reached the IdP
+                self.close_connection = True
+                return
         if failure is not None:
             rec["injected"] = True
             f._token_answered(sent, 503, b"")  # never reached the IdP: nothing rotated or refused
@@ -467,6 +492,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if rheaders.get(k):
                 extra[k] = rheaders.get(k)
         self._send(status, rbody, rheaders.get("Content-Type") or "", extra=extra, rec=rec)
+
+    def _client_gone(self):
+        import select
+        import socket
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     # ---- identity ----------------------------------------------------------------
     def _userinfo(self, rec, connect):
