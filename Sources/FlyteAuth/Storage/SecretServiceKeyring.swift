@@ -148,6 +148,18 @@ final class SecretServiceKeyring: @unchecked Sendable {
             throw AuthError(.cache, "keyring (Secret Service): " + String(cString: fa_secret_load_error()))
         }
         SecretServiceKeyring.usedInPID.store(pid, ordering: .releasing)
+        do throws(AuthError) {
+            return try withSharedService(body)
+        } catch where error.kind == .cache && !error.message.contains("did not answer") && !error.message.contains("no answer in time") {
+            // The daemon may have been restarted since the process's shared connection
+            // (and its encryption session) was opened: one more try on a new one.
+            fa_secret_service_disconnect()
+            return try withSharedService(body)
+        }
+    }
+
+    private func withSharedService<T>(_ body: (OpaquePointer, OpaquePointer) throws(AuthError) -> T)
+        throws(AuthError) -> T {
         guard let cancellable = fa_g_cancellable_new() else { throw AuthError(.internal, "out of memory") }
         defer { fa_g_object_unref(UnsafeMutableRawPointer(cancellable)) }
         let watchdog = Watchdog(cancellable: cancellable, seconds: timeout)
