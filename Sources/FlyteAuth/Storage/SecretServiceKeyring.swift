@@ -110,6 +110,17 @@ final class SecretServiceKeyring: @unchecked Sendable {
     private func search(_ service: OpaquePointer, _ item: KeyringItem,
                         _ cancellable: OpaquePointer, loadSecrets: Bool, anyUsername: Bool = false) throws(AuthError)
         -> [OpaquePointer] {
+        let (unlocked, locked) = try searchAll(service, item, cancellable, loadSecrets: loadSecrets, anyUsername: anyUsername)
+        if unlocked.isEmpty && locked > 0 && loadSecrets {
+            // Not "no login": a login that cannot be read now. A refresh must not take it
+            // for a logout (docs/coherence.md), so this is an error, not an empty answer.
+            throw AuthError(.cache, "keyring (Secret Service): \(item.label) is locked (the keyring collection is locked)")
+        }
+        return unlocked
+    }
+
+    private func searchAll(_ service: OpaquePointer, _ item: KeyringItem, _ cancellable: OpaquePointer,
+                           loadSecrets: Bool, anyUsername: Bool) throws(AuthError) -> ([OpaquePointer], Int) {
         var error: UnsafeMutablePointer<GError>?
         // Unlocked items only: never trigger an unlock prompt.
         let flags = FA_SECRET_SEARCH_ALL | (loadSecrets ? FA_SECRET_SEARCH_LOAD_SECRETS : 0)
@@ -117,6 +128,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
             : fa_secret_service_search(service, item.service, item.username, flags, cancellable, &error)
         if let error { throw SecretServiceKeyring.failure("keyring search failed", error) }
         var out: [OpaquePointer] = []
+        var locked = 0
         var node = list
         while let n = node {
             if let data = n.pointee.data {
@@ -124,12 +136,14 @@ final class SecretServiceKeyring: @unchecked Sendable {
                 if fa_secret_item_get_locked(secretItem) == 0 {
                     _ = fa_g_object_ref(data)
                     out.append(secretItem)
+                } else {
+                    locked += 1
                 }
             }
             node = n.pointee.next
         }
         fa_secret_list_free(list)
-        return out
+        return (out, locked)
     }
 
     private static func free(_ items: [OpaquePointer]) {
