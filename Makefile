@@ -37,12 +37,23 @@ help:
 deps:
 	bash scripts/install-deps.sh
 
+# libstdc++ is linked into the library and the tool (Package.swift, FLYTEAUTH_STATIC_LIBSTDCXX):
+# a directory holding only the compiler's libstdc++.a, so the linker finds it before
+# libstdc++.so. Empty (libstdc++ stays shared) where the compiler has no archive.
+static-libstdcxx-dir = $$(test -f $(1)/static-libstdc++/libstdc++.a && echo $(1)/static-libstdc++)
+define static-libstdcxx
+	@a=$$($(CC) -print-file-name=libstdc++.a); rm -rf $(1)/static-libstdc++; \
+	if [ -f "$$a" ]; then mkdir -p $(1)/static-libstdc++ && ln -s "$$a" $(1)/static-libstdc++/libstdc++.a; \
+	else echo "libstdc++.a not found ($(CC) -print-file-name): libstdc++ stays a shared dependency" >&2; fi
+endef
+
 # The distributable library: static Swift runtime, only flyteauth_* exported,
 # SONAME libflyteauth.so.0, no RUNPATH (see Package.swift and docs/build-notes.md).
 stage:
-	FLYTEAUTH_DIST=1 $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
+	$(call static-libstdcxx,$(DIST_SCRATCH))
+	FLYTEAUTH_DIST=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(DIST_SCRATCH)) $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
 	    --product flyteauth -Xswiftc -static-stdlib
-	FLYTEAUTH_DIST=1 $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
+	FLYTEAUTH_DIST=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(DIST_SCRATCH)) $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
 	    --product flyteauth-cli -Xswiftc -static-stdlib
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/lib/pkgconfig $(STAGE)/include $(STAGE)/bin
 	install -m 0755 $(DIST_SCRATCH)/release/libflyteauth.so $(STAGE)/lib/libflyteauth.so.$(VERSION)
@@ -74,9 +85,10 @@ stage:
 WHEEL_SCRATCH := $(CURDIR)/.build-wheel
 WHEEL_PLAT ?= manylinux_2_34_x86_64
 wheel:
-	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
+	$(call static-libstdcxx,$(WHEEL_SCRATCH))
+	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(WHEEL_SCRATCH)) $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
 	    --product flyteauth -Xswiftc -static-stdlib
-	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
+	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(WHEEL_SCRATCH)) $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
 	    --product flyteauth-cli -Xswiftc -static-stdlib
 	rm -rf build/wheel build/wheel-linux
 	$(PYTHON) scripts/build-wheel.py --lib $(WHEEL_SCRATCH)/release/libflyteauth.so \

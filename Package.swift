@@ -12,8 +12,14 @@ let versionScript = Context.packageDirectory + "/Sources/FlyteAuthABI/exports.ma
 // copy (FLYTEAUTH_WHEEL=1, `make wheel`) must load on older glibc (GLIBC_ABI_DT_RELR is 2.36),
 // so it goes without.
 let relr: [String] = Context.environment["FLYTEAUTH_WHEEL"] == "1" ? [] : ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+// libstdc++ linked in, not loaded: the Swift runtime needs a few of its functions, and
+// loading libstdc++.so costs every process ~4,300 symbol relocations at start and ~1 MB of
+// resident pages. The Makefile points FLYTEAUTH_STATIC_LIBSTDCXX at a directory holding only
+// the compiler's libstdc++.a, searched before the one with libstdc++.so; unset (or no archive
+// found), libstdc++ stays a shared dependency as before.
+let staticCxx: [String] = Context.environment["FLYTEAUTH_STATIC_LIBSTDCXX"].map { $0.isEmpty ? [] : ["-L", $0] } ?? []
 let libraryLinkFlags: [LinkerSetting] = dist ? [
-    .unsafeFlags([
+    .unsafeFlags(staticCxx + [
         "-static-stdlib", "-use-ld=lld",
         "-Xlinker", "--version-script=\(versionScript)",
         "-Xlinker", "-soname=libflyteauth.so.0",
@@ -21,7 +27,7 @@ let libraryLinkFlags: [LinkerSetting] = dist ? [
         "-Xlinker", "-z", "-Xlinker", "relro",
     ] + relr)
 ] : []
-let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags([
+let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags(staticCxx + [
     "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
 ] + relr)] : []
 

@@ -17,5 +17,9 @@ enum FuzzTargets {
         "pkce-callback": fuzzPKCECallback,
         "rfc3339": fuzzRFC3339,
         "go-duration": fuzzGoDuration,
+        "command-output": fuzzCommandOutput,
+        "credential-source": fuzzCredentialSource,
+        "private-key-pem": fuzzPrivateKeyPEM,
+        "external-claims": fuzzExternalClaims,
     ]
 }

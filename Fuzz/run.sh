@@ -14,6 +14,15 @@ bin=.build-fuzz/flyteauth-fuzz
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(ls Fuzz/corpus)
 mkdir -p .build-fuzz/logs .build-fuzz/crashes
+# Private keys are made here, not committed: one of each form the key target reads.
+keys=.build-fuzz/corpus/private-key-pem
+if [ ! -f "$keys/gen-rsa-pkcs1" ]; then
+    mkdir -p "$keys"
+    openssl genrsa -traditional -out "$keys/gen-rsa-pkcs1" 2048 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/gen-rsa-pkcs8" 2>/dev/null
+    openssl ecparam -name prime256v1 -genkey -noout -out "$keys/gen-ec-sec1" 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes256 -pass pass:x -out "$keys/gen-ec-encrypted" 2>/dev/null
+fi
 summary=.build-fuzz/summary.tsv
 printf 'target\truns\tcov\tft\tseconds\tresult\n' > "$summary"
 failed=()

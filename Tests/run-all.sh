@@ -24,7 +24,7 @@ swift_tests() { swift build --build-tests -q && swift test --skip-build 2>&1 | g
 suite "swift unit tests" swift_tests
 suite "C ABI (ASan, header drift, exports)" bash Tests/abi/run.sh
 suite "end to end (glewlwyd, keyring)" bash Tests/e2e/run.sh
-suite "fuzz smoke (16 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
+suite "fuzz smoke (20 libFuzzer targets, 2 s each)" bash Fuzz/run.sh --smoke
 suite "TLS (HTTPS fronts, test CA, CONNECT proxy)" "$VENV/bin/python" -m pytest Tests/e2e/test_tls.py -q -p no:cacheprovider
 suite "fault injection (bad answers from Flyte and the IdP)" bash Tests/e2e/run-faults.sh
 suite "kernel keyring tier (keyctl session)" bash Tests/kernel/run.sh

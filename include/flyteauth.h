@@ -198,10 +198,13 @@ typedef struct flyteauth_client flyteauth_client;
  *   http_proxy_url         string  proxy for every request (admin.httpProxyURL)
  *   auth_type              string  pkce | standard | deviceflow | clientsecret |
  *                                  client_credentials | basic | externalcommand |
- *                                  external_process | passthrough | apikey
- *                                  (case-insensitive). Unset: FLYTEAUTH_AUTH_TYPE
- *                                  if set, else clientsecret when a client secret
- *                                  (client_secret, _location or _env_var) is set,
+ *                                  external_process | passthrough | apikey |
+ *                                  tokenexchange (case-insensitive). Unset:
+ *                                  FLYTEAUTH_AUTH_TYPE if set, else tokenexchange when
+ *                                  subject_token is set, clientsecret when a client
+ *                                  secret (client_secret, _location or _env_var),
+ *                                  client_assertion, or a client_auth_method of
+ *                                  private_key_jwt or *tls_client_auth is set,
  *                                  externalcommand when command is, else pkce
  *   client_id              string
  *   client_secret          string  literal secret
@@ -211,8 +214,18 @@ typedef struct flyteauth_client flyteauth_client;
  *   scopes                 array of strings; wins over the server's
  *   audience               string
  *   use_audience_from_admin bool   take the audience from the server's client config
- *   command                array of strings: argv of the token command (no shell)
- *   proxy_command          array of strings: argv printing the proxy-authorization token
+ *   command                array of strings: argv of the token command (no shell).
+ *                                  It prints the token, or a JSON document with its
+ *                                  expiry: an OAuth token response (access_token,
+ *                                  expires_in), a kubectl ExecCredential
+ *                                  (status.token, status.expirationTimestamp) or a
+ *                                  credential_process document (Version 1, Token,
+ *                                  Expiration). A token with an expiry (the document's
+ *                                  or its JWT exp) is cached in the tiers under the
+ *                                  client id "command:<hash of argv>" and the command
+ *                                  runs again only near its end.
+ *   proxy_command          array of strings: argv printing the proxy-authorization
+ *                                  token (or a JSON document, as for command)
  *   authorization_header   string  header key, wins over the server's
  *   token_url              string  token endpoint, wins over discovery
  *   authorization_endpoint string  wins over discovery
@@ -247,6 +260,46 @@ typedef struct flyteauth_client flyteauth_client;
  *                                  login or refresh (default all three: "flytekit",
  *                                  "flyte-sdk", "flytectl"; a shorter list narrows it)
  *
+ * Machine identity (docs/machine-identity.md): how the client authenticates at the
+ * token endpoint, and token exchange. A credential source below is a JSON object,
+ * one of {"file": PATH} (re-read on every use: a Kubernetes projected token),
+ * {"env": NAME}, {"command": [ARGV...]} (a bare token or a JSON document with an
+ * expiry, as for "command") or {"github_actions": {"audience": AUD}} (the job's
+ * ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN). A token past its JWT exp is never sent.
+ *
+ *   client_auth_method     string  client_secret_basic | client_secret_post |
+ *                                  client_secret_jwt | private_key_jwt |
+ *                                  tls_client_auth | self_signed_tls_client_auth |
+ *                                  none (default: private_key_jwt with a key alone or
+ *                                  client_assertion, else client_secret_basic with a
+ *                                  secret, else none). Applies to every token request
+ *                                  of the client: client credentials, token exchange,
+ *                                  and a confidential PKCE/device client's code
+ *                                  exchange and refresh.
+ *   private_key_file       string  PEM private key (PKCS#1, PKCS#8 or SEC1; RSA >= 2048
+ *                                  bits: RS256, EC P-256: ES256; not encrypted) that
+ *                                  signs private_key_jwt assertions, or the TLS client
+ *                                  key with certificate_file
+ *   private_key_id         string  the assertion's "kid" (default: the key's RFC 7638
+ *                                  thumbprint)
+ *   certificate_file       string  PEM certificate: the TLS client certificate (RFC
+ *                                  8705, mTLS ingresses), or with private_key_jwt the
+ *                                  assertion's "x5t#S256"
+ *   client_assertion_audience string the assertion's "aud" (default: the token endpoint)
+ *   client_assertion       object  a credential source whose token is sent as the
+ *                                  client assertion (workload identity federation)
+ *   subject_token          object  token exchange: the credential source to exchange
+ *   subject_token_type     string  (default urn:ietf:params:oauth:token-type:jwt)
+ *   actor_token            object  token exchange: an optional actor's credential source
+ *   actor_token_type       string  (default urn:ietf:params:oauth:token-type:jwt)
+ *   requested_token_type   string  (default ...:token-type:access_token)
+ *   resource               string  token exchange: the target resource URI
+ *
+ * A cached token is served only to the credential (secret, key file, assertion or
+ * subject source, command) and the request (scopes, audience, token URL, method)
+ * that obtained it: the cache item records an HMAC-SHA256 tag keyed with the
+ * credential, never the credential itself.
+ *
  * The environment, read when the client is created, the same for every
  * constructor (flyteauth_client_new_from_config() reads the FLYTE_* variables
  * too, into the settings, see there):
@@ -263,7 +316,8 @@ typedef struct flyteauth_client flyteauth_client;
  * and, during a browser login with the default opener, BROWSER, DISPLAY and
  * WAYLAND_DISPLAY.
  *
- * Token cache tiers (cached flows: PKCE, device flow, client credentials):
+ * Token cache tiers (cached flows: PKCE, device flow, client credentials, token
+ * exchange, and a token command whose output gives an expiry):
  *   1. kernel keyring: one "user" key per (endpoint, client id), description
  *      "flyteauth:<host:port> <client id>", payload the canonical item (the Secret
  *      Service item's JSON). Readable only by its possessors: processes of the same
@@ -515,7 +569,11 @@ flyteauth_status flyteauth_client_set_log_callback(flyteauth_client *client,
  * then the FLYTE_* environment variables over the file; then
  * `overrides_json` (same keys as flyteauth_client_new(), may be NULL) over
  * both. A malformed file fails with FLYTEAUTH_E_CONFIG naming file, line and
- * key.
+ * key. The file's `flyteauth:` section takes any settings key; the environment
+ * adds FLYTEAUTH_CLIENT_AUTH_METHOD, FLYTEAUTH_PRIVATE_KEY_FILE,
+ * FLYTEAUTH_PRIVATE_KEY_ID, FLYTEAUTH_CERTIFICATE_FILE, and
+ * FLYTEAUTH_CLIENT_ASSERTION_FILE / FLYTEAUTH_SUBJECT_TOKEN_FILE (a path: the
+ * {"file": PATH} source of client_assertion / subject_token).
  */
 flyteauth_status flyteauth_client_new_from_config(const char *config_path,
                                                   const char *overrides_json,

@@ -38,13 +38,16 @@ PKGS=(
   shellcheck
 )
 stamp=/var/lib/libflyteauth-deps.stamp
-want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go"
+want="$(printf '%s\n' "${PKGS[@]}" | sort | tr '\n' ' ') golang-go golang-github-zitadel-oidc-dev"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && command -v go >/dev/null; then
   echo "install-deps: already installed"
 else
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
   apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-go >/dev/null
+  # The RFC 8693 token-exchange server of the tests: zitadel/oidc's example OP, built from
+  # this package's source by Tests/zitadel/build.sh.
+  apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-github-zitadel-oidc-dev >/dev/null
   echo "$want" > "$stamp"
 fi
 # The glewlwyd package enables a system service; the tests run private instances only.

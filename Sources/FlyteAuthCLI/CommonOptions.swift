@@ -39,6 +39,34 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Extra settings as a JSON object (keys as in include/flyteauth.h).")
     var settings: String?
 
+    /// The values the parser read, as plain data (what `token`'s fast path builds itself).
+    var values: CommonValues {
+        CommonValues(config: config, endpoint: endpoint, authType: authType, clientId: clientId,
+                     clientSecretLocation: clientSecretLocation, scope: scope, audience: audience,
+                     insecure: insecure, nonInteractive: nonInteractive, fileCache: fileCache, settings: settings)
+    }
+
+    func overrides() throws(AuthError) -> String { try values.overrides() }
+    func resolve() throws(AuthError) -> ResolvedConfig { try values.resolve() }
+    func settings(login policy: CommonValues.LoginPolicy) throws(AuthError) -> Settings { try values.settings(login: policy) }
+    func client(login policy: CommonValues.LoginPolicy) throws(AuthError) -> AuthClient { try values.client(login: policy) }
+}
+
+/// The common options' values, apart from the argument parser's property wrappers, and
+/// what they mean: one place for the parsed command and for `token`'s fast path.
+struct CommonValues {
+    var config: String?
+    var endpoint: String?
+    var authType: String?
+    var clientId: String?
+    var clientSecretLocation: String?
+    var scope: [String] = []
+    var audience: String?
+    var insecure = false
+    var nonInteractive = false
+    var fileCache = false
+    var settings: String?
+
     /// The overrides as a settings JSON object.
     func overrides() throws(AuthError) -> String {
         var o: [String: JSONValue] = [:]

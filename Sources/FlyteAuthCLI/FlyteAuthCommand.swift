@@ -29,6 +29,7 @@ struct FlyteAuthCommand: ParsableCommand {
     /// what to do (a suggestion for a mistyped name).
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
+        TokenFastPath.runIfPossible(args)
         if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
             out(RootHelp.text(width: Terminal.width ?? 80))
             Glibc.exit(0)
@@ -78,12 +79,17 @@ enum RootHelp {
         return Terminal.wrap("  ", name, indent: 4, width: width) + "\n" + Terminal.wrap(String(repeating: " ", count: column), meaning, indent: column, width: width)
     }
 
-    /// The common options as the parser lays them out (those of `logout`, which has no others).
+    /// The common options as the parser lays them out (those of `logout`, without its --json).
     static func commonOptions(width: Int) -> [String] {
         let help = FlyteAuthCommand.helpMessage(for: Logout.self, columns: width)
         guard let start = help.firstRange(of: "OPTIONS:\n") else { return [] }
-        return help[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
-            .prefix { !$0.isEmpty }.map(String.init)
+        var lines: [String] = []
+        var skipping = false
+        for line in help[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).prefix(while: { !$0.isEmpty }) {
+            if line.hasPrefix("  -") { skipping = line.hasPrefix("  --json") }
+            if !skipping { lines.append(String(line)) }
+        }
+        return lines
     }
 }
 

@@ -10,6 +10,9 @@ struct Login: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print JSON when logged in: endpoint, identity, expires_at (epoch seconds), cache.")
+    var json = false
+
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .always)
@@ -25,6 +28,14 @@ struct Login: ParsableCommand {
             snapshot = try client.login()
             countdown.stop()
             let who = Identity.describe(client.status())
+            if json {
+                var o: [String: JSONValue] = ["endpoint": client.endpoint.map { .string($0.configured) } ?? .null,
+                                              "cache": .string(client.cacheDescription)]
+                o["identity"] = who.map(JSONValue.string) ?? .null
+                o["expires_at"] = snapshot.expiresAt.map { .number($0.rounded(.down)) } ?? .null
+                out(JSONValue.object(o).serialized)
+                return
+            }
             var line = "Logged in to \(client.endpoint?.configured ?? "Flyte")"
             if let who { line += " as \(who)" }
             if let e = snapshot.expiresAt { line += "; the access token expires at \(RFC3339.format(e))" }

@@ -72,6 +72,9 @@ struct Logout: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @Flag(help: "Print JSON: {endpoint, logged_out}.")
+    var json = false
+
     func run() throws {
         do throws(AuthError) {
             let client = try common.client(login: .never)
@@ -81,7 +84,11 @@ struct Logout: ParsableCommand {
             } else {
                 try client.logout()  // the client id comes from the server's discovery documents
             }
-            out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
+            if json {
+                out(JSONValue.object(["endpoint": client.endpoint.map { .string($0.configured) } ?? .null, "logged_out": true]).serialized)
+            } else {
+                out("Logged out of \(client.endpoint?.configured ?? "Flyte").")
+            }
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -97,8 +104,12 @@ enum TierWords {
 
     static func describe(_ tier: JSONValue, served: String?, client: AuthClient) -> String {
         let name = tier["name"]?.stringValue ?? "?"
-        let detail = tier["detail"]?.stringValue ?? ""
+        var detail = tier["detail"]?.stringValue ?? ""
         if detail.hasPrefix("off") { return detail }
+        // 'Secret Service (service "x", username "y")' after the label "Secret Service": the part in brackets.
+        if detail.hasPrefix(label(name) + " ("), detail.hasSuffix(")") {
+            detail = String(detail.dropFirst(label(name).count + 2).dropLast())
+        }
         if name == served { return "holds the token (served it)" + (detail.isEmpty ? "" : "; " + detail) }
         switch tier["available"]?.boolValue {
         case .some(false): return "unavailable" + (detail.isEmpty ? "" : ": " + detail)

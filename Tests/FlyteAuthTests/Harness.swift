@@ -9,7 +9,7 @@ struct Harness {
     static let clientConfigURL = "https://flyte.test/config/v1/flyte_client"
 
     let transport = FakeTransport()
-    let storage = MemoryStorage()
+    let storage: MemoryStorage
     let clock = FakeClock()
     let runner = FakeRunner()
     let fork = FakeFork()
@@ -49,7 +49,9 @@ struct Harness {
         return h
     }
 
-    init(settings: Settings) throws {
+    /// `storage`: the shared cache, another harness's to play a second process.
+    init(settings: Settings, storage: MemoryStorage = MemoryStorage()) throws {
+        self.storage = storage
         client = try AuthClient(settings: settings, dependencies: .init(
             transport: transport, runner: runner, storage: storage.factory, clock: clock, forkGeneration: fork.probe))
     }
@@ -60,10 +62,13 @@ struct Harness {
         return .json(200, "{\"access_token\":\"\(access)\",\"token_type\":\"Bearer\",\"expires_in\":\(expiresIn)\(r)}")
     }
 
-    /// Credentials as another process would have cached them, issued now.
+    /// Credentials as another process with the same credential would have cached them,
+    /// issued now (a machine's cache items carry its credential binding).
     func cached(_ access: String, refresh: String? = nil, expiresIn: Double = 3600) -> Credentials {
         let now = clock.now()
-        return Credentials(accessToken: access, refreshToken: refresh, expiresAt: now + expiresIn, obtainedAt: now)
+        var c = Credentials(accessToken: access, refreshToken: refresh, expiresAt: now + expiresIn, obtainedAt: now)
+        c.binding = client.binding
+        return c
     }
 
     var tokenRequests: Int { transport.count(Harness.tokenURL) }

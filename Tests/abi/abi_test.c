@@ -500,6 +500,49 @@ static const char *state_value(const char *key) { return state_string(state_json
 /* Token requests the Flyte front has forwarded to the IdP. */
 static int token_requests(void) { return front_count(state_value("endpoint"), "token_total"); }
 
+/* Machine identity through the settings JSON: the keys exist, mistakes are configuration
+ * errors naming the key or the file, a key is checked before anything is sent, and an
+ * expired external assertion is never sent. No identity provider is reached (port 9). */
+static void test_machine_identity(void) {
+    char json[2048], key[512], assertion[512], cmd[1200];
+    flyteauth_client *c = NULL;
+    CHECK(flyteauth_client_new("{\"client_auth_method\":\"mtls\"}", &c) == FLYTEAUTH_E_CONFIG && c == NULL, "unknown method");
+    CHECK(strstr(last_message(), "client_auth_method") != NULL, "names the key: %s", last_message());
+    CHECK(flyteauth_client_new("{\"auth_type\":\"TokenExchange\",\"endpoint\":\"x.test\"}", &c) == FLYTEAUTH_E_CONFIG,
+          "token exchange without a subject");
+    CHECK(strstr(last_message(), "subject_token") != NULL, "names subject_token: %s", last_message());
+    CHECK(flyteauth_client_new("{\"client_assertion\":{\"url\":\"x\"}}", &c) == FLYTEAUTH_E_CONFIG, "unknown source");
+
+    snprintf(key, sizeof key, "%s/weak.pem", workdir);
+    snprintf(cmd, sizeof cmd, "openssl genrsa -traditional -out '%s' 1024 2>/dev/null && chmod 600 '%s'", key, key);
+    CHECK(system(cmd) == 0, "openssl genrsa");
+    snprintf(json, sizeof json, "{\"endpoint\":\"http://127.0.0.1:9\",\"auth_type\":\"ClientSecret\",\"client_id\":\"svc\","
+             "\"client_auth_method\":\"private_key_jwt\",\"private_key_file\":\"%s\",\"token_url\":\"http://127.0.0.1:9/token\","
+             "\"scopes\":[\"all\"],\"authorization_header\":\"authorization\",\"keyring\":false}", key);
+    c = client_from(json);
+    flyteauth_metadata *md = NULL;
+    flyteauth_status s = flyteauth_client_metadata(c, &md);
+    CHECK(s == FLYTEAUTH_E_CONFIG && strstr(last_message(), key) && strstr(last_message(), "1024-bit"),
+          "a weak key is a configuration error naming the file: %d %s", s, last_message());
+    flyteauth_client_free(c);
+
+    /* An expired projected token as the client assertion: refused before any request. */
+    snprintf(assertion, sizeof assertion, "%s/token", workdir);
+    FILE *f = fopen(assertion, "w");
+    /* {"alg":"none"} . {"iss":"svc","sub":"svc","aud":"x","exp":1000} . sig */
+    fputs("eyJhbGciOiJub25lIn0.eyJpc3MiOiJzdmMiLCJzdWIiOiJzdmMiLCJhdWQiOiJ4IiwiZXhwIjoxMDAwfQ.c2ln\n", f);
+    fclose(f);
+    snprintf(json, sizeof json, "{\"endpoint\":\"http://127.0.0.1:9\",\"auth_type\":\"ClientSecret\",\"client_id\":\"svc\","
+             "\"client_assertion\":{\"file\":\"%s\"},\"token_url\":\"http://127.0.0.1:9/token\",\"scopes\":[\"all\"],"
+             "\"authorization_header\":\"authorization\",\"keyring\":false}", assertion);
+    c = client_from(json);
+    s = flyteauth_client_metadata(c, &md);
+    CHECK(s == FLYTEAUTH_E_CONFIG && strstr(last_message(), "expired") && strstr(last_message(), assertion),
+          "an expired assertion is never sent: %d %s", s, last_message());
+    CHECK(!strstr(last_message(), "eyJ"), "the token is not in the message");
+    flyteauth_client_free(c);
+}
+
 static void test_client_credentials(void) {
     char json[2048];
     const char *endpoint = state_value("endpoint");
@@ -602,6 +645,7 @@ int main(void) {
     test_external_command();
     test_cancel_then_later_calls();
     test_threads_across_expiries();
+    test_machine_identity();
 
     const char *state = getenv("FLYTEAUTH_TEST_STATE");
     if (state && *state) {

@@ -194,3 +194,20 @@ def test_locked_keyring_is_named_with_how_to_unlock_it(stack, session):
     assert locked and locked[0]["status"] == "warn", tiers
     assert "unlock it" in locked[0]["summary"]
     assert r.returncode == 0, "client credentials still work, in memory: a call would work"
+
+
+def test_discovery_goes_through_the_engine_with_proxy_authorization(stack, session, tmp_path):
+    cmd = tmp_path / "iap.sh"
+    cmd.write_text("#!/bin/sh\necho proxy-token-doctor\n")
+    cmd.chmod(0o755)
+    service_config(stack, session)
+    stack.front.reset_counts()
+    r, report = doctor(session, "--settings", json.dumps({"proxy_command": [str(cmd)]}))
+    assert r.returncode == 0, r.stdout
+    assert len([c for c in report["checks"] if c["name"] == "discovery" and c["status"] == "ok"]) == 2
+    for path in ("/.well-known/oauth-authorization-server", "/config/v1/flyte_client"):
+        values = stack.front.header_values("proxy-authorization", path)
+        sent = stack.front.counts()["paths"].get(path, 0)
+        assert sent and len(values) == sent, "%d of %d requests to %s had proxy-authorization" % (len(values), sent, path)
+        assert all(v == "Bearer proxy-token-doctor" for v in values), path
+    assert "proxy-token-doctor" not in r.stdout + r.stderr

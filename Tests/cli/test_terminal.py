@@ -1,6 +1,7 @@
 """The tool in an 80-column terminal (tmux), its QR code through a decoder, and the login
 pages in headless Chromium: what a person sees, asserted. Captures and screenshots are
 kept in build/newcomer-artefacts/."""
+import json
 import os
 import re
 import select
@@ -218,3 +219,41 @@ def test_login_page_access_denied_and_other_errors(stack, session, port, tmp_pat
             assert "approve it" in err
         else:
             assert "Return to your terminal" in text
+
+
+def test_every_subcommand_prints_text_and_takes_json(stack, session):
+    for sub in ("login", "token", "whoami", "status", "logout", "config", "doctor"):
+        assert "--json" in tool(session, sub, "--help").stdout, sub
+    service_config(stack, session)
+    assert tool(session, "token").returncode == 0
+    text = tool(session, "config")
+    assert text.returncode == 0 and text.stdout.startswith("auth type       ClientSecret\n"), text.stdout
+    out = tool(session, "logout", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["logged_out"] is True
+
+
+def test_browser_login_shows_a_whole_link_and_a_waiting_line(stack, session, port, tmp_path):
+    user_config(stack, session, port)
+    env = dict(session.env(), BROWSER="true")  # a browser that shows nothing: the person copies the link
+    pane = Pane([TOOL, "login"], env, tmp_path, hold=True)
+    fifo = str(tmp_path / "pkce.fifo")
+    os.mkfifo(fifo)
+    try:
+        pane.pipe_to(fifo)
+        fd = os.open(fifo, os.O_RDONLY)
+        try:
+            pane.go()
+            _read_until(fd, b"(Ctrl-C to cancel)")
+        finally:
+            os.close(fd)
+        joined = pane.capture(joined=True)
+        with open(artefact("pkce-waiting-80.txt"), "w") as f:
+            f.write(pane.capture() + "\n")
+        link = re.search(r"^    (http\S+)$", joined, re.M)
+        assert link and "state=" in link.group(1) and "code_challenge=" in link.group(1), joined
+        assert re.search(r"Waiting for the browser login\.\.\. \d+:\d\d left \(Ctrl-C to cancel\)", joined), joined
+        pane.keys("C-c")
+        assert pane.wait() == 7
+        assert re.search(r"^flyteauth: error: the browser login was cancelled", pane.capture(), re.M)
+    finally:
+        pane.close()

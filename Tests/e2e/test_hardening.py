@@ -194,7 +194,7 @@ def test_twenty_logins_in_a_row_each_deliver_the_callback_page(env, tmp_path):
             t.join(timeout=20)
         assert rc == (6 if deny else 0), (i, rc, message)
         got = pages[-1]
-        want = (400, "Login failed") if deny else (200, "Logged in")
+        want = (400, "Login cancelled") if deny else (200, "Logged in")
         assert got[0] == want[0] and want[1] in got[1] and got[1].rstrip().endswith("</html>"), (i, got)
     assert len(pages) == 30
 

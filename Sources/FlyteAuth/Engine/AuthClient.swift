@@ -26,6 +26,10 @@ public final class AuthClient: Sendable {
     public let generation = Atomic<UInt64>(1)
 
     let flow: Flow
+    let authenticator: ClientAuthenticator?
+    /// The tag a cached token must carry to be served (`CredentialBinding`); nil for the
+    /// logins of a person, shared with every tool.
+    let binding: String?
     let transport: HTTPTransport
     let runner: ProcessRunning
     let clock: EngineClock
@@ -68,24 +72,41 @@ public final class AuthClient: Sendable {
         self.configuration = configuration
         self.settings = settings
         endpoint = configuration.endpoint
+        var secret: String?
         switch settings.authType {
         case .clientSecret:
-            flow = ClientCredentialsFlow(clientID: settings.clientID, clientSecret: try ClientSecret.resolve(settings))
+            secret = try ClientSecret.resolve(settings)
+            flow = ClientCredentialsFlow(clientID: settings.clientID)
         case .apiKey:
-            flow = ClientCredentialsFlow(clientID: configuration.apiKey!.clientID, clientSecret: configuration.apiKey!.clientSecret)
+            secret = configuration.apiKey!.clientSecret
+            flow = ClientCredentialsFlow(clientID: configuration.apiKey!.clientID)
         case .externalCommand:
             flow = CommandFlow(command: settings.command!)
         case .passthrough:
             flow = PassthroughFlow()
+        case .tokenExchange:
+            secret = try ClientSecret.resolve(settings)
+            flow = TokenExchangeFlow(clientID: settings.clientID.nonEmpty)
         case .pkce:
+            // A confidential client's secret, if configured, authenticates its code exchange.
+            secret = try ClientSecret.resolve(settings)
             flow = PKCEFlow()
         case .deviceFlow:
+            secret = try ClientSecret.resolve(settings)
             flow = DeviceFlow()
         }
+        authenticator = settings.authType == .externalCommand || settings.authType == .passthrough ? nil
+            : try ClientAuthenticator(settings: settings, secret: secret, logger: logger)
+        binding = AuthClient.binding(settings: settings, secret: secret, apiKey: configuration.apiKey,
+                                     method: authenticator?.method)
         transport = dependencies.transport ?? CurlTransport(settings: settings)
+        if let (_, key) = CurlTransport.clientCertificate(settings), let mode = KeyFile.mode(key), mode & 0o044 != 0 {
+            logger.warnOnce("key-mode", "private_key_file \(key) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
         runner = dependencies.runner ?? SpawnProcessRunner()
         clock = dependencies.clock ?? SystemClock()
-        cache = CacheStorage(factory: flow.cached ? dependencies.storage : nil)
+        cache = CacheStorage(factory: flow.cached ? dependencies.storage : nil, binding: binding,
+                             keyClientID: (flow as? CommandFlow).map { CommandFlow.cacheClientID($0.command) })
         policy = RefreshPolicy(window: settings.refreshWindowSeconds)
         proxy = settings.proxyCommand.map { ProxyAuthorization(command: $0) }
         discovery = Discovery(settings: settings, endpoint: endpoint, cacheDirectory: configuration.cacheDirectory, logger: logger)
@@ -98,7 +119,36 @@ public final class AuthClient: Sendable {
 
     /// The client ID credentials are cached under: the configured one, else the API key's.
     public var cacheClientID: String? {
-        (flow as? ClientCredentialsFlow)?.clientID ?? settings.clientID
+        if let command = flow as? CommandFlow { return CommandFlow.cacheClientID(command.command) }
+        return (flow as? ClientCredentialsFlow)?.clientID ?? settings.clientID
+    }
+
+    /// The binding of a machine's credential: the secret, the key file's bytes, the
+    /// assertion source or the command, with the request it is used for.
+    static func binding(settings: Settings, secret: String?, apiKey: APIKey?, method: ClientAuthMethod?) -> String? {
+        guard !settings.authType.isInteractive, settings.authType != .passthrough else { return nil }
+        var credential: [UInt8] = Array((secret ?? "").utf8)
+        credential.append(0)
+        for source in [settings.clientAssertion, settings.subjectToken, settings.actorToken].compactMap({ $0 }) {
+            credential += Array(source.json.serialized.utf8)
+            credential.append(0)
+        }
+        for path in [settings.privateKeyFile, settings.certificateFile].compactMap({ $0.nonEmpty }) {
+            // The file's bytes, so a replaced key is a new credential; unreadable: a tag
+            // that matches nothing (the token request will say why).
+            credential.append(0)
+            credential += (try? KeyFile.read(path, setting: "").bytes) ?? ((try? SecureRandom.bytes(32)) ?? [1])
+        }
+        if let command = settings.command, settings.authType == .externalCommand {
+            credential += Array(command.joined(separator: "\u{0}").utf8)
+        }
+        let request = CredentialBinding.Request(
+            method: method?.rawValue ?? settings.authType.rawValue, clientID: apiKey?.clientID ?? settings.clientID,
+            tokenURL: settings.tokenURL.nonEmpty, scopes: settings.scopes, audience: settings.audience.nonEmpty,
+            extra: [settings.authType.rawValue, settings.clientAssertionAudience ?? "", settings.privateKeyID ?? "",
+                    settings.subjectTokenType ?? "", settings.actorTokenType ?? "", settings.requestedTokenType ?? "",
+                    settings.resource ?? ""])
+        return CredentialBinding.tag(credential: credential, request: request)
     }
 
     // MARK: - Public operations

@@ -6,9 +6,17 @@ import Synchronization
 final class CacheStorage: Sendable {
     private let factory: StorageFactory?
     private let made = Mutex<Storage?>(nil)
+    private let binding: String?
+    private let keyClientID: String?
 
-    /// `factory` nil: this client's tokens are not cached (command, passthrough).
-    init(factory: StorageFactory?) { self.factory = factory }
+    /// `factory` nil: this client's tokens are not cached (passthrough). `binding`: only
+    /// tokens with this tag are served (`BoundStore`). `keyClientID`: the cache key's
+    /// client id whatever the parameters say (a token command's slot).
+    init(factory: StorageFactory?, binding: String? = nil, keyClientID: String? = nil) {
+        self.factory = factory
+        self.binding = binding
+        self.keyClientID = keyClientID
+    }
 
     var isCached: Bool { factory != nil }
 
@@ -20,8 +28,11 @@ final class CacheStorage: Sendable {
         if let opened { return opened }
         guard let factory, let endpoint else { return Storage(store: nil, lock: nil) }
         let p = try parameters()
-        guard let clientID = p.clientID ?? cacheClientID else { return Storage(store: nil, lock: nil) }
-        let storage = factory(CacheKey(endpoint: endpoint, clientID: clientID), configuration, p.tokenEndpoint, logger)
+        guard let clientID = keyClientID ?? p.clientID ?? cacheClientID else { return Storage(store: nil, lock: nil) }
+        var storage = factory(CacheKey(endpoint: endpoint, clientID: clientID), configuration, p.tokenEndpoint, logger)
+        if let binding, let store = storage.store {
+            storage.store = BoundStore(inner: store, binding: binding, needsExpiry: keyClientID != nil)
+        }
         return made.withLock { existing in
             if let existing { return existing }
             existing = storage

@@ -17,7 +17,8 @@ enum ClientStatus {
         o["cache"] = client.cache.opened?.store.map { .string($0.name) }
             ?? .string(client.cache.isCached ? "not opened yet" : "memory only (this auth type is not cached)")
         // Cache tiers: which tier served the token, and each tier's state.
-        if let tiered = client.cache.opened?.store as? TierReporting {
+        let store = client.cache.opened?.store
+        if let tiered = (store as? TierReporting) ?? ((store as? BoundStore)?.inner as? TierReporting) {
             o["token_tier"] = source == "cache" ? tiered.servedTier.map(JSONValue.string) ?? .null : .null
             o["cache_tiers"] = .array(tiered.tiers.map(\.json))
         }

@@ -2,7 +2,8 @@ import FlyteAuthCore
 import Synchronization
 
 /// `proxy-authorization: Bearer <stdout of proxy_command>` for every request to Flyte
-/// (GCP IAP and similar). The token is reused until its JWT expiry, or until a refresh
+/// (GCP IAP and similar). The token is reused until its expiry (the JWT's, or the
+/// document's when the command prints JSON), or until a refresh
 /// is forced.
 final class ProxyAuthorization: Sendable {
     struct Header: Sendable {
@@ -24,9 +25,10 @@ final class ProxyAuthorization: Sendable {
             let now = client.clock.now()
             if !force, let cached, now < cached.hardDeadline { return cached }
             let context = client.makeContext(cancel: cancel)
-            let token = try CommandFlow.run(command, context: context, what: "proxy command")
-            let credentials = Credentials(accessToken: token, obtainedAt: client.clock.now())
-            let header = Header(value: "Bearer " + token, softDeadline: policy.softDeadline(for: credentials),
+            // A JSON document's expiry counts, like the token command's.
+            let output = try CommandFlow.runDocument(command, context: context, what: "proxy command")
+            let credentials = Credentials(accessToken: output.token, expiresAt: output.expiresAt, obtainedAt: now)
+            let header = Header(value: "Bearer " + output.token, softDeadline: policy.softDeadline(for: credentials),
                                 hardDeadline: policy.hardDeadline(for: credentials))
             cached = header
             return header

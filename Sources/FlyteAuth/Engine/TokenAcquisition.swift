@@ -27,11 +27,14 @@ extension AuthClient {
                clock.now() < policy.hardDeadline(for: previous) {
                 return (previous, "host")
             }
-            return (try runFlow(context), flow is CommandFlow ? "command" : "idp")
+            return (try runFlow(context), "idp")
         }
         let storage = try storage(cancel: context.cancel)
         var store = storage.store
-        if let crossProcessLock = storage.lock {
+        // A process a token command started (its depth > 0) may be that command coming back
+        // to the same cache key: waiting for the lock its parent holds would only time out.
+        let nested = flow is CommandFlow && CommandRecursion.currentDepth > 0
+        if let crossProcessLock = storage.lock, !nested {
             // First look at the cache without the lock: the lock serialises refreshes, and
             // readers queued behind it would make N processes starting together wait for
             // each other. Writes replace whole items, so an unlocked read sees the old
@@ -139,7 +142,7 @@ extension AuthClient {
             throw withRefreshFailure(withRefusal(error), refreshFailure)
         }
         save(credentials, to: store)
-        return (credentials, "idp")
+        return (credentials, flow is CommandFlow ? "command" : "idp")
     }
 
     /// An imported token of unknown lifetime without a refresh token: accepted by Flyte's
@@ -252,7 +255,8 @@ extension AuthClient {
             throw AuthError(.unsupported, "cannot refresh: no token endpoint or client id")
         }
         let request = TokenRequests.refresh(endpoint: tokenEndpoint, clientID: clientID, refreshToken: refreshToken,
-                                            scopes: [], audience: nil)
+                                            scopes: [], audience: nil,
+                                            auth: try context.clientAuthentication(clientID: clientID, tokenEndpoint: tokenEndpoint))
         let sentAt = clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)
@@ -263,7 +267,7 @@ extension AuthClient {
             settings: settings,
             parameters: { () throws(AuthError) in try self.parameters(cancel: cancel) },
             send: { (request) throws(AuthError) in try self.send(request, cancel: cancel) },
-            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock)
+            runner: runner, interaction: interaction, cancel: cancel, logger: logger, clock: clock, authenticator: authenticator)
     }
 
     func parameters(cancel: CancelToken) throws(AuthError) -> AuthParameters {

@@ -31,7 +31,8 @@ struct DeviceFlow: Flow {
             let step: DevicePolling.Step
             do throws(AuthError) {
                 let sentAt = Clock.now()
-                var request = TokenRequests.deviceToken(endpoint: tokenEndpoint, deviceCode: authorization.deviceCode, clientID: clientID)
+                var request = TokenRequests.deviceToken(endpoint: tokenEndpoint, deviceCode: authorization.deviceCode, clientID: clientID,
+                                                         auth: try context.clientAuthentication(clientID: clientID, tokenEndpoint: tokenEndpoint))
                 request.timeout = polling.requestTimeout(now: sentAt)  // the last poll ends at the deadline
                 let response = try context.send(request)
                 step = polling.next(after: response, endpoint: tokenEndpoint, sentAt: sentAt, now: Clock.now())

@@ -12,6 +12,14 @@ struct FlowContext {
     let logger: Logger
     /// The engine's clock: token lifetimes count from `clock.now()` when a request was sent.
     var clock: EngineClock = SystemClock()
+    /// How the client authenticates at the token endpoint; nil or `.none`: a public client.
+    var authenticator: ClientAuthenticator? = nil
+
+    /// The authentication for one request to `tokenEndpoint` (a fresh assertion each time).
+    func clientAuthentication(clientID: String, tokenEndpoint: String) throws(AuthError) -> ClientAuthentication {
+        guard let authenticator, authenticator.isConfidential else { return .none }
+        return try authenticator.authentication(clientID: clientID, tokenEndpoint: tokenEndpoint, context: self)
+    }
 }
 
 /// One way of obtaining credentials from scratch.

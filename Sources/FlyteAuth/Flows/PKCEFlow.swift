@@ -52,7 +52,8 @@ struct PKCEFlow: Flow {
         }
         listener.stop()
         let request = TokenRequests.authorizationCode(endpoint: tokenEndpoint, code: code, redirectURI: p.redirectURI,
-                                                      clientID: clientID, codeVerifier: pkce.codeVerifier)
+                                                      clientID: clientID, codeVerifier: pkce.codeVerifier,
+                                                      auth: try context.clientAuthentication(clientID: clientID, tokenEndpoint: tokenEndpoint))
         let sentAt = context.clock.now()
         let response = try context.send(request)
         return try TokenResponse.credentials(from: response, endpoint: tokenEndpoint, now: sentAt)

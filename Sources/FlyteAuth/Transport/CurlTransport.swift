@@ -10,6 +10,10 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
     public var caFile: String?
     public var skipVerify: Bool
     public var proxy: String?
+    /// A TLS client certificate and its key (PEM files): RFC 8705 client authentication
+    /// at the IdP, and mTLS ingresses in front of Flyte.
+    public var clientCertificate: String?
+    public var clientKey: String?
     /// Responses larger than this are refused (a token answer is a few KB).
     public var maximumResponseSize = JSONValue.maximumSize
 
@@ -19,6 +23,18 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
         caFile = settings.caCertFilePath.nonEmpty
         skipVerify = settings.insecureSkipVerify
         proxy = settings.httpProxyURL.nonEmpty
+        if let (certificate, key) = CurlTransport.clientCertificate(settings) {
+            clientCertificate = certificate
+            clientKey = key
+        }
+    }
+
+    /// The certificate and key presented on TLS connections: both files set, unless they
+    /// serve a signed assertion (private_key_jwt, where the certificate only names the key).
+    public static func clientCertificate(_ settings: Settings) -> (String, String)? {
+        guard let certificate = settings.certificateFile.nonEmpty, let key = settings.privateKeyFile.nonEmpty,
+              settings.clientAuthMethod != .privateKeyJWT else { return nil }
+        return (certificate, key)
     }
 
     public func send(_ request: HTTPRequest, cancel: CancelToken?) throws(AuthError) -> HTTPResponse {
@@ -61,6 +77,15 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
             fa_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let proxy { fa_curl_setopt_string(handle, CURLOPT_PROXY, proxy) }
+        if let clientCertificate, let clientKey, request.url.lowercased().hasPrefix("https:") {
+            for (setting, path) in [("certificate_file", clientCertificate), ("private_key_file", clientKey)] where access(path, R_OK) != 0 {
+                throw AuthError(.config, "\(setting) \"\(path)\" cannot be read: \(errnoText())")
+            }
+            fa_curl_setopt_string(handle, CURLOPT_SSLCERT, clientCertificate)
+            fa_curl_setopt_string(handle, CURLOPT_SSLCERTTYPE, "PEM")
+            fa_curl_setopt_string(handle, CURLOPT_SSLKEY, clientKey)
+            fa_curl_setopt_string(handle, CURLOPT_SSLKEYTYPE, "PEM")
+        }
         for header in request.headers {
             headerList = fa_curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
@@ -110,6 +135,8 @@ public struct CurlTransport: HTTPTransport, TimedTransport {
             case CURLE_OUT_OF_MEMORY where !sink.sawBody:
                 // curl 7.x reports a header line over its 100 KB limit as "Out of memory".
                 throw AuthError(.protocol, "\(request.method.rawValue) \(target): response headers too large (a header line over curl's 100 KB limit) or never ending")
+            case CURLE_SSL_CERTPROBLEM where clientCertificate != nil:
+                throw AuthError(.config, "certificate_file \"\(clientCertificate ?? "")\" or private_key_file \"\(clientKey ?? "")\" cannot be used as the TLS client certificate (\(detail))")
             case CURLE_SSL_CACERT_BADFILE:
                 throw AuthError(.config, "ca_cert_file_path \"\(caFile ?? "")\" holds no usable CA certificates (\(detail))")
             case CURLE_ABORTED_BY_CALLBACK:

@@ -36,6 +36,9 @@ struct CacheTierCheck: DoctorCheck {
                                summary: t.detail.isEmpty ? "\(t.name): \(t.available ? "available" : "not available")" : "\(t.name): \(t.detail)",
                                details: extra))
         }
+        if reported == nil, c.client.settings.kernelKeyring != .off {
+            c.report.skip("cache tier", "kernel keyring: not checked (the cache is opened once the endpoint answers)")
+        }
         // Without the engine's report (the cache was not opened), the kernel tier is unknown:
         // no claim that nothing caches.
         if reported != nil, !tiers.contains(where: { $0.tier.available }) {

@@ -29,6 +29,7 @@ struct DoctorRun {
         DiscoveryCheck(),
         IdentityProviderCheck(),
         FlowEndpointsCheck(),
+        MachineIdentityCheck(),
         ClockCheck(),
         CacheTierCheck(),
         StoredLoginsCheck(),

@@ -27,6 +27,8 @@ struct FlowEndpointsCheck: DoctorCheck {
         case .clientSecret, .apiKey:
             needs = [("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl"),
                      ("client_id", c.client.cacheClientID, "set admin.clientId")]
+        case .tokenExchange:
+            needs = [("token_endpoint", p.tokenEndpoint, "set admin.tokenUrl")]
         case .externalCommand:
             let exe = settings.command?.first ?? ""
             if exe.contains("/") ? access(exe, X_OK) == 0 : onPath(exe) {

@@ -7,6 +7,8 @@ public enum AuthType: String, Sendable, CaseIterable {
     case externalCommand = "ExternalCommand"
     case passthrough = "Passthrough"
     case apiKey = "ApiKey"
+    /// RFC 8693: a token from an external source (`subject_token`) exchanged for one for Flyte.
+    case tokenExchange = "TokenExchange"
 
     /// Parses any known spelling, case-insensitively.
     public init?(spelling: String) {
@@ -21,6 +23,7 @@ public enum AuthType: String, Sendable, CaseIterable {
         case "externalcommand", "externalprocess", "command": self = .externalCommand
         case "passthrough": self = .passthrough
         case "apikey": self = .apiKey
+        case "tokenexchange": self = .tokenExchange
         default: return nil
         }
     }
@@ -36,7 +39,14 @@ public enum AuthType: String, Sendable, CaseIterable {
             }
             return type
         }
+        // A subject token to exchange is a token exchange, whatever authenticates the client.
+        if settings.subjectToken != nil { return .tokenExchange }
         if [settings.clientSecret, settings.clientSecretLocation, settings.clientSecretEnvVar].contains(where: { !($0 ?? "").isEmpty }) {
+            return .clientSecret
+        }
+        // A machine's credential without a secret: an assertion, a signing key, a certificate.
+        if settings.clientAssertion != nil
+            || [ClientAuthMethod.privateKeyJWT, .tlsClientAuth, .selfSignedTLSClientAuth].contains(settings.clientAuthMethod ?? .none) {
             return .clientSecret
         }
         return settings.command != nil ? .externalCommand : .pkce

@@ -17,7 +17,7 @@ public typealias ConfigLayer = [String: ConfigValue]
 public enum FlyteConfig {
     // MARK: - Key tables
 
-    enum Kind { case string, bool, list, duration, negatedBool, endpoint }
+    enum Kind { case string, bool, list, duration, negatedBool, endpoint, fileSource }
 
     /// YAML path under the root -> (settings key, kind).
     static let yamlKeys: [(String, String, Kind)] = [
@@ -71,6 +71,13 @@ public enum FlyteConfig {
             ("FLYTE_API_KEY", "api_key", .string),
             ("FLYTEAUTH_FILE_CACHE", "file_cache", .bool),
             ("FLYTEAUTH_KERNEL_KEYRING", "kernel_keyring", .string),
+            // Machine identity (no Flyte tool has these): a pod spec or CI job sets them.
+            ("FLYTEAUTH_CLIENT_AUTH_METHOD", "client_auth_method", .string),
+            ("FLYTEAUTH_PRIVATE_KEY_FILE", "private_key_file", .string),
+            ("FLYTEAUTH_PRIVATE_KEY_ID", "private_key_id", .string),
+            ("FLYTEAUTH_CERTIFICATE_FILE", "certificate_file", .string),
+            ("FLYTEAUTH_CLIENT_ASSERTION_FILE", "client_assertion", .fileSource),
+            ("FLYTEAUTH_SUBJECT_TOKEN_FILE", "subject_token", .fileSource),
         ]
     }
 
@@ -116,6 +123,8 @@ public enum FlyteConfig {
         switch kind {
         case .string:
             return .string(s)
+        case .fileSource:
+            return .object(["file": .string(s)])
         case .endpoint:
             // Kept as written: flytectl's keyring username includes any dns:/// prefix;
             // FlyteEndpoint strips it wherever a host is needed.

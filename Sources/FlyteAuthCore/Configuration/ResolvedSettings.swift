@@ -17,7 +17,9 @@ public struct ResolvedSettings: Sendable {
             let v = merged[key]!
             try settings.apply([key: v.value], source: v.source)
         }
-        if settings.clientSecretLocation.nonEmpty != nil || settings.clientSecretEnvVar.nonEmpty != nil, secretAvailable(settings) {
+        // (A token exchange authenticates its client with that secret: it stays an exchange.)
+        if settings.clientSecretLocation.nonEmpty != nil || settings.clientSecretEnvVar.nonEmpty != nil,
+           settings.authType != .tokenExchange, secretAvailable(settings) {
             settings.authType = .clientSecret
             merged["auth_type"] = ConfigValue(.string(AuthType.clientSecret.rawValue),
                                               source: "a client secret file or variable is set (as in flytekit)")

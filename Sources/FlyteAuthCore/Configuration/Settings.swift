@@ -43,6 +43,25 @@ public struct Settings: Sendable, Equatable {
     public var mirrorLayouts: [String] = ["flytekit", "flyte-sdk", "flytectl"]
     /// nil: FLYTEAUTH_KERNEL_KEYRING if set, else persistent (see `KernelKeyringMode`).
     public var kernelKeyring: KernelKeyringMode?
+    /// nil: client_secret_basic with a secret, else none (a public client).
+    public var clientAuthMethod: ClientAuthMethod?
+    /// PEM private key: signs private_key_jwt assertions, and is the TLS client key.
+    public var privateKeyFile: String?
+    /// The assertion's `kid`; nil: the key's RFC 7638 thumbprint.
+    public var privateKeyID: String?
+    /// PEM certificate: `x5t#S256` in assertions, and the TLS client certificate.
+    public var certificateFile: String?
+    /// The assertion's `aud`; nil: the token endpoint.
+    public var clientAssertionAudience: String?
+    /// An external token sent as the client assertion (workload identity).
+    public var clientAssertion: CredentialSource?
+    /// Token exchange (RFC 8693): the token to exchange, and an optional actor's.
+    public var subjectToken: CredentialSource?
+    public var subjectTokenType: String?
+    public var actorToken: CredentialSource?
+    public var actorTokenType: String?
+    public var requestedTokenType: String?
+    public var resource: String?
 
     public init() {}
 
@@ -106,6 +125,10 @@ public struct Settings: Sendable, Equatable {
         if let h = authorizationHeader, !HTTPHeaderName.isValid(h) {
             throw AuthError(.config, "settings: \"authorization_header\" is not a valid header name")
         }
+        try validateClientAuthentication()
+        if authType == .tokenExchange && subjectToken == nil {
+            throw AuthError(.config, "settings: auth type TokenExchange needs \"subject_token\" (\(CredentialSource.spellings))")
+        }
         for layout in mirrorLayouts where !["flytekit", "flyte-sdk", "flytectl"].contains(layout) {
             throw AuthError(.config, "settings: \"mirror_layouts\": unknown layout \"\(layout)\" (known: flytekit, flyte-sdk, flytectl)")
         }
@@ -127,7 +150,7 @@ public struct Settings: Sendable, Equatable {
         Field(key: "auth_type") { s, v, ctx throws(AuthError) in
             guard let text = v.stringValue else { throw AuthError(.config, "\(ctx): expected a string") }
             guard let type = AuthType(spelling: text) else {
-                throw AuthError(.config, "\(ctx): unknown auth type \"\(text)\" (known: Pkce, DeviceFlow, ClientSecret, ExternalCommand, Passthrough, ApiKey and their flytekit spellings)")
+                throw AuthError(.config, "\(ctx): unknown auth type \"\(text)\" (known: Pkce, DeviceFlow, ClientSecret, ExternalCommand, Passthrough, ApiKey, TokenExchange and their flytekit spellings)")
             }
             s.authType = type
         },
@@ -168,6 +191,30 @@ public struct Settings: Sendable, Equatable {
             }
             s.kernelKeyring = mode
         },
+        Field(key: "client_auth_method") { s, v, ctx throws(AuthError) in
+            guard let text = v.stringValue else { throw AuthError(.config, "\(ctx): expected a string") }
+            guard let method = ClientAuthMethod(rawValue: text.lowercased()) else {
+                throw AuthError(.config, "\(ctx): unknown method \"\(text)\" (known: \(ClientAuthMethod.spellings))")
+            }
+            s.clientAuthMethod = method
+        },
+        string("private_key_file") { $0.privateKeyFile = $1 },
+        string("private_key_id") { $0.privateKeyID = $1 },
+        string("certificate_file") { $0.certificateFile = $1 },
+        string("client_assertion_audience") { $0.clientAssertionAudience = $1 },
+        Field(key: "client_assertion") { s, v, ctx throws(AuthError) in
+            s.clientAssertion = try CredentialSource.parse(v, context: ctx)
+        },
+        Field(key: "subject_token") { s, v, ctx throws(AuthError) in
+            s.subjectToken = try CredentialSource.parse(v, context: ctx)
+        },
+        string("subject_token_type") { $0.subjectTokenType = $1 },
+        Field(key: "actor_token") { s, v, ctx throws(AuthError) in
+            s.actorToken = try CredentialSource.parse(v, context: ctx)
+        },
+        string("actor_token_type") { $0.actorTokenType = $1 },
+        string("requested_token_type") { $0.requestedTokenType = $1 },
+        string("resource") { $0.resource = $1 },
     ]
 
     static let fieldsByKey: [String: Field] = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })
@@ -215,5 +262,29 @@ public struct Settings: Sendable, Equatable {
             return " (did you mean \"\(known)\"?)"
         }
         return ""
+    }
+
+    /// The client authentication settings that contradict each other.
+    func validateClientAuthentication() throws(AuthError) {
+        // No method: a key alone or an assertion source means private_key_jwt; a key and a
+        // certificate, a TLS client certificate (an mTLS ingress) beside the usual method.
+        guard let method = clientAuthMethod else { return }
+        switch method {
+        case .privateKeyJWT:
+            if privateKeyFile.nonEmpty == nil && clientAssertion == nil {
+                throw AuthError(.config, "settings: \"client_auth_method\": private_key_jwt needs \"private_key_file\" (a PEM key) or \"client_assertion\" (an external token)")
+            }
+            if privateKeyFile.nonEmpty != nil && clientAssertion != nil {
+                throw AuthError(.config, "settings: \"private_key_file\" and \"client_assertion\" both set: the assertion is either signed here or external, not both")
+            }
+        case .tlsClientAuth, .selfSignedTLSClientAuth:
+            if privateKeyFile.nonEmpty == nil || certificateFile.nonEmpty == nil {
+                throw AuthError(.config, "settings: \"client_auth_method\": \(method.rawValue) needs \"certificate_file\" and \"private_key_file\"")
+            }
+        case .clientSecretBasic, .clientSecretPost, .clientSecretJWT, .none:
+            if clientAssertion != nil {
+                throw AuthError(.config, "settings: \"client_assertion\" needs \"client_auth_method\": private_key_jwt (or no method)")
+            }
+        }
     }
 }

@@ -39,7 +39,7 @@ public struct AuthParameters: Sendable, Equatable {
         switch settings.authType {
         case .passthrough, .externalCommand:
             return settings.authorizationHeader.nonEmpty == nil
-        case .clientSecret, .apiKey:
+        case .clientSecret, .apiKey, .tokenExchange:
             return settings.tokenURL.nonEmpty == nil || settings.authorizationHeader.nonEmpty == nil
                 || settings.scopes == nil
         case .pkce, .deviceFlow:

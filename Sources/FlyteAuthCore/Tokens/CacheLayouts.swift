@@ -54,6 +54,7 @@ public enum CanonicalItem {
         o["expires_at"] = c.expiresAt.map { .number($0.rounded(.down)) }
         o["scopes"] = c.scopes.map { .array($0.map(JSONValue.string)) }
         o["token_endpoint"] = tokenEndpoint.map(JSONValue.string)
+        o["binding"] = c.binding.map(JSONValue.string)
         if !mirrored.isEmpty { o["mirrored"] = .array(mirrored.map { .string($0.rawValue) }) }
         o["confirmed_at"] = confirmedAt.map { .number(($0 * 1000).rounded(.down) / 1000) }
         return JSONValue.object(o).serialized
@@ -74,12 +75,13 @@ public enum CanonicalItem {
         guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue,
               let access = o["access_token"]?.stringValue, TokenSyntax.isValid(access),
               o["refresh_token"]?.stringValue.nonEmpty.map(TokenSyntax.isValid) ?? true else { return nil }
-        return (Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
-                           refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
-                           expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
-                           obtainedAt: o["obtained_at"]?.numberValue ?? 0,
-                           scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue)),
-                o["confirmed_at"]?.numberValue)
+        var c = Credentials(accessToken: access, tokenType: o["token_type"]?.stringValue ?? "Bearer",
+                            refreshToken: o["refresh_token"]?.stringValue.nonEmpty, idToken: o["id_token"]?.stringValue.nonEmpty,
+                            expiresAt: o["expires_at"]?.numberValue ?? JWT.expiry(of: access),
+                            obtainedAt: o["obtained_at"]?.numberValue ?? 0,
+                            scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
+        c.binding = o["binding"]?.stringValue
+        return (c, o["confirmed_at"]?.numberValue)
     }
 }
 

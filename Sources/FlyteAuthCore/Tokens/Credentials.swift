@@ -12,6 +12,9 @@ public struct Credentials: Sendable, Equatable {
     /// lifetime, or its copy in another tool's layout has gone (README "Sharing the
     /// login"). With a refresh token it is refreshed before it is served (`RefreshPolicy`).
     public var unverified: Bool
+    /// The credential and request that obtained it (`CredentialBinding`); nil for logins
+    /// by a person, which every tool shares.
+    public var binding: String?
 
     public init(accessToken: String, tokenType: String = "Bearer", refreshToken: String? = nil, idToken: String? = nil,
                 expiresAt: Double? = nil, obtainedAt: Double, scopes: [String]? = nil, unverified: Bool = false) {

@@ -44,7 +44,7 @@ class Glewlwyd:
     def __init__(self, redirect_uris=DEFAULT_REDIRECT_URIS, access_token_duration=5,
                  refresh_token_duration=1209600, refresh_token_one_use="never",
                  refresh_token_rolling=False, code_duration=600, device_code_duration=600,
-                 start_timeout=10.0, keep_dir=False, log_level="INFO"):
+                 start_timeout=10.0, keep_dir=False, log_level="INFO", tls=None):
         if refresh_token_one_use not in ("always", "never", "client-driven"):
             raise ValueError("refresh_token_one_use must be 'always' or 'never'")
         self.redirect_uris = list(redirect_uris)
@@ -57,6 +57,10 @@ class Glewlwyd:
         self.start_timeout = float(start_timeout)
         self.keep_dir = keep_dir
         self.log_level = log_level
+        # TLS mode (RFC 8705 client certificates): glewlwyd serves HTTPS itself.
+        # {"cert": PEM, "key": PEM, "client_ca": PEM file of the CAs and self-signed
+        # certificates it accepts from clients, "ca": the CA that signed "cert"}.
+        self.tls = tls
 
         self.username = USERNAME
         self.password = PASSWORD
@@ -73,7 +77,7 @@ class Glewlwyd:
     # ---- addresses -------------------------------------------------------
     @property
     def url(self):
-        return "http://%s:%d" % (netutil.LOOPBACK, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", netutil.LOOPBACK, self.port)
 
     @property
     def oidc_url(self):
@@ -157,6 +161,19 @@ class Glewlwyd:
         with open(SCHEMA, "rb") as schema:
             subprocess.run(["sqlite3", self.db_path], stdin=schema, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+        # The database client backend stores only the properties of its data format:
+        # tls_client_auth matches a client by its certificate's subject DN.
+        import sqlite3
+        db = sqlite3.connect(self.db_path)
+        try:
+            (raw,) = db.execute("SELECT gcmi_parameters FROM g_client_module_instance WHERE gcmi_name='database'").fetchone()
+            params = json.loads(raw)
+            params["data-format"]["tls_client_auth_subject_dn"] = {"multiple": False, "read": True, "write": True}
+            db.execute("UPDATE g_client_module_instance SET gcmi_parameters=? WHERE gcmi_name='database'",
+                       (json.dumps(params),))
+            db.commit()
+        finally:
+            db.close()
 
     def _make_keys(self):
         key = os.path.join(self.dir, "key.pem")
@@ -183,6 +200,13 @@ class Glewlwyd:
             (r"(?m)^\s*log_file\s*=.*$", ""),
             (r"(?m)^@include\s+\"/etc/glewlwyd/glewlwyd-db.conf\".*$", db),
         ]
+        if self.tls:
+            subs += [
+                (r"(?m)^use_secure_connection\s*=.*$", "use_secure_connection=true"),
+                (r"(?m)^secure_connection_key_file\s*=.*$", 'secure_connection_key_file="%s"' % self.tls["key"]),
+                (r"(?m)^secure_connection_pem_file\s*=.*$", 'secure_connection_pem_file="%s"' % self.tls["cert"]),
+                (r"(?m)^secure_connection_ca_file\s*=.*$", 'secure_connection_ca_file="%s"' % self.tls["client_ca"]),
+            ]
         for pattern, repl in subs:
             conf, n = re.subn(pattern, lambda _m, r=repl: r, conf)
             if n == 0 and "log_file" not in pattern:
@@ -221,8 +245,11 @@ class Glewlwyd:
         return json.loads(payload) if payload else None
 
     def _configure(self):
-        self._opener = netutil.opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), netutil.NoRedirect())
+        handlers = [urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), netutil.NoRedirect()]
+        if self.tls:
+            import ssl
+            handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=self.tls["ca"])))
+        self._opener = netutil.opener(*handlers)
         self._admin("POST", "/auth/", {"username": ADMIN_USER, "password": ADMIN_PASSWORD})
         # 'openid' exists in the packaged schema; create it anyway if missing
         existing = {s["name"] for s in self._admin("GET", "/scope/?limit=100")}
@@ -254,7 +281,10 @@ class Glewlwyd:
         deadline = time.monotonic() + self.start_timeout
         while True:
             try:
-                self.openid_configuration = netutil.get_json(self.discovery_url, timeout=5)
+                status, _, body = netutil.request(self._opener, "GET", self.discovery_url, timeout=5)
+                if status != 200:
+                    raise RuntimeError("GET %s: HTTP %d" % (self.discovery_url, status))
+                self.openid_configuration = json.loads(body)
                 break
             except Exception as e:  # noqa: BLE001 - reported below
                 if time.monotonic() > deadline:
@@ -262,6 +292,12 @@ class Glewlwyd:
                 time.sleep(0.1)
 
     def plugin_parameters(self):
+        params = self._plugin_parameters()
+        if self.tls:
+            params.update({"client-cert-source": "TLS", "client-cert-self-signed-allowed": True})
+        return params
+
+    def _plugin_parameters(self):
         return {
             "iss": self.issuer,
             "jwt-type": "rsa",
@@ -291,12 +327,31 @@ class Glewlwyd:
             "introspection-revocation-allowed": True,
             "introspection-revocation-auth-scope": ["all"],
             "introspection-revocation-allow-target-client": True,
+            # Signed client assertions (private_key_jwt): the client properties that hold
+            # a client's keys; the database backend's data format already stores them.
+            "client-jwks-parameter": "jwks",
+            "client-jwks_uri-parameter": "jwks_uri",
+            "client-pubkey-parameter": "pubkey",
+            "client-enc-parameter": "enc",
+            "client-alg-parameter": "alg",
+            "request-parameter-allow": True,
+            "request-maximum-exp": 3600,
             "service-documentation": "",
             "op-policy-uri": "",
             "op-tos-uri": "",
         }
 
     # ---- handy for tests ---------------------------------------------------
+    def add_client(self, client_id, auth_methods, scope=("all",), **properties):
+        """Registers a confidential client-credentials client authenticated by
+        `auth_methods` (e.g. ["private_key_jwt"] with jwks={"keys": [...]})."""
+        body = {"client_id": client_id, "name": client_id, "enabled": True, "confidential": True,
+                "redirect_uri": [], "scope": list(scope), "authorization_type": ["client_credentials"],
+                "token_endpoint_auth_method": list(auth_methods)}
+        body.update(properties)
+        self._admin("POST", "/client/", body)
+
+
     def describe(self):
         """Public facts about the instance (contains the service secret: do not print)."""
         return {

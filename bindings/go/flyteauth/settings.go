@@ -18,7 +18,40 @@ const (
 	AuthExternalCommand AuthType = "externalcommand"
 	AuthPassthrough     AuthType = "passthrough"
 	AuthAPIKey          AuthType = "apikey"
+	// AuthTokenExchange exchanges SubjectToken for a token for Flyte (RFC 8693).
+	AuthTokenExchange AuthType = "tokenexchange"
 )
+
+// CredentialSource is where an external token comes from (ClientAssertion,
+// SubjectToken, ActorToken): set exactly one field.
+type CredentialSource struct {
+	File    string   // a file, re-read on every use (a Kubernetes projected token)
+	Env     string   // an environment variable
+	Command []string // a command printing the token or a JSON document with its expiry
+	// GitHubActions uses the job's OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN),
+	// requested for GitHubActionsAudience.
+	GitHubActions         bool
+	GitHubActionsAudience string
+}
+
+// Map returns the source as the settings' JSON object.
+func (c CredentialSource) Map() map[string]any {
+	switch {
+	case c.File != "":
+		return map[string]any{"file": c.File}
+	case c.Env != "":
+		return map[string]any{"env": c.Env}
+	case c.Command != nil:
+		return map[string]any{"command": append([]string{}, c.Command...)}
+	case c.GitHubActions:
+		inner := map[string]any{}
+		if c.GitHubActionsAudience != "" {
+			inner["audience"] = c.GitHubActionsAudience
+		}
+		return map[string]any{"github_actions": inner}
+	}
+	return map[string]any{}
+}
 
 // Settings is the typed form of the JSON settings object of flyteauth_client_new.
 // Zero values are left out, so the library's defaults apply. See flyteauth.h for
@@ -67,6 +100,20 @@ type Settings struct {
 	FileCachePath string
 	MirrorLayouts []string
 	KernelKeyring string // kernel_keyring: "persistent", "user", "session" or "off"
+
+	// Machine identity (docs/machine-identity.md).
+	ClientAuthMethod        string            // client_auth_method: private_key_jwt, tls_client_auth, ...
+	PrivateKeyFile          string            // private_key_file (PEM)
+	PrivateKeyID            string            // private_key_id (default: the RFC 7638 thumbprint)
+	CertificateFile         string            // certificate_file (PEM)
+	ClientAssertionAudience string            // client_assertion_audience (default: the token endpoint)
+	ClientAssertion         *CredentialSource // client_assertion: an external token as the assertion
+	SubjectToken            *CredentialSource // subject_token (TokenExchange)
+	SubjectTokenType        string            // subject_token_type
+	ActorToken              *CredentialSource // actor_token (TokenExchange)
+	ActorTokenType          string            // actor_token_type
+	RequestedTokenType      string            // requested_token_type
+	Resource                string            // resource (TokenExchange)
 
 	// Extra holds keys this struct does not know yet; they win over the fields.
 	Extra map[string]any
@@ -143,6 +190,23 @@ func (s Settings) Map() map[string]any {
 	str("file_cache_path", s.FileCachePath)
 	list("mirror_layouts", s.MirrorLayouts)
 	str("kernel_keyring", s.KernelKeyring)
+	str("client_auth_method", s.ClientAuthMethod)
+	str("private_key_file", s.PrivateKeyFile)
+	str("private_key_id", s.PrivateKeyID)
+	str("certificate_file", s.CertificateFile)
+	str("client_assertion_audience", s.ClientAssertionAudience)
+	source := func(k string, c *CredentialSource) {
+		if c != nil {
+			m[k] = c.Map()
+		}
+	}
+	source("client_assertion", s.ClientAssertion)
+	source("subject_token", s.SubjectToken)
+	str("subject_token_type", s.SubjectTokenType)
+	source("actor_token", s.ActorToken)
+	str("actor_token_type", s.ActorTokenType)
+	str("requested_token_type", s.RequestedTokenType)
+	str("resource", s.Resource)
 	for k, v := range s.Extra {
 		m[k] = v
 	}

@@ -26,6 +26,8 @@ func TestSettingsHaveAFieldForEveryKey(t *testing.T) {
 			f.Set(reflect.ValueOf(Bool(true)))
 		case f.Type() == reflect.TypeOf([]string(nil)):
 			f.Set(reflect.ValueOf([]string{"x"}))
+		case f.Type() == reflect.TypeOf((*CredentialSource)(nil)):
+			f.Set(reflect.ValueOf(&CredentialSource{File: "x"}))
 		default:
 			t.Fatalf("Settings.%s: a field type this test does not know", v.Type().Field(i).Name)
 		}

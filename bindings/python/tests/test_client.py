@@ -252,4 +252,8 @@ def test_expiry_is_dated_from_the_request(stack, cs_settings):
             time.sleep(max(0.0, exp - time.time()) + 0.1)  # the token has expired by its own claim
             requests_before = proxy.requests
             again = c.metadata()[0][1]
-            assert again != value and proxy.requests == requests_before + 1, "an expired token is never handed out"
+            assert again != value, "an expired token is never handed out"
+            require(jwt_exp(again) > time.time(), "the new token is valid")
+            # One request for it: now, or already by the refresh ahead of expiry that the
+            # token() call above may have started (its answer 1.5 s later).
+            assert proxy.requests - requests_before <= 1 and proxy.requests >= 2

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union
 from ._offloop import Call, Owner
 from ._token import Metadata, Token
 from .client import Client
+from .errors import FlyteAuthError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -91,8 +92,10 @@ class AsyncClient:
     # -- running off the loop ------------------------------------------------------
 
     def _cancel_quietly(self) -> None:
-        if not self._client.closed:
+        try:
             self._client.cancel()
+        except FlyteAuthError:
+            pass  # closed meanwhile: close() has cancelled what was waiting
 
     async def _run(self, fn: Callable[[], T], name: str, key: Any = None, cancellable: bool = True) -> T:
         """`fn()` on a thread of its own; with a `key`, concurrent awaits of the same key

@@ -176,7 +176,7 @@ class Library:
             if required in self.missing:
                 raise LibraryNotFoundError("%s does not export %s: not libflyteauth, or too old" % (path, required))
         self.version_number = int(cdll.flyteauth_version_number())
-        self.version = cdll.flyteauth_version().decode()
+        self.version: str = cdll.flyteauth_version().decode()
         if self.version_number >> 16 != HEADER_VERSION_NUMBER >> 16 or self.version_number < HEADER_VERSION_NUMBER:
             raise LibraryNotFoundError(
                 "%s is libflyteauth %s; this binding needs %d.%d.x at least %d.%d.%d"
@@ -190,6 +190,11 @@ class Library:
 
     def has(self, short_name: str) -> bool:
         return hasattr(self, short_name)
+
+    if TYPE_CHECKING:
+        # The functions of SIGNATURES, set in __init__ under their names without the
+        # "flyteauth_" prefix (client_new, client_metadata, ...): ctypes functions.
+        def __getattr__(self, name: str) -> Any: ...
 
 
 _lock = _thread.allocate_lock()

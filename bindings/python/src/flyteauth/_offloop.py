@@ -75,7 +75,12 @@ class Call(Generic[T]):
         self.abandoned = False
         self.thread = threading.Thread(target=self._run, name="flyteauth-" + name, daemon=True)
         owner.calls.add(self)
-        self.thread.start()
+        try:
+            # Waits for the OS to start the thread (tens of microseconds), never for I/O.
+            self.thread.start()
+        except BaseException:
+            owner.calls.discard(self)
+            raise
         owner.started(self.thread)
 
     def _run(self) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import _thread
 import ctypes
 import time
-import weakref
 
 from ._handle import PID, Handle, finalize
 from ._library import ClientPtr, MetadataPtr, load
@@ -100,6 +99,8 @@ class Client:
         # (pid, monotonic deadline, metadata tuple) or None
         self._cache: Optional[Tuple[int, float, Metadata]] = None
         self._callback_lock = _thread.allocate_lock()
+        import weakref  # here, not at import: a program that only imports pays nothing for it
+
         self._finalizer = weakref.finalize(self, finalize, self._h)
 
     # -- lifetime ------------------------------------------------------------

@@ -31,7 +31,7 @@ import builtins
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Type
+    from typing import Any, Dict, List, Optional, Tuple, Type
 
     from ._status import Status
 
@@ -114,12 +114,13 @@ class FlyteAuthError(RuntimeError):
     def __repr__(self) -> str:
         return "%s(%r, status=%s)" % (type(self).__name__, str(self), self.status.name)
 
-    def __reduce__(self):  # picklable (multiprocessing) with the keyword fields
+    def __reduce__(self) -> Tuple[Any, ...]:  # picklable (multiprocessing) with the keyword fields
         return (_rebuild, (type(self), self.message, self.raw_status, self.oauth_error,
                            self.oauth_error_description, self.http_status, self.function))
 
 
-def _rebuild(cls, message, status, oauth_error, oauth_error_description, http_status, function):
+def _rebuild(cls: Type[FlyteAuthError], message: str, status: int, oauth_error: Optional[str],
+             oauth_error_description: Optional[str], http_status: int, function: Optional[str]) -> FlyteAuthError:
     return cls(message, status=status, oauth_error=oauth_error, oauth_error_description=oauth_error_description,
                http_status=http_status, function=function)
 
@@ -240,7 +241,7 @@ class LibraryNotFoundError(FlyteAuthError, OSError):
         super().__init__(message)
         self.tried = list(tried or [])
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (type(self), (self.message, self.tried))
 
 
