@@ -42,6 +42,7 @@ class Soak:
         self.events = []
         self.workers = []
         self.results = []
+        self.victims = []
         self.replacements = 0
         self.killed = None
         self.keyring_away = None
@@ -86,14 +87,14 @@ class Soak:
         self.keyring_away = self.w.session.restart_keyring()
         self.log("gnome-keyring-daemon restarted (away %.2f s)" % self.keyring_away)
 
-    def pid_of_peer(self, port):
+    def pid_of_peer(self, port, candidates):
         inode = None
         with open("/proc/net/tcp") as f:
             for line in f.readlines()[1:]:
                 parts = line.split()
                 if int(parts[1].split(":")[1], 16) == port:
                     inode = parts[9]
-        for p in self.workers:
+        for p in candidates:
             if p.poll() is not None:
                 continue
             try:
@@ -105,28 +106,39 @@ class Soak:
         return None
 
     def kill_mid_refresh(self, remaining):
-        """Holds the next token request at the front, SIGKILLs the libflyteauth process
-        that sent it, starts a replacement."""
+        """Holds the next token request at the front and SIGKILLs the libflyteauth process
+        that sent it: a fifth process forcing a refresh now (or a worker, if its own
+        refresh comes first; then a replacement is started)."""
         front = self.w.stack.front
         front.abort_if_client_gone = True
         front.delay_next(4.0, n=1)
-        deadline = time.monotonic() + 3 * TOKEN_SECONDS  # a worker refreshes every ~10 s
+        victim = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "lf_driver.py"),
+                                   json.dumps(self.w.settings)], env=self.w.env(True), stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        self.victims.append(victim)
+        victim.stdin.write(json.dumps({"cmd": "refresh"}) + "\n")
+        victim.stdin.flush()
+        deadline = time.monotonic() + 60
         peer = None
         while peer is None and time.monotonic() < deadline:
             peer = front.delayed_peer()
-            time.sleep(0.05)
+            time.sleep(0.05)  # polling the front's state, not waiting for time to pass
         assert peer is not None, "no libflyteauth refresh reached the front"
-        victim = self.pid_of_peer(peer[1])
-        assert victim is not None, "the held request is a libflyteauth worker's"
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-        self.killed = victim.pid
-        self.log("SIGKILLed libflyteauth process %d in the middle of its refresh" % victim.pid)
+        target = self.pid_of_peer(peer[1], self.workers + [victim])
+        assert target is not None, "the held request is a libflyteauth process's"
+        target.send_signal(signal.SIGKILL)
+        target.wait(timeout=30)
+        self.killed = target.pid
+        self.log("SIGKILLed libflyteauth process %d in the middle of its refresh" % target.pid)
         while front.delayed_peer() is not None:
             time.sleep(0.05)
         front.abort_if_client_gone = False
-        self.replacements += 1
-        self.worker(max(1.0, remaining()))
+        if target is not victim:
+            self.replacements += 1
+            self.worker(max(1.0, remaining()))
+        if victim.poll() is None:
+            victim.stdin.close()  # it finishes its refresh and exits
+            victim.wait(timeout=120)
 
     def run(self):
         w = self.w
@@ -189,7 +201,7 @@ class Soak:
         }
 
     def stop(self):
-        for p in self.workers:
+        for p in self.workers + self.victims:
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=10)
