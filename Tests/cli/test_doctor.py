@@ -34,10 +34,11 @@ def test_healthy_client_credentials_setup(stack, session):
     r, report = doctor(session)
     assert r.returncode == 0, r.stdout
     names = [c["name"] for c in report["checks"]]
-    order = ["config", "dns", "tcp", "tls", "discovery", "identity provider", "flow endpoints", "clock", "cache tier",
+    order = ["config", "libraries", "dns", "tcp", "tls", "discovery", "identity provider", "flow endpoints", "clock", "cache tier",
              "stored logins", "token"]
     assert [n for n in dict.fromkeys(names)] == order, names
     assert not [c for c in report["checks"] if c["status"] == "fail"]
+    check(report, "libraries", "ok")
     cfg = check(report, "config", "ok")
     assert config in cfg["summary"]
     assert any(d.startswith("client_id = ") and d.endswith("config.yaml:5)") for d in cfg["details"]), cfg["details"]
