@@ -15,7 +15,7 @@ export GOFLAGS := -mod=mod
 export GOPROXY := off
 export GOTOOLCHAIN := local
 
-.PHONY: all stage deps test soak test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize
+.PHONY: startup-order all stage deps test soak test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize
 
 all: stage
 
@@ -47,13 +47,24 @@ define static-libstdcxx
 	else echo "libstdc++.a not found ($(CC) -print-file-name): libstdc++ stays a shared dependency" >&2; fi
 endef
 
+# Start-up code placed together in .text (Package.swift); `make startup-order` records the
+# list again from the staged build (scripts/gen-startup-order.sh). ORDER_FILE= builds without it.
+ORDER_FILE ?= $(wildcard $(CURDIR)/scripts/startup.order)
+# The link reads a copy named for its content: a new list is a new link flag, so SwiftPM
+# relinks (it does not see the file itself change).
+order-copy = $(if $(ORDER_FILE),$(1)/startup-$(shell sha256sum < $(ORDER_FILE) | cut -c1-16).order)
+define copy-order
+	$(if $(ORDER_FILE),@mkdir -p $(1) && rm -f $(1)/startup-*.order && cp $(ORDER_FILE) $(call order-copy,$(1)))
+endef
+
 # The distributable library: static Swift runtime, only flyteauth_* exported,
 # SONAME libflyteauth.so.0, no RUNPATH (see Package.swift and docs/build-notes.md).
 stage:
 	$(call static-libstdcxx,$(DIST_SCRATCH))
-	FLYTEAUTH_DIST=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(DIST_SCRATCH)) $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
+	$(call copy-order,$(DIST_SCRATCH))
+	FLYTEAUTH_DIST=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(DIST_SCRATCH)) FLYTEAUTH_ORDER_FILE=$(call order-copy,$(DIST_SCRATCH)) $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
 	    --product flyteauth -Xswiftc -static-stdlib
-	FLYTEAUTH_DIST=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(DIST_SCRATCH)) $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
+	FLYTEAUTH_DIST=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(DIST_SCRATCH)) FLYTEAUTH_ORDER_FILE=$(call order-copy,$(DIST_SCRATCH)) $(SWIFT) build -c release --scratch-path $(DIST_SCRATCH) --disable-local-rpath \
 	    --product flyteauth-cli -Xswiftc -static-stdlib
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/lib/pkgconfig $(STAGE)/include $(STAGE)/bin
 	install -m 0755 $(DIST_SCRATCH)/release/libflyteauth.so $(STAGE)/lib/libflyteauth.so.$(VERSION)
@@ -86,9 +97,10 @@ WHEEL_SCRATCH := $(CURDIR)/.build-wheel
 WHEEL_PLAT ?= manylinux_2_34_x86_64
 wheel:
 	$(call static-libstdcxx,$(WHEEL_SCRATCH))
-	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(WHEEL_SCRATCH)) $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
+	$(call copy-order,$(WHEEL_SCRATCH))
+	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(WHEEL_SCRATCH)) FLYTEAUTH_ORDER_FILE=$(call order-copy,$(WHEEL_SCRATCH)) $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
 	    --product flyteauth -Xswiftc -static-stdlib
-	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(WHEEL_SCRATCH)) $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
+	FLYTEAUTH_DIST=1 FLYTEAUTH_WHEEL=1 FLYTEAUTH_STATIC_LIBSTDCXX=$(call static-libstdcxx-dir,$(WHEEL_SCRATCH)) FLYTEAUTH_ORDER_FILE=$(call order-copy,$(WHEEL_SCRATCH)) $(SWIFT) build -c release --scratch-path $(WHEEL_SCRATCH) --disable-local-rpath \
 	    --product flyteauth-cli -Xswiftc -static-stdlib
 	rm -rf build/wheel build/wheel-linux
 	$(PYTHON) scripts/build-wheel.py --lib $(WHEEL_SCRATCH)/release/libflyteauth.so \
@@ -97,6 +109,9 @@ wheel:
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/python -m auditwheel repair --plat $(WHEEL_PLAT) -w build/wheel build/wheel-linux/*.whl
 	$(VENV)/bin/python -m auditwheel show build/wheel/*.whl
 	rm -rf build/wheel-linux
+
+startup-order:
+	bash scripts/gen-startup-order.sh
 
 check-exports:
 	@bash Tests/abi/check-exports.sh $(STAGE)/lib/libflyteauth.so.$(SOVERSION)

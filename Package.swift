@@ -18,8 +18,20 @@ let relr: [String] = Context.environment["FLYTEAUTH_WHEEL"] == "1" ? [] : ["-Xli
 // the compiler's libstdc++.a, searched before the one with libstdc++.so; unset (or no archive
 // found), libstdc++ stays a shared dependency as before.
 let staticCxx: [String] = Context.environment["FLYTEAUTH_STATIC_LIBSTDCXX"].map { $0.isEmpty ? [] : ["-L", $0] } ?? []
+// Start-up code together: every function a process runs from dlopen (or exec) to its first
+// header is placed first in .text, in the order scripts/gen-startup-order.sh recorded
+// (scripts/startup.order), so those pages, and the 64 KB the kernel maps around each page
+// touched, hold start-up code rather than the rest of the library. Each function of ours
+// is its own section for the linker to place; a symbol the list names that no longer
+// exists is skipped without a warning. The Makefile sets FLYTEAUTH_ORDER_FILE when the
+// list exists.
+let orderFile: [String] = Context.environment["FLYTEAUTH_ORDER_FILE"].map {
+    $0.isEmpty ? [] : ["-Xlinker", "--symbol-ordering-file=\($0)", "-Xlinker", "--no-warn-symbol-ordering"]
+} ?? []
+let distSwiftSettings: [SwiftSetting] = dist ? [.unsafeFlags(["-Xfrontend", "-function-sections"])] : []
+let distCSettings: [CSetting] = dist ? [.unsafeFlags(["-ffunction-sections"])] : []
 let libraryLinkFlags: [LinkerSetting] = dist ? [
-    .unsafeFlags(staticCxx + [
+    .unsafeFlags(staticCxx + orderFile + [
         "-static-stdlib", "-use-ld=lld",
         "-Xlinker", "--version-script=\(versionScript)",
         "-Xlinker", "-soname=libflyteauth.so.0",
@@ -27,7 +39,7 @@ let libraryLinkFlags: [LinkerSetting] = dist ? [
         "-Xlinker", "-z", "-Xlinker", "relro",
     ] + relr)
 ] : []
-let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags(staticCxx + [
+let toolLinkFlags: [LinkerSetting] = dist ? [.unsafeFlags(staticCxx + orderFile + [
     "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro",
 ] + relr)] : []
 
@@ -52,28 +64,30 @@ let package = Package(
         // what Swift cannot call. libcurl (requests), libmicrohttpd (the PKCE listener),
         // libsecret with GLib/GIO (the Secret Service tier), libcrypto (the PKCE
         // challenge's SHA-256), libyaml (YAML configuration files).
-        .target(name: "CCurl"),
-        .target(name: "CMicroHTTPD"),
-        .target(name: "CSecret"),
-        .target(name: "CCrypto"),
-        .target(name: "CYAML"),
+        .target(name: "CCurl", cSettings: distCSettings),
+        .target(name: "CMicroHTTPD", cSettings: distCSettings),
+        .target(name: "CSecret", cSettings: distCSettings),
+        .target(name: "CCrypto", cSettings: distCSettings),
+        .target(name: "CYAML", cSettings: distCSettings),
         // Older glibc symbol versions for references the static Swift runtime makes, so the
         // binaries load on glibc 2.34 (the wheel's manylinux tag; see packaging/README.md).
-        .target(name: "CGlibcCompat"),
+        .target(name: "CGlibcCompat", cSettings: distCSettings),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
 
         // Pure logic: parsing, flows as request builders and response interpreters,
         // refresh and cache policy. No I/O, no globals.
-        .target(name: "FlyteAuthCore", dependencies: ["CCrypto", "CYAML"]),
+        .target(name: "FlyteAuthCore", dependencies: ["CCrypto", "CYAML"], swiftSettings: distSwiftSettings),
         // The engine: orchestration, single-flight, and the I/O adapters.
-        .target(name: "FlyteAuth", dependencies: ["FlyteAuthCore", "CCurl", "CSecret", "CMicroHTTPD", "CSystem"]),
+        .target(name: "FlyteAuth", dependencies: ["FlyteAuthCore", "CCurl", "CSecret", "CMicroHTTPD", "CSystem"],
+                swiftSettings: distSwiftSettings),
         // The C ABI: a thin translation layer over the engine.
-        .target(name: "FlyteAuthABI", dependencies: ["FlyteAuth", "CSystem", "CFlyteAuthHeader", "CGlibcCompat"], linkerSettings: libraryLinkFlags),
+        .target(name: "FlyteAuthABI", dependencies: ["FlyteAuth", "CSystem", "CFlyteAuthHeader", "CGlibcCompat"],
+                swiftSettings: distSwiftSettings, linkerSettings: libraryLinkFlags),
         // The command-line tool, built on the engine (not on the C ABI).
         .executableTarget(
             name: "FlyteAuthCLI",
             dependencies: ["FlyteAuth", "CQREncode", "CGlibcCompat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            linkerSettings: toolLinkFlags),
+            swiftSettings: distSwiftSettings, linkerSettings: toolLinkFlags),
 
         .testTarget(name: "FlyteAuthCoreTests", dependencies: ["FlyteAuthCore"]),
         // The engine driven in-process with fakes (transport, storage, clock, runner, fork).

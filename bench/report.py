@@ -545,6 +545,12 @@ class Report:
         w("- flytekit is measured at its best: a static client config (no discovery round trips), the "
           "interpreter binary itself (no pyenv shim), warm page cache and `.pyc` files.")
         w("- The programs never print a token: header keys, lengths and 64-bit FNV-1a fingerprints only.")
+        # The start-up method (bench/startup_profile.sh) and where the time and memory go: prose
+        # kept beside the benchmarks, not figures of this run.
+        extra = os.path.join(ROOT, "bench", "startup.md")
+        if os.path.exists(extra):
+            w("")
+            w(open(extra).read().rstrip("\n"))
         return "\n".join(out)
 
     def print_summary(self):

@@ -569,7 +569,10 @@ flyteauth_status flyteauth_client_set_log_callback(flyteauth_client *client,
  * then the FLYTE_* environment variables over the file; then
  * `overrides_json` (same keys as flyteauth_client_new(), may be NULL) over
  * both. A malformed file fails with FLYTEAUTH_E_CONFIG naming file, line and
- * key. The file's `flyteauth:` section takes any settings key; the environment
+ * key; so does a file another user owns or can write, or one in a directory
+ * another user can write (as ssh refuses such a configuration). A token
+ * command that is flyteauth itself means flyteauth's own login (SECURITY.md).
+ * The file's `flyteauth:` section takes any settings key; the environment
  * adds FLYTEAUTH_CLIENT_AUTH_METHOD, FLYTEAUTH_PRIVATE_KEY_FILE,
  * FLYTEAUTH_PRIVATE_KEY_ID, FLYTEAUTH_CERTIFICATE_FILE, and
  * FLYTEAUTH_CLIENT_ASSERTION_FILE / FLYTEAUTH_SUBJECT_TOKEN_FILE (a path: the

@@ -12,6 +12,8 @@ func fuzzTokenResponse(_ bytes: [UInt8]) {
 /// What the engine does with any credentials: deadlines, the canonical item and every
 /// mirrored layout, read back.
 func fuzzCredentials(_ c: Credentials) {
+    // Whatever the source, only token bytes are ever served (a header line, a terminal).
+    fuzzCheck(TokenSyntax.isValid(c.accessToken), "an access token with spaces, controls or non-ASCII accepted")
     let policy = RefreshPolicy(window: 60)
     _ = Int64(saturatingSeconds: policy.softDeadline(for: c))
     _ = Int64(saturatingSeconds: policy.hardDeadline(for: c))

@@ -16,6 +16,8 @@ struct FlyteAuthCommand: ParsableCommand {
             Use it as the token command of tools that do not link libflyteauth:
               admin.authType: ExternalCommand
               admin.command: [flyteauth, token]
+            flyteauth itself, reading the same file, logs in with Pkce instead (or with `auth_type` in the \
+            file's flyteauth: section).
 
             When something does not work, `flyteauth doctor` checks each step and names the fix. Every \
             subcommand exits with the statuses listed under EXIT STATUS.

@@ -10,7 +10,13 @@
 
 static int passed, failed;
 
-#define CHECK(cond, ...) check_((cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+/* The condition is evaluated before the message's arguments: they often read the error
+ * the condition's call left, which an argument evaluated first would read stale. */
+#define CHECK(cond, ...)                                             \
+    do {                                                             \
+        int check_ok_ = (cond);                                      \
+        check_(check_ok_, #cond, __FILE__, __LINE__, __VA_ARGS__);   \
+    } while (0)
 static void check_(int ok, const char *expr, const char *file, int line, const char *fmt, ...) {
     if (ok) { passed++; return; }
     failed++;

@@ -423,6 +423,7 @@ def test_a_cached_token_with_crlf_is_never_served(stack, session, tmp_path):
     r = tool(session, "token", "--header")
     assert "X-Injected" not in r.stdout and "\r" not in r.stdout, "the cached CR LF token was served"
     assert r.returncode == 0, r.stderr  # a fresh token from the IdP replaces it
+    assert "never served" in r.stderr, r.stderr
 
 
 # ---- RFC 9207 iss, and a callback that trickling connections cannot block -------

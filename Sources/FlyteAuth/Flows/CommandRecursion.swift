@@ -41,14 +41,18 @@ public enum CommandRecursion {
         return out
     }
 
-    /// Whether `command` runs flyteauth itself: the program named `flyteauth`, or the
-    /// executable of this very process, wherever PATH finds it.
+    /// Whether `command` runs flyteauth itself: a program named `flyteauth`, as written or
+    /// where PATH and links lead, or this very executable when it is the tool under another
+    /// name. (Not any host's executable: a Python host's command may be another Python program.)
     public static func runsFlyteauth(_ command: [String], environment: Environment) -> Bool {
         guard let program = command.first, !program.isEmpty else { return false }
         if basename(program) == "flyteauth" { return true }
         guard let resolved = locate(program, path: environment["PATH"]), let real = realPath(resolved) else { return false }
         if basename(real) == "flyteauth" { return true }
-        return realPath("/proc/self/exe") == real
+        // This very executable, when it is the flyteauth tool (under another name): a host
+        // such as Python running a Python token script is not running itself.
+        guard let me = realPath("/proc/self/exe"), basename(me).hasPrefix("flyteauth") else { return false }
+        return me == real
     }
 
     private static func basename(_ path: String) -> String {

@@ -32,6 +32,7 @@ enum ExternalToken {
         guard HTTPHeaderName.isSafeValue(token), !token.contains(" ") else {
             throw AuthError(.config, "\(what): the token from \(source.description) is not a single word")
         }
+        try TokenSyntax.check(token, what: "token", source: "\(what): \(source.description)", kind: .config)
         if checkExpiry, let exp = expiresAt ?? JWT.expiry(of: token), exp <= context.clock.now() + 5 {
             throw AuthError(.config, "\(what): the token from \(source.description) expired at \(RFC3339.format(exp)); its issuer has not renewed it")
         }

@@ -28,7 +28,13 @@ final class FileStore: TokenStore, Sendable {
         // renames). Once per store: writers clean up under the lock anyway.
         if !sweptAbandoned.exchange(true, ordering: .relaxed) { FileIO.removeAbandonedTemporaries(of: path) }
         guard let entry = try readAll()[key.fileKey] else { return nil }
-        return CanonicalItem.decode(entry.serialized)
+        guard let credentials = CanonicalItem.decode(entry.serialized) else {
+            if let token = entry.objectValue?["access_token"]?.stringValue, !TokenSyntax.isValid(token) {
+                logger?.warnOnce("token-file-bytes", "token file \(path): the cached access token contains spaces, control or non-ASCII characters; it is ignored and never served")
+            }
+            return nil
+        }
+        return credentials
     }
 
     func save(_ credentials: Credentials) throws(AuthError) {

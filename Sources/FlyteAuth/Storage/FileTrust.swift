@@ -31,7 +31,7 @@ public enum FileTrust {
     /// Checks `directory` and every directory above it. `what` names the file it is for.
     public static func checkDirectory(_ directory: String, what: String) throws(AuthError) {
         guard let real = realpath(directory, nil) else {
-            throw AuthError(.cache, "\(what): cannot resolve \(directory): \(errnoText())")
+            throw AuthError(.config, "\(what): cannot resolve \(directory): \(errnoText())")
         }
         let resolved = String(cString: real)
         free(real)
@@ -43,8 +43,8 @@ public enum FileTrust {
         }
         for dir in chain {
             var st = stat()
-            guard stat(dir, &st) == 0 else { throw AuthError(.cache, "\(what): cannot check \(dir): \(errnoText())") }
-            guard st.st_mode & S_IFMT == S_IFDIR else { throw AuthError(.cache, "\(what): \(dir) is not a directory") }
+            guard stat(dir, &st) == 0 else { throw AuthError(.config, "\(what): cannot check \(dir): \(errnoText())") }
+            guard st.st_mode & S_IFMT == S_IFDIR else { throw AuthError(.config, "\(what): \(dir) is not a directory") }
             let othersWrite = st.st_mode & 0o022 != 0
             let sticky = st.st_mode & S_ISVTX != 0
             guard trustedOwner(st.st_uid), !othersWrite || sticky else {
@@ -60,6 +60,10 @@ public enum FileTrust {
     /// set back to 0600.
     public static func openForReading(_ path: String, kind: Kind, what: String,
                                       fixed: ((String) -> Void)? = nil) throws(AuthError) -> Int32? {
+        // A file in a directory that does not exist does not exist: the caller's "missing"
+        // (a configuration error naming the path), not a cache failure.
+        var st = stat()
+        if stat(directoryOf(path), &st) != 0 && errno == ENOENT { return nil }
         try checkDirectory(directoryOf(path), what: "\(what) \(path)")
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (kind == .privateFile ? O_NOFOLLOW : 0)
         let fd = open(path, flags)
