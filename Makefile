@@ -15,7 +15,7 @@ export GOFLAGS := -mod=mod
 export GOPROXY := off
 export GOTOOLCHAIN := local
 
-.PHONY: startup-order all stage deps test test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize lint
+.PHONY: startup-order all stage deps test soak test-swift test-abi test-e2e test-python test-go demo bench deb help clean check-exports wheel fuzz fuzz-smoke test-sanitize lint
 
 all: stage
 
@@ -28,6 +28,7 @@ help:
 	@echo "make test-sanitize  libflyteauth under ASan+UBSan and under TSan: engine and C ABI tests"
 	@echo "make demo       end-to-end demonstration against a local glewlwyd"
 	@echo "make bench      benchmarks; results in bench/results/"
+	@echo "make soak       10-minute soak: every tool refreshing, rotating refresh tokens"
 	@echo "make deb        Debian packages in build/deb/ (lintian-checked)"
 	@echo "make wheel      the Python wheel (library and tool inside) in build/wheel/"
 	@echo "make deb-install-test   install the packages, build and run C/Python/Go against them, purge"
@@ -155,6 +156,11 @@ test-sanitize:
 
 demo: stage
 	bash scripts/demo.sh
+
+# 10 minutes: every tool refreshing, 4 x 8 libflyteauth threads, a keyring restart and a
+# process killed mid-refresh (Tests/coherence/soak.py; a 60-s run is part of make test).
+soak: stage
+	bash Tests/coherence/run.sh --soak $${SOAK_SECONDS:-600}
 
 bench: stage
 	bash bench/run.sh $(BENCH_ARGS)

@@ -17,6 +17,7 @@ typedef void (*fa_destroy_fn)(void *);
 
 static struct {
     SecretService *(*service_get_sync)(int, GCancellable *, GError **);
+    void (*service_disconnect)(void);
     GList *(*service_search_sync)(SecretService *, const void *, GHashTable *, int, GCancellable *, GError **);
     SecretValue *(*item_get_secret)(SecretItem *);
     int (*item_get_locked)(SecretItem *);
@@ -69,6 +70,7 @@ static void load(void) {
         }                                                                                                 \
     } while (0)
     RESOLVE(service_get_sync, "secret_service_get_sync");
+    RESOLVE(service_disconnect, "secret_service_disconnect");
     RESOLVE(service_search_sync, "secret_service_search_sync");
     RESOLVE(item_get_secret, "secret_item_get_secret");
     RESOLVE(item_get_locked, "secret_item_get_locked");
@@ -119,6 +121,10 @@ static GHashTable *attributes(const char *service, const char *username) {
 
 SecretService *fa_secret_service_get_sync(int flags, GCancellable *c, GError **e) {
     return fa_secret_load() == 0 ? api.service_get_sync(flags, c, e) : NULL;
+}
+
+void fa_secret_service_disconnect(void) {
+    if (fa_secret_load() == 0) api.service_disconnect();
 }
 
 GList *fa_secret_service_search(SecretService *s, const char *service, const char *username, int flags,

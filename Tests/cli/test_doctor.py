@@ -38,6 +38,7 @@ def test_healthy_client_credentials_setup(stack, session):
              "stored logins", "token"]
     assert [n for n in dict.fromkeys(names)] == order, names
     assert not [c for c in report["checks"] if c["status"] == "fail"]
+    check(report, "libraries", "ok")
     cfg = check(report, "config", "ok")
     assert config in cfg["summary"]
     assert any(d.startswith("client_id = ") and d.endswith("config.yaml:5)") for d in cfg["details"]), cfg["details"]

@@ -254,7 +254,7 @@ def test_locked_keyring_does_not_prompt_or_hang(stack, redirect_port, session):
     out = run(session, dict(cfg, interactive=False), "header", check=False)
     assert time.time() - t0 < 30, "bounded (a hang check)"
     # The locked item cannot be read and no person may log in: a clear "login required".
-    assert out.get("status") == 7 and "interactive" in out.get("message", ""), out
+    assert out.get("status") == 7 and "does not ask a person" in out.get("message", ""), out
     # A service account still works from memory, with one warning about the keyring.
     cc = {"endpoint": stack.endpoint, "insecure": True, "auth_type": "ClientSecret",
           "client_id": stack.state["service_client_id"], "client_secret": stack.state["service_client_secret"],

@@ -47,6 +47,9 @@ int fa_secret_load(void);
 const char *fa_secret_load_error(void);
 
 SecretService *fa_secret_service_get_sync(int flags, GCancellable *cancellable, GError **error);
+/* Drops the process's shared SecretService (its D-Bus session): the next get opens a new
+ * one, e.g. after the daemon was restarted. */
+void fa_secret_service_disconnect(void);
 /* A list of referenced SecretItem; free with fa_secret_list_free. Items matching
  * {service, username} whatever their schema (token-cache.md section 3); a NULL
  * username matches every item of the service. */

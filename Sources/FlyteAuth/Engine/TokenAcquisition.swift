@@ -77,12 +77,19 @@ extension AuthClient {
         // a refresh token only this process remembers was ended elsewhere (a logout, a
         // refusal) or replaced (another tool rotated it): never sent.
         var definitive = false
+        var durableTierDown = false
         if let store {
             do throws(AuthError) {
                 let read = try store.loadAuthoritative()
                 stored = read.credentials
                 definitive = read.definitive
+                durableTierDown = read.durableTierDown
             } catch { warnCacheUnreadable(error) }
+            if durableTierDown && flight.kind == .background {
+                // Another tool may have rotated the refresh token there: wait for it (the
+                // background retry) while the token in hand is still valid.
+                throw AuthError(.cache, "the Secret Service cannot be read now; the refresh waits for it")
+            }
             if let rejected, stored?.accessToken == rejected || previous?.accessToken == rejected {
                 // No tier serves it again, whatever this refresh does.
                 do throws(AuthError) { try store.invalidate(accessToken: rejected) } catch { warnCacheUnreadable(error) }

@@ -117,6 +117,19 @@ final class SecretServiceKeyring: @unchecked Sendable {
     ) throws(AuthError)
         -> [OpaquePointer]
     {
+        let (unlocked, locked) = try searchAll(service, item, cancellable, loadSecrets: loadSecrets, anyUsername: anyUsername)
+        if unlocked.isEmpty && locked > 0 && loadSecrets {
+            // Not "no login": a login that cannot be read now. A refresh must not take it
+            // for a logout (docs/coherence.md), so this is an error, not an empty answer.
+            throw AuthError(.cache, "keyring (Secret Service): \(item.label) is locked (the keyring collection is locked)")
+        }
+        return unlocked
+    }
+
+    private func searchAll(
+        _ service: OpaquePointer, _ item: KeyringItem, _ cancellable: OpaquePointer,
+        loadSecrets: Bool, anyUsername: Bool
+    ) throws(AuthError) -> ([OpaquePointer], Int) {
         var error: UnsafeMutablePointer<GError>?
         // Unlocked items only: never trigger an unlock prompt.
         let flags = FA_SECRET_SEARCH_ALL | (loadSecrets ? FA_SECRET_SEARCH_LOAD_SECRETS : 0)
@@ -126,6 +139,7 @@ final class SecretServiceKeyring: @unchecked Sendable {
             : fa_secret_service_search(service, item.service, item.username, flags, cancellable, &error)
         if let error { throw SecretServiceKeyring.failure("keyring search failed", error) }
         var out: [OpaquePointer] = []
+        var locked = 0
         var node = list
         while let n = node {
             if let data = n.pointee.data {
@@ -133,12 +147,14 @@ final class SecretServiceKeyring: @unchecked Sendable {
                 if fa_secret_item_get_locked(secretItem) == 0 {
                     _ = fa_g_object_ref(data)
                     out.append(secretItem)
+                } else {
+                    locked += 1
                 }
             }
             node = n.pointee.next
         }
         fa_secret_list_free(list)
-        return out
+        return (out, locked)
     }
 
     private static func free(_ items: [OpaquePointer]) {
@@ -161,6 +177,19 @@ final class SecretServiceKeyring: @unchecked Sendable {
             throw AuthError(.cache, "keyring (Secret Service): " + String(cString: fa_secret_load_error()))
         }
         SecretServiceKeyring.usedInPID.store(pid, ordering: .releasing)
+        do throws(AuthError) {
+            return try withSharedService(body)
+        } catch  where error.kind == .cache && !error.message.contains("did not answer") && !error.message.contains("no answer in time") {
+            // The daemon may have been restarted since the process's shared connection
+            // (and its encryption session) was opened: one more try on a new one.
+            fa_secret_service_disconnect()
+            return try withSharedService(body)
+        }
+    }
+
+    private func withSharedService<T>(_ body: (OpaquePointer, OpaquePointer) throws(AuthError) -> T)
+        throws(AuthError) -> T
+    {
         guard let cancellable = fa_g_cancellable_new() else { throw AuthError(.internal, "out of memory") }
         defer { fa_g_object_unref(UnsafeMutableRawPointer(cancellable)) }
         let watchdog = Watchdog(cancellable: cancellable, seconds: timeout)

@@ -119,7 +119,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
             // Not restamped: it was not confirmed, and the next reader tries again.
             logger.log(.debug, "\(failure.message); the kernel keyring tier serves alone")
             outcome.withLock { $0.served = cached == nil ? nil : "kernel" }
-            return AuthoritativeRead(credentials: cached, definitive: false)
+            return AuthoritativeRead(credentials: cached, definitive: false, durableTierDown: canConfirm)
         }
         outcome.withLock { $0.served = nil }
         if let failure { throw failure }

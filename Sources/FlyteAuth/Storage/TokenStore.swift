@@ -48,9 +48,13 @@ public struct AuthoritativeRead: Sendable {
     /// and `credentials` is the kernel tier's copy, or nil when it has none: then nothing
     /// says the login was ended, and the copy in memory may still be used.
     public var definitive: Bool
-    public init(credentials: Credentials?, definitive: Bool) {
+    /// Not definitive because a Secret Service that should answer did not (a daemon
+    /// restarting), as opposed to none on this machine.
+    public var durableTierDown: Bool
+    public init(credentials: Credentials?, definitive: Bool, durableTierDown: Bool = false) {
         self.credentials = credentials
         self.definitive = definitive
+        self.durableTierDown = durableTierDown
     }
 }
 

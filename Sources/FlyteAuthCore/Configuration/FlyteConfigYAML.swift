@@ -74,7 +74,7 @@ extension FlyteConfig {
 
     private static func loadYAML(_ bytes: [UInt8], path: String) throws(AuthError) -> Node? {
         // libyaml is loaded here, when a YAML file is actually parsed.
-        guard fa_yaml_load() == 0 else { throw AuthError(.config, "\(path): " + String(cString: fa_yaml_load_error())) }
+        guard fa_yaml_load() == 0 else { throw AuthError.missingLibrary(String(cString: fa_yaml_load_error()), kind: .config).prefixed(path) }
         var parser = yaml_parser_t()
         guard fa_yaml_parser_initialize(&parser) != 0 else { throw AuthError(.internal, "libyaml: out of memory") }
         defer { fa_yaml_parser_delete(&parser) }

@@ -120,6 +120,11 @@ class FlyteFront:
         self._raw_headers = []  # parallel to _records, never exposed over HTTP
         self._failures = []     # pending injected failures: dicts
         self._delays = []       # pending delays: [seconds, remaining or None]
+        # A delayed refresh whose client went away meanwhile is not forwarded (a gateway
+        # that cancels the upstream call when its client disconnects).
+        self.abort_if_client_gone = False
+        self._delayed_peer = None
+        self._aborted = 0
         # Refresh-token bookkeeping (hashes only): every refresh token the IdP issued, the
         # ones it has rotated (answered a refresh with another), the ones in a request now.
         self._rotated = set()
@@ -127,7 +132,7 @@ class FlyteFront:
         self._references = {}   # opaque reference token -> the JWT it stands for
         self._in_flight = {}
         self._refresh = {"requests": 0, "stale": 0, "stale_senders": [], "refused": 0, "rotations": 0,
-                         "logins": 0}
+                         "logins": 0, "log": []}
         self.server = None
         self.thread = None
         self.idp_config = None
@@ -247,6 +252,16 @@ class FlyteFront:
             self._references[ref] = access_token
         return ref
 
+    def delayed_peer(self):
+        """The (host, port) of the client whose token request is being delayed now, or None."""
+        with self._lock:
+            return self._delayed_peer
+
+    def aborted(self):
+        """Delayed token requests not forwarded because their client had gone."""
+        with self._lock:
+            return self._aborted
+
     def refresh_token_state(self, refresh_token):
         """'live' (issued, not rotated), 'rotated', or 'unknown' (never issued through the front)."""
         h = hashlib.sha256(refresh_token.encode()).hexdigest()
@@ -257,13 +272,25 @@ class FlyteFront:
         h = hashlib.sha256(refresh_token.encode()).hexdigest()
         with self._lock:
             self._refresh["requests"] += 1
-            if h in self._rotated or self._in_flight.get(h):
-                self._refresh["stale"] += 1
-                self._refresh["stale_senders"].append(user_agent or "?")
-            self._in_flight[h] = self._in_flight.get(h, 0) + 1
+            if h in self._rotated:
+                self._stale(user_agent)
         return h
 
-    def _token_answered(self, sent_hash, status, body):
+    def _stale(self, user_agent):
+        self._refresh["stale"] += 1
+        self._refresh["stale_senders"].append("%s at %.1f" % (user_agent or "?", time.time()))
+
+    def _forwarding(self, sent_hash, user_agent):
+        """A refresh request reaches the IdP: presenting a token another request is
+        presenting there right now is as stale as presenting a rotated one."""
+        if sent_hash is None:
+            return
+        with self._lock:
+            if self._in_flight.get(sent_hash) and sent_hash not in self._rotated:
+                self._stale(user_agent)
+            self._in_flight[sent_hash] = self._in_flight.get(sent_hash, 0) + 1
+
+    def _token_answered(self, sent_hash, status, body, forwarded=True):
         try:
             issued = json.loads(body).get("refresh_token") if status == 200 else None
         except (ValueError, AttributeError):
@@ -272,7 +299,11 @@ class FlyteFront:
         with self._lock:
             if new:
                 self._issued.add(new)
-            if sent_hash is not None:
+            # Short hashes only: the chain as the front saw it, for a report.
+            self._refresh["log"].append("%.1f %s -> %s %d" % (time.time(), (sent_hash or "login")[:6], (new or "-")[:6], status))
+            if sent_hash is not None and not forwarded:
+                pass
+            elif sent_hash is not None:
                 self._in_flight[sent_hash] -= 1
                 if status == 200 and new and new != sent_hash:
                     self._rotated.add(sent_hash)
@@ -447,12 +478,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             sent = f._refresh_sent(form["refresh_token"], self.headers.get("User-Agent"))
         delay, failure = f._take_fault(grant_type)
         if delay:
-            time.sleep(delay)
+            with f._lock:
+                f._delayed_peer = self.client_address
+            time.sleep(delay)  # the fault itself: a slow IdP
+            with f._lock:
+                f._delayed_peer = None
+            if f.abort_if_client_gone and self._client_gone():
+                with f._lock:
+                    f._aborted += 1
+                f._token_answered(sent, 503, b"", forwarded=False)  # never reached the IdP
+                self.close_connection = True
+                return
         if failure is not None:
             rec["injected"] = True
-            f._token_answered(sent, 503, b"")  # never reached the IdP: nothing rotated or refused
+            f._token_answered(sent, 503, b"", forwarded=False)  # never reached the IdP
             return self._send(failure["status"], failure["body"], failure["content_type"], rec=rec)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        f._forwarding(sent, self.headers.get("User-Agent"))
         try:
             status, rheaders, rbody = netutil.request(
                 netutil.opener(netutil.NoRedirect()), "POST", f.upstream_token_endpoint, body=body,
@@ -467,6 +509,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if rheaders.get(k):
                 extra[k] = rheaders.get(k)
         self._send(status, rbody, rheaders.get("Content-Type") or "", extra=extra, rec=rec)
+
+    def _client_gone(self):
+        import select
+        import socket
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     # ---- identity ----------------------------------------------------------------
     def _userinfo(self, rec, connect):

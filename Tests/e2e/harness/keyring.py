@@ -123,6 +123,18 @@ class KeyringSession:
         raise KeyringError("gnome-keyring-daemon did not own org.freedesktop.secrets within %.0f s"
                            % self.timeout)
 
+    def restart_keyring(self):
+        """Stops gnome-keyring-daemon (by its pid) and starts it again on the same bus and
+        the same on-disk keyring: what a session's daemon crash and D-Bus reactivation do.
+        Returns the seconds the Secret Service was away."""
+        start = time.monotonic()
+        proc = self.keyring
+        stop_pid(proc.pid)
+        proc.wait(timeout=10)
+        self.keyring = None
+        self._start_keyring()
+        return time.monotonic() - start
+
     def pids(self):
         return [p.pid for p in (self.keyring, self.dbus) if p is not None and p.poll() is None]
 
