@@ -62,8 +62,9 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
 
     func load() throws(AuthError) -> Credentials? { entry()?.credentials }
 
-    /// The key's credentials and when they were last confirmed against the durable tiers.
-    func entry() -> (credentials: Credentials, confirmedAt: Double?)? {
+    /// The key's credentials, when they were last confirmed against the durable tiers, and
+    /// the Secret Service's change witness then.
+    func entry() -> (credentials: Credentials, confirmedAt: Double?, keyringSignal: String?)? {
         guard case .available(let ring) = keyring() else { return nil }
         let id = fa_key_search(ring, description)
         guard id > 0 else {
@@ -86,7 +87,7 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
     /// token too close to its end to be worth caching). `confirmedAt`: when they were
     /// found equal to (or written to) the durable tiers (`CacheCoherence`).
     @discardableResult
-    func store(_ credentials: Credentials, confirmedAt: Double) -> Bool {
+    func store(_ credentials: Credentials, confirmedAt: Double, keyringSignal: String? = nil) -> Bool {
         guard case .available(let ring) = keyring() else { return false }
         let usable = policy.hardDeadline(for: credentials) - Clock.now()
         guard usable >= 1 else {
@@ -97,7 +98,7 @@ final class KernelKeyringStore: TokenStore, @unchecked Sendable {
         var payload = Array(
             CanonicalItem.encode(
                 credentials, key: key, tokenEndpoint: tokenEndpoint,
-                confirmedAt: confirmedAt
+                confirmedAt: confirmedAt, keyringSignal: keyringSignal
             ).utf8)
         defer { fa_explicit_bzero(&payload, payload.count) }
         // add_key replaces the payload of an existing key of the same description in place.

@@ -24,8 +24,8 @@ public protocol TierReporting: Sendable {
 /// reboot), the Secret Service with the other tools' layouts (durable, D-Bus, about
 /// 10 ms), and the opt-in file, written only when neither of the others took the login.
 ///
-/// Read: the kernel key while it was confirmed against the durable tiers within
-/// `CacheCoherence.bound`, else the durable tiers, whose answer is promoted into the
+/// Read: the kernel key while the durable tiers have not changed since it was confirmed
+/// against them (`CacheCoherence`), else the durable tiers, whose answer is promoted into the
 /// kernel so the next process pays two system calls. A refresh reads the durable tiers
 /// only (`loadAuthoritative`). Write: every tier in use, the kernel last. Remove (logout,
 /// a refused refresh token): every tier.
@@ -55,16 +55,19 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
 
     private var kernelAvailable: Bool { kernel?.isAvailable ?? false }
 
-    /// The kernel key while it was confirmed within `CacheCoherence.bound`; else the
-    /// durable tiers, whose answer replaces (or removes) the kernel key.
+    /// The kernel key while `CacheCoherence` says it still agrees with the durable tiers;
+    /// else the durable tiers, whose answer replaces (or removes) the kernel key.
     func load() throws(AuthError) -> Credentials? {
         var cached: Credentials?
-        if let kernel, let (c, confirmedAt) = kernel.entry() {
-            if !CacheCoherence.mustConfirm(confirmedAt: confirmedAt, now: Clock.now()) || !canConfirm {
+        if let kernel, let entry = kernel.entry() {
+            let fresh = !CacheCoherence.mustConfirm(
+                confirmedAt: entry.confirmedAt, signalAtConfirmation: entry.keyringSignal,
+                signalNow: keyringSignal(), now: Clock.now())
+            if fresh || !canConfirm {
                 outcome.withLock { $0.served = "kernel" }
-                return c
+                return entry.credentials
             }
-            cached = c
+            cached = entry.credentials
         }
         return try loadDurable(cached: cached).credentials
     }
@@ -79,6 +82,9 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         return try loadDurable(cached: kernel?.entry()?.credentials)
     }
 
+    /// The Secret Service's change witness, where we use one.
+    private func keyringSignal() -> String? { secretService == nil ? nil : KeyringChangeSignal.current() }
+
     private var hasDurableTier: Bool { secretService != nil || file != nil }
 
     /// Whether a durable tier could answer a confirmation: the file, or a Secret Service
@@ -91,6 +97,9 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
     /// other tool can write them either.
     private func loadDurable(cached: Credentials?) throws(AuthError) -> AuthoritativeRead {
         let now = Clock.now()
+        // Before the read: a write during it moves the witness past what is recorded, and
+        // the next reader confirms again.
+        let signal = keyringSignal()
         var failure: AuthError?
         var found: (Credentials, String)?
         if let secretService {
@@ -112,7 +121,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         }
         if let (c, tier) = found {
             outcome.withLock { $0.served = tier }
-            kernel?.store(c, confirmedAt: now)  // the next process reads it in microseconds
+            kernel?.store(c, confirmedAt: now, keyringSignal: signal)  // the next process reads it in microseconds
             return AuthoritativeRead(credentials: c, definitive: true)
         }
         if let failure, kernelAvailable {
@@ -144,7 +153,9 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
                 failure = error
             }
         }
-        let inKernel = kernel?.store(credentials, confirmedAt: Clock.now()) ?? false
+        // The witness after our own write: the durable tiers now hold what the key holds.
+        let signal = failure == nil ? keyringSignal() : nil
+        let inKernel = kernel?.store(credentials, confirmedAt: Clock.now(), keyringSignal: signal) ?? false
         if let file, !inKernel, failure != nil || secretService == nil {
             if let failure { logger.warnOnce("fallback-save", "\(failure.message); using \(file.name)") }
             failure = nil

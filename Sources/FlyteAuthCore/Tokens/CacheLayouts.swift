@@ -38,10 +38,11 @@ public enum CanonicalItem {
 
     /// `mirrored`: the layouts that were just written with the same tokens (`MirrorCheck`).
     /// `confirmedAt`: for a cache tier's copy (the kernel key), when it was last found
-    /// equal to the durable tiers (`CacheCoherence`).
+    /// equal to the durable tiers, and `keyringSignal` the Secret Service's change witness
+    /// then (`CacheCoherence`).
     public static func encode(
         _ c: Credentials, key: CacheKey, tokenEndpoint: String?, mirrored: [ForeignLayout] = [],
-        confirmedAt: Double? = nil
+        confirmedAt: Double? = nil, keyringSignal: String? = nil
     ) -> String {
         var o: [String: JSONValue] = [
             "version": .number(Double(version)),
@@ -59,6 +60,7 @@ public enum CanonicalItem {
         o["binding"] = c.binding.map(JSONValue.string)
         if !mirrored.isEmpty { o["mirrored"] = .array(mirrored.map { .string($0.rawValue) }) }
         o["confirmed_at"] = confirmedAt.map { .number(($0 * 1000).rounded(.down) / 1000) }
+        o["keyring_signal"] = keyringSignal.map(JSONValue.string)
         return JSONValue.object(o).serialized
     }
 
@@ -72,8 +74,11 @@ public enum CanonicalItem {
         decodeConfirmed(text)?.credentials
     }
 
-    /// The credentials and, for a cache tier's copy, when they were last confirmed.
-    public static func decodeConfirmed(_ text: String) -> (credentials: Credentials, confirmedAt: Double?)? {
+    /// The credentials and, for a cache tier's copy, when they were last confirmed and the
+    /// change witness then.
+    public static func decodeConfirmed(_ text: String)
+        -> (credentials: Credentials, confirmedAt: Double?, keyringSignal: String?)?
+    {
         guard let o = (try? JSONValue.parse(Array(text.utf8), what: "cached credentials"))?.objectValue,
             let access = o["access_token"]?.stringValue, TokenSyntax.isValid(access),
             o["refresh_token"]?.stringValue.nonEmpty.map(TokenSyntax.isValid) ?? true
@@ -85,7 +90,7 @@ public enum CanonicalItem {
             obtainedAt: o["obtained_at"]?.numberValue ?? 0,
             scopes: o["scopes"]?.arrayValue?.compactMap(\.stringValue))
         c.binding = o["binding"]?.stringValue
-        return (c, o["confirmed_at"]?.numberValue)
+        return (c, o["confirmed_at"]?.numberValue, o["keyring_signal"]?.stringValue)
     }
 }
 
