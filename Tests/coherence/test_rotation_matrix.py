@@ -61,6 +61,10 @@ def run_cell(w, kernel, tool, action, reverse):
         lr = w.long_running(kernel)
         held = lr("refresh")
     tool_done = None
+    if action == TOKEN and kernel and not reverse:
+        # A kernel key confirmed just now: without the change witness it would serve the
+        # replaced token for the next two seconds.
+        w.cli(["token"], kernel)
     if not reverse:
         w.tools[tool]("refresh")
         tool_done = time.time()
