@@ -15,7 +15,6 @@ Raw sockets rather than http.server, so a fault can be exactly what the wire car
 stop() closes the listener and every connection it holds.
 """
 import socket
-import threading
 import time
 import urllib.parse
 
@@ -43,52 +42,19 @@ def _canned(status, reason, body, content_type="application/json", extra=()):
 HTML = b"<!doctype html><html><head><title>%d</title></head><body><h1>%d %s</h1><p>nginx</p></body></html>"
 
 
-class FaultFront:
+class FaultFront(netutil.LoopbackServer):
+    thread_name = "fault-front"
+    reuse_addr = True
+
     def __init__(self, routes, tls=None):
         # tls: an ssl.SSLContext (server side) to serve HTTPS instead of HTTP.
+        super().__init__()
         self.tls = tls
         # Longest prefix first: {"/idp/": "http://127.0.0.1:P", "/": "http://127.0.0.1:Q"}.
         self.routes = sorted(routes.items(), key=lambda kv: -len(kv[0]))
-        self._lock = threading.Lock()
         self._faults = []  # [kind, match, grant_type, remaining or None]
         self.seen = []     # (method, path, fault kind or None)
         self.redirect_target_hits = 0
-        self._conns = set()
-        self._stop = threading.Event()
-        self.sock = None
-
-    # ---- lifecycle -------------------------------------------------------
-    def start(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((netutil.LOOPBACK, 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._accept, name="fault-front", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        if self.sock is not None:
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self.sock.close()
-        with self._lock:
-            for c in list(self._conns):
-                try:
-                    c.close()
-                except OSError:
-                    pass
-        self.thread.join(timeout=5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def url(self):
@@ -113,16 +79,6 @@ class FaultFront:
             return [s for s in self.seen if s[2]]
 
     # ---- serving ---------------------------------------------------------
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with self._lock:
-                self._conns.add(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
     def _pick(self, method, path, body):
         form = urllib.parse.parse_qs(body.decode(errors="replace")) if method == "POST" else {}
         grant = (form.get("grant_type") or [""])[0]

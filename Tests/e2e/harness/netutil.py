@@ -4,6 +4,7 @@ Everything here talks to 127.0.0.1 only and every wait is bounded.
 """
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -94,3 +95,67 @@ def listen_port(host=LOOPBACK, low=10000, high=32000):
             except OSError:
                 continue
     raise RuntimeError("no free port in %d-%d" % (low, high))
+
+
+class LoopbackServer:
+    """A raw-socket server on loopback: one accept thread, a thread per connection
+    (`_serve(conn)`, for subclasses). stop() closes the listener and every socket in
+    `_conns`; an accepted connection joins it at once when `track_accepted` is set."""
+
+    thread_name = "loopback-server"
+    backlog = 64
+    reuse_addr = False
+    track_accepted = True
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._conns = set()
+        self.sock = None
+
+    def start(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if self.reuse_addr:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(self.backlog)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, name=self.thread_name, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.sock.close()
+        with self._lock:
+            for c in list(self._conns):
+                try:
+                    c.close()
+                except OSError:
+                    pass
+        self.thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.track_accepted:
+                with self._lock:
+                    self._conns.add(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        raise NotImplementedError

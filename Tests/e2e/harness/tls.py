@@ -9,7 +9,6 @@ import select
 import socket
 import ssl
 import subprocess
-import threading
 
 from . import netutil
 
@@ -69,58 +68,23 @@ def make_pki(directory):
     return PKI(directory)
 
 
-class ConnectProxy:
+class ConnectProxy(netutil.LoopbackServer):
     """An HTTP proxy that only tunnels (CONNECT) to loopback; records each tunnel's target."""
 
-    def __init__(self):
-        self.tunnels = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._socks = set()
+    thread_name = "connect-proxy"
+    backlog = 32
+    # A client joins _conns once its tunnel is up.
+    track_accepted = False
 
-    def start(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind((netutil.LOOPBACK, 0))
-        self.sock.listen(32)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._accept, daemon=True, name="connect-proxy")
-        self.thread.start()
-        return self
+    def __init__(self):
+        super().__init__()
+        self.tunnels = []
 
     @property
     def url(self):
         return "http://%s:%d" % (netutil.LOOPBACK, self.port)
 
-    def stop(self):
-        self._stop.set()
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        with self._lock:
-            for s in list(self._socks):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-        self.thread.join(timeout=5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(c,), daemon=True).start()
-
-    def _tunnel(self, client):
+    def _serve(self, client):
         up = None
         try:
             client.settimeout(20)
@@ -139,7 +103,7 @@ class ConnectProxy:
                 self.tunnels.append(target)
             up = socket.create_connection(("127.0.0.1", int(port)), timeout=20)
             with self._lock:
-                self._socks.update((client, up))
+                self._conns.update((client, up))
             client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             pair = {client: up, up: client}
             while not self._stop.is_set():
@@ -155,7 +119,7 @@ class ConnectProxy:
             for s in (client, up):
                 if s is not None:
                     with self._lock:
-                        self._socks.discard(s)
+                        self._conns.discard(s)
                     try:
                         s.close()
                     except OSError:
