@@ -1,16 +1,13 @@
 """The flyteauth command-line tool end to end against glewlwyd, in a private keyring."""
 import json
-import os
 import re
 import subprocess
 import sys
 import time
 
 import pytest
+from cliutil import E2E, TOOL, host, service_config, tool, user_config, write_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-E2E = os.path.join(ROOT, "Tests", "e2e")  # the harness's command line, for subprocesses
-TOOL = os.environ.get("FLYTEAUTH_TOOL") or os.path.join(ROOT, "build", "stage", "bin", "flyteauth")
 # The harness plugin's `stack` fixture (conftest.py), with access tokens of 30 s.
 STACK = {"access_token_duration": 30}
 
@@ -18,38 +15,6 @@ STACK = {"access_token_duration": 30}
 @pytest.fixture
 def session(keyring_session):
     return keyring_session
-
-
-def host(stack):
-    return stack.endpoint.split("://", 1)[1]
-
-
-def write_config(session, text, name="config.yaml"):
-    path = os.path.join(session.home, ".flyte", name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def service_config(stack, session):
-    secret = os.path.join(session.home, "secret.txt")
-    with open(secret, "w") as f:
-        f.write(stack.state["service_client_secret"] + "\n")  # the newline must not reach the IdP
-    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: ClientSecret\n"
-                                 "  clientId: %s\n  clientSecretLocation: %s\n  scopes: [all]\n"
-                        % (host(stack), stack.state["service_client_id"], secret))
-
-
-def user_config(stack, session, redirect_port, auth="Pkce"):
-    return write_config(session, "admin:\n  endpoint: dns:///%s\n  insecure: true\n  authType: %s\n"
-                                 "flyteauth:\n  redirect_uri: http://localhost:%d/callback\n" % (host(stack), auth, redirect_port))
-
-
-def tool(session, *args, env=None, timeout=60, stdin=subprocess.DEVNULL):
-    e = session.env()
-    e.update(env or {})
-    return subprocess.run([TOOL] + list(args), env=e, capture_output=True, text=True, timeout=timeout, stdin=stdin)
 
 
 def test_client_credentials_token_header_json_and_config(stack, session):
