@@ -189,7 +189,7 @@ import Testing
     static func publication(_ token: String, proxy: ProxyAuthorization.Header? = nil) -> Publication {
         let credentials = Credentials(accessToken: token, expiresAt: 1000, obtainedAt: 0)
         return Publication(
-            Obtained(credentials: credentials, source: "idp", proxyHeader: proxy),
+            Obtained(credentials: credentials, source: .idp, proxyHeader: proxy),
             headerKey: "flyte-authorization", policy: RefreshPolicy(window: 300))
     }
 
@@ -205,7 +205,7 @@ import Testing
         #expect(s.snapshot?.generation == 2 && s.generation == 2)
         #expect(s.snapshot?.headers.map(\.key) == ["flyte-authorization"])
         #expect(s.snapshot?.softDeadline == 700 && s.snapshot?.hardDeadline == 990)
-        #expect(s.current?.accessToken == "b" && s.source == "idp")
+        #expect(s.current?.accessToken == "b" && s.source == .idp)
         #expect(s.refusal == nil)
         #expect(s.flight == nil)
         #expect(s.lastFlight.id == flight.id && s.lastFlight.error == nil)
@@ -265,7 +265,7 @@ import Testing
         s.hostSupplied(ClientStateTests.publication("b"))
         #expect(s.rejectedTokens.isEmpty && s.snapshot?.accessToken == "b" && s.generation == 2)
         s.loggedOut()
-        #expect(s.snapshot == nil && s.current == nil && s.source == "none" && s.generation == 3)
+        #expect(s.snapshot == nil && s.current == nil && s.source == .none && s.generation == 3)
     }
 
     // MARK: - Waiting

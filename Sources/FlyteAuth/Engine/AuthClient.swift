@@ -224,7 +224,7 @@ public final class AuthClient: Sendable {
         // Without a configured key, the server's is the one to use from the first call.
         try headerKey.settleIfUnknown(authType: settings.authType) { () throws(AuthError) in try parameters(cancel: cancel) }
         let proxyHeader = try proxy?.header(self, force: false, cancel: cancel)
-        let publication = publication(Obtained(credentials: credentials, source: "host", proxyHeader: proxyHeader))
+        let publication = publication(Obtained(credentials: credentials, source: .host, proxyHeader: proxyHeader))
         transition { $0.hostSupplied(publication) }
     }
 

@@ -94,7 +94,7 @@ enum WaitOutcome: Sendable, Equatable {
 /// New credentials, ready to be handed out (all but their generation).
 struct Publication: Sendable {
     let credentials: Credentials
-    let source: String
+    let source: TokenSource
     let headers: [(key: String, value: String)]
     let softDeadline: Double
     let hardDeadline: Double
@@ -124,7 +124,7 @@ struct Publication: Sendable {
 /// table of state, input and action (ClientStateTests).
 struct ClientState: Sendable {
     var current: Credentials?
-    var source = "none"
+    var source = TokenSource.none
     /// What `headers()` hands out; nil when there is nothing to hand out.
     var snapshot: HeaderSnapshot?
     /// Bumped whenever `snapshot` changes; `AuthClient` mirrors it for the C layer.
@@ -276,7 +276,7 @@ struct ClientState: Sendable {
     mutating func loggedOut() {
         current = nil
         snapshot = nil
-        source = "none"
+        source = .none
         generation += 1
     }
 

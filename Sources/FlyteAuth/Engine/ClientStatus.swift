@@ -7,7 +7,7 @@ enum ClientStatus {
         let settings = client.settings
         var o: [String: JSONValue] = [
             "auth_type": .string(settings.authType.rawValue),
-            "token_source": .string(source),
+            "token_source": .string(source.rawValue),
             "interactive": .bool(settings.interactive),
             "library_version": .string(LibraryVersion.string),
         ]
@@ -20,7 +20,7 @@ enum ClientStatus {
         // Cache tiers: which tier served the token, and each tier's state.
         let store = client.cache.opened?.store
         if let tiered = (store as? TierReporting) ?? ((store as? BoundStore)?.inner as? TierReporting) {
-            o["token_tier"] = source == "cache" ? tiered.servedTier.map(JSONValue.string) ?? .null : .null
+            o["token_tier"] = source == .cache ? tiered.servedTier.map { .string($0.rawValue) } ?? .null : .null
             o["cache_tiers"] = .array(tiered.tiers.map(\.json))
         }
         if let c = credentials {

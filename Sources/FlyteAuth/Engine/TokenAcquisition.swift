@@ -1,10 +1,20 @@
 import FlyteAuthCore
 
+/// Where a client's token came from; the raw value is what status shows.
+enum TokenSource: String, Sendable {
+    case none
+    case cache
+    case cacheChecked = "cache (checked at the IdP)"
+    case idp
+    case idpRefresh = "idp (refresh)"
+    case command
+    case host
+}
+
 /// What a flight yields.
 struct Obtained: Sendable {
     let credentials: Credentials
-    /// For status: "cache", "idp", "idp (refresh)", "command", "host".
-    let source: String
+    let source: TokenSource
     let proxyHeader: ProxyAuthorization.Header?
 }
 
@@ -20,15 +30,15 @@ extension AuthClient {
         return Obtained(credentials: credentials, source: source, proxyHeader: proxyHeader)
     }
 
-    private func obtainToken(context: FlowContext, flight: Flight) throws(AuthError) -> (Credentials, String) {
+    private func obtainToken(context: FlowContext, flight: Flight) throws(AuthError) -> (Credentials, TokenSource) {
         let rejected = flight.kind.rejected
         guard flow.cached else {
             if settings.authType == .passthrough, let previous = flight.previous, !isRejected(previous.accessToken, rejected),
                 clock.now() < policy.hardDeadline(for: previous)
             {
-                return (previous, "host")
+                return (previous, .host)
             }
-            return (try runFlow(context), "idp")
+            return (try runFlow(context), .idp)
         }
         let storage = try storage(cancel: context.cancel)
         var store = storage.store
@@ -45,7 +55,7 @@ extension AuthClient {
                     if let stored = try unlocked.load(), !isRejected(stored.accessToken, rejected),
                         clock.now() < policy.hardDeadline(for: stored)
                     {
-                        return (stored, "cache")
+                        return (stored, .cache)
                     }
                 } catch {
                     warnCacheUnreadable(error)
@@ -68,7 +78,7 @@ extension AuthClient {
     }
 
     /// Runs with the cross-process lock held: re-read, then refresh, then log in.
-    private func obtainThroughCache(_ store: TokenStore?, context: FlowContext, flight: Flight) throws(AuthError) -> (Credentials, String) {
+    private func obtainThroughCache(_ store: TokenStore?, context: FlowContext, flight: Flight) throws(AuthError) -> (Credentials, TokenSource) {
         let now = clock.now()
         let previous = flight.previous
         let rejected = flight.kind.rejected
@@ -100,7 +110,7 @@ extension AuthClient {
             // cache. A forced refresh takes only a token newer than the one it replaces.
             let reusable = flight.kind != .afterRejection(nil) || previous != nil
             let fresh = previous == nil ? now < policy.hardDeadline(for: stored) : now < policy.softDeadline(for: stored)
-            if reusable && fresh && stored.accessToken != previous?.accessToken { return (stored, "cache") }
+            if reusable && fresh && stored.accessToken != previous?.accessToken { return (stored, .cache) }
         }
         if flight.kind != .login, let stored, stored.unverified, stored.refreshToken == nil, stored.expiresAt == nil,
             !isRejected(stored.accessToken, rejected)
@@ -108,7 +118,7 @@ extension AuthClient {
             // No lifetime and nothing to refresh it with: one request says whether it works.
             if let checked = try checkUnknownLifetime(stored, context: context) {
                 save(checked, to: store)
-                return (checked, "cache (checked at the IdP)")
+                return (checked, .cacheChecked)
             }
         }
         let refused = state.withLock { $0.refusedRefreshTokens }
@@ -121,7 +131,7 @@ extension AuthClient {
             do throws(AuthError) {
                 let refreshed = try refresh(refreshToken, context: context).keepingRefreshToken(of: base)
                 save(refreshed, to: store)
-                return (refreshed, "idp (refresh)")
+                return (refreshed, .idpRefresh)
             } catch  where error.isTransient || error.kind == .cancelled || error.missingPackage != nil {
                 throw error.prefixed("refresh")  // keep the last good tokens
             } catch  where error.oauthError != nil {
@@ -145,7 +155,7 @@ extension AuthClient {
             throw withRefreshFailure(withRefusal(error), refreshFailure)
         }
         save(credentials, to: store)
-        return (credentials, flow is CommandFlow ? "command" : "idp")
+        return (credentials, flow is CommandFlow ? .command : .idp)
     }
 
     /// An imported token of unknown lifetime without a refresh token: accepted by Flyte's

@@ -13,10 +13,24 @@ public struct CacheTierStatus: Sendable {
     }
 }
 
+/// A cache tier; the raw value is the name status shows.
+public enum CacheTier: String, Sendable {
+    case kernel
+    case secretService = "secret_service"
+    case file
+}
+
+/// How the Secret Service fared the last time it was used.
+enum SecretServiceOutcome: Sendable {
+    case unused
+    case reachable
+    case failed(String)
+}
+
 /// A store made of tiers, for status: which tier served the token, and each tier's state.
 public protocol TierReporting: Sendable {
-    /// "kernel", "secret_service" or "file": the tier the last load found the token in.
-    var servedTier: String? { get }
+    /// The tier the last load found the token in.
+    var servedTier: CacheTier? { get }
     var tiers: [CacheTierStatus] { get }
 }
 
@@ -34,9 +48,8 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
     private let secretService: TokenStore?
     private let file: TokenStore?
     private let logger: Logger
-    /// The tier that served the last load; the Secret Service's last outcome (nil: not
-    /// used yet, "" reachable, else the error).
-    private let outcome = Mutex<(served: String?, secretService: String?)>((nil, nil))
+    /// The tier that served the last load; the Secret Service's last outcome.
+    private let outcome = Mutex<(served: CacheTier?, secretService: SecretServiceOutcome)>((nil, .unused))
 
     init(kernel: KernelKeyringStore?, secretService: TokenStore?, file: TokenStore?, logger: Logger) {
         self.kernel = kernel
@@ -64,7 +77,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
                 confirmedAt: entry.confirmedAt, signalAtConfirmation: entry.keyringSignal,
                 signalNow: keyringSignal(), now: Clock.now())
             if fresh || !canConfirm {
-                outcome.withLock { $0.served = "kernel" }
+                outcome.withLock { $0.served = .kernel }
                 return entry.credentials
             }
             cached = entry.credentials
@@ -101,19 +114,19 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         // the next reader confirms again.
         let signal = keyringSignal()
         var failure: AuthError?
-        var found: (Credentials, String)?
+        var found: (Credentials, CacheTier)?
         if let secretService {
             do throws(AuthError) {
-                if let c = try secretService.load() { found = (c, "secret_service") }
-                note(secretService: "")
+                if let c = try secretService.load() { found = (c, .secretService) }
+                note(secretService: .reachable)
             } catch {
-                note(secretService: error.message)
+                note(secretService: .failed(error.message))
                 failure = error
             }
         }
         if found == nil, let file {
             do throws(AuthError) {
-                if let c = try file.load() { found = (c, "file") }
+                if let c = try file.load() { found = (c, .file) }
                 failure = nil
             } catch {
                 failure = error
@@ -127,7 +140,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         if let failure, kernelAvailable {
             // Not restamped: it was not confirmed, and the next reader tries again.
             logger.log(.debug, "\(failure.message); the kernel keyring tier serves alone")
-            outcome.withLock { $0.served = cached == nil ? nil : "kernel" }
+            outcome.withLock { $0.served = cached == nil ? nil : .kernel }
             return AuthoritativeRead(credentials: cached, definitive: false, durableTierDown: canConfirm)
         }
         outcome.withLock { $0.served = nil }
@@ -147,9 +160,9 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         if let secretService {
             do throws(AuthError) {
                 try secretService.save(credentials)
-                note(secretService: "")
+                note(secretService: .reachable)
             } catch {
-                note(secretService: error.message)
+                note(secretService: .failed(error.message))
                 failure = error
             }
         }
@@ -214,7 +227,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
 
     // MARK: - Status
 
-    var servedTier: String? { outcome.withLock { $0.served } }
+    var servedTier: CacheTier? { outcome.withLock { $0.served } }
 
     var tiers: [CacheTierStatus] {
         let o = outcome.withLock { $0 }
@@ -225,11 +238,13 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
             out.append(CacheTierStatus(name: "kernel", available: false, detail: "off (kernel_keyring: off)"))
         }
         if let secretService {
-            let error = o.secretService
-            out.append(
-                CacheTierStatus(
-                    name: "secret_service", available: error.map { $0.isEmpty },
-                    detail: error.flatMap { $0.isEmpty ? nil : $0 } ?? secretService.name))
+            let status =
+                switch o.secretService {
+                case .unused: CacheTierStatus(name: "secret_service", available: nil, detail: secretService.name)
+                case .reachable: CacheTierStatus(name: "secret_service", available: true, detail: secretService.name)
+                case .failed(let message): CacheTierStatus(name: "secret_service", available: false, detail: message)
+                }
+            out.append(status)
         } else {
             out.append(CacheTierStatus(name: "secret_service", available: false, detail: "off (keyring: false)"))
         }
@@ -244,7 +259,7 @@ final class TieredStore: TokenStore, TierReporting, @unchecked Sendable {
         return out
     }
 
-    private func note(secretService error: String?) {
-        outcome.withLock { $0.secretService = error }
+    private func note(secretService result: SecretServiceOutcome) {
+        outcome.withLock { $0.secretService = result }
     }
 }
