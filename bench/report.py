@@ -32,6 +32,56 @@ def rss_label(variant):
     return "RSS, " + variant.upper()
 
 
+#: The headline rows that put one measured program beside its peers, by case: where the
+#: figures are (keys under results["cases"]), the programs in row order, the peers (one
+#: column of figures and one of ratios each), for which programs the peer columns are
+#: filled and the ratio is given, how the ratio is written, and rows that show a figure
+#: alone in the first peer's column.
+HEADLINE_STAT_ROWS = (
+    {"case": "1 start to header, cached", "at": ("startup_keyring", "whole_process"), "unit": " (ms)",
+     "names": ("C", "Python binding", "Go binding", "flyteauth token (CLI)",
+               "C, old path (kernel tier off, Secret Service)", "C, headless (no D-Bus), second process",
+               "bare C process (floor)", "python -I -S -c 'import ctypes' (floor)"),
+     "peers": ("flytekit PKCEAuthenticator", FLYTE_SDK),
+     "show": lambda name: True, "ratio_for": lambda name: "floor" not in name,
+     "ratio": lambda ours, peer: "%.0fx" % (peer / ours),
+     "alone": (("python -c 'import flytekit'", "`import flytekit` alone (ms)"),)},
+    {"case": "2 start to header, client credentials", "at": ("startup_client_credentials", "whole_process"),
+     "unit": " (ms)", "names": ("C", "Python binding"), "peers": ("flytekit ClientCredentialsAuthenticator",),
+     "show": lambda name: True, "ratio_for": lambda name: True,
+     "ratio": lambda ours, peer: "%.0fx" % (peer / ours), "alone": ()},
+    {"case": "3 per call, warm", "at": ("per_call", "stats"), "unit": " (ns)",
+     "names": ("C, 1 thread (keyring PKCE)", "C, 2 threads (keyring PKCE)", "C, 1 thread (passthrough)",
+               "C, 2 threads (passthrough)", "C floor: mutex + strdup/free, 1 thread",
+               "C floor: mutex + strdup/free, 2 threads", "Python binding metadata()", "Go binding Metadata()"),
+     "peers": ("flytekit fetch_grpc_call_auth_metadata()",),
+     "show": lambda name: name.startswith("Python"), "ratio_for": lambda name: name.startswith("Python"),
+     "ratio": lambda ours, peer: "%.2fx" % (ours / peer), "alone": ()},
+)
+
+
+def stat_rows(cases, spec):
+    """The headline rows of one HEADLINE_STAT_ROWS entry, from results["cases"]."""
+    stats = cases.get(spec["at"][0], {}).get(spec["at"][1])
+    if not stats:
+        return []
+    rows = []
+    for name in spec["names"]:
+        if not stats.get(name):
+            continue
+        row = [spec["case"], name + spec["unit"], fmt_stat(stats[name])]
+        for peer_name in spec["peers"]:
+            peer = stats.get(peer_name)
+            row.append(fmt_stat(peer) if spec["show"](name) else "")
+            row.append(spec["ratio"](stats[name]["median"], peer["median"])
+                       if peer and spec["ratio_for"](name) else "")
+        rows.append(tuple(row))
+    for key, label in spec["alone"]:
+        if stats.get(key):
+            rows.append((spec["case"], label, "", fmt_stat(stats[key])))
+    return rows
+
+
 class Report:
     # -- targets -------------------------------------------------------------------------
 
@@ -157,39 +207,8 @@ class Report:
         """(case, measure, libflyteauth, flytekit, ratio) rows for the headline table."""
         rows = []
         C = self.results["cases"]
-        s1 = C.get("startup_keyring", {}).get("whole_process")
-        if s1:
-            fk, f2 = s1.get("flytekit PKCEAuthenticator"), s1.get(FLYTE_SDK)
-            for name in ("C", "Python binding", "Go binding", "flyteauth token (CLI)",
-                         "C, old path (kernel tier off, Secret Service)", "C, headless (no D-Bus), second process",
-                         "bare C process (floor)", "python -I -S -c 'import ctypes' (floor)"):
-                if s1.get(name):
-                    peer = "floor" not in name
-                    rows.append(("1 start to header, cached", name + " (ms)", fmt_stat(s1[name]),
-                                 fmt_stat(fk), "%.0fx" % (fk["median"] / s1[name]["median"]) if fk and peer else "",
-                                 fmt_stat(f2), "%.0fx" % (f2["median"] / s1[name]["median"]) if f2 and peer else ""))
-            if s1.get("python -c 'import flytekit'"):
-                rows.append(("1 start to header, cached", "`import flytekit` alone (ms)", "",
-                             fmt_stat(s1["python -c 'import flytekit'"]), "", "", ""))
-        s2 = C.get("startup_client_credentials", {}).get("whole_process")
-        if s2:
-            fk = s2.get("flytekit ClientCredentialsAuthenticator")
-            for name in ("C", "Python binding"):
-                if s2.get(name):
-                    rows.append(("2 start to header, client credentials", name + " (ms)", fmt_stat(s2[name]),
-                                 fmt_stat(fk), "%.0fx" % (fk["median"] / s2[name]["median"]) if fk else ""))
-        pc = C.get("per_call", {}).get("stats")
-        if pc:
-            fk = pc.get("flytekit fetch_grpc_call_auth_metadata()")
-            for name in ("C, 1 thread (keyring PKCE)", "C, 2 threads (keyring PKCE)", "C, 1 thread (passthrough)",
-                         "C, 2 threads (passthrough)", "C floor: mutex + strdup/free, 1 thread",
-                         "C floor: mutex + strdup/free, 2 threads", "Python binding metadata()",
-                         "Go binding Metadata()"):
-                if pc.get(name):
-                    rows.append(("3 per call, warm", name + " (ns)", fmt_stat(pc[name]),
-                                 fmt_stat(fk) if name.startswith("Python") else "",
-                                 "%.2fx" % (pc[name]["median"] / fk["median"]) if fk and name.startswith("Python")
-                                 else ""))
+        for spec in HEADLINE_STAT_ROWS:
+            rows.extend(stat_rows(C, spec))
         for bench_name, v in sorted(C.get("per_call", {}).get("go_test_bench", {}).items()):
             if v.get("stats"):
                 rows.append(("3 per call, warm", "Go binding, go test -bench %s (ns; %s allocs/op)"
